@@ -1,0 +1,40 @@
+"""Fields shared by every architecture, whatever its fabric.
+
+A concrete architecture is a subclass of :class:`ArchitectureBase` defined by a fabric plug-in
+(:mod:`accelsim.fabrics`) with ``fabric: Literal["<name>"]`` and its own fields. Extra keys are errors,
+every field is documented and carries its unit in its name.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from accelsim.workload import StrictModel
+
+
+class DramConfig(StrictModel):
+    """Off-chip memory: bandwidth and energy per bit."""
+
+    bandwidth_bytes_per_cycle: float | None = Field(
+        None, gt=0, description="sustained DRAM bandwidth in bytes per core cycle; null = unlimited"
+    )
+    energy_pj_per_bit: float = Field(
+        20.0, ge=0, description="energy per bit read or written (Horowitz 45 nm: 640 pJ / 32 bit)"
+    )
+
+
+class ArchitectureBase(StrictModel):
+    """What every architecture has: identity, clock, technology node and DRAM."""
+
+    name: str = Field(description="preset name")
+    description: str = Field("", description="one-line description")
+    source: str = Field("", description="paper or document the preset follows")
+    fabric: str = Field(description="which fabric plug-in models this architecture")
+    frequency_hz: float = Field(gt=0, description="core clock in Hz")
+    technology_nm: float = Field(
+        45.0, gt=0, description="process node in nm (energy tables scale from 45 nm)"
+    )
+    dram: DramConfig = Field(default_factory=DramConfig, description="off-chip memory")
+
+    def cycles_to_s(self, cycles: float) -> float:
+        return cycles / self.frequency_hz

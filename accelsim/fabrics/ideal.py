@@ -1,0 +1,88 @@
+"""``ideal``: a roofline accelerator, the honest baseline until (and beside) the real fabrics.
+
+Model (per layer, whole batch):
+
+* compute: ``macs_per_cycle`` MAC units at 100 % mapping efficiency, ``compute_cycles = ceil(MACs /
+  macs_per_cycle)``; pooling/add/concat go through a ``vector_lanes``-wide vector unit,
+  ``ceil(elements_touched / vector_lanes)`` cycles;
+* traffic: every weight, input and output element crosses DRAM exactly once (perfect on-chip reuse) at
+  its bit width (weights ``w_bits``, inputs ``a_bits``, outputs ``out_bits``);
+* stalls (roofline): ``max(0, ceil(dram_bytes / bandwidth) − compute_cycles)``; zero with unlimited
+  bandwidth;
+* energy (Horowitz 45 nm, :mod:`accelsim.tech`, scaled to ``technology_nm``): one MAC (w×a multiply +
+  acc_bits add) per MAC; each MAC reads its two operands from the on-chip buffer of ``sram_bytes``
+  and each output is written to it once (no register-level reuse: an upper bound for on-chip energy);
+  DRAM at ``dram.energy_pj_per_bit``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import Field
+
+from accelsim import tech
+from accelsim.arch.base import ArchitectureBase
+from accelsim.fabrics.registry import LayerResult, register_fabric
+from accelsim.workload import Layer, Precision
+
+
+class IdealArch(ArchitectureBase):
+    """Roofline machine: N MACs per cycle, one on-chip buffer, finite DRAM bandwidth."""
+
+    fabric: Literal["ideal"] = "ideal"
+    macs_per_cycle: int = Field(gt=0, description="MAC units, each one MAC per cycle at any bit width")
+    vector_lanes: int = Field(64, gt=0, description="elements per cycle of the vector unit (pool, add)")
+    sram_bytes: int = Field(gt=0, description="on-chip buffer capacity in bytes (sets its access energy)")
+
+
+@register_fabric(IdealArch)
+def evaluate_layer(layer: Layer, precision: Precision, arch: IdealArch) -> LayerResult:
+    node = arch.technology_nm
+    w_bytes = layer.weight_elems * precision.w_bits / 8
+    in_bytes = layer.input_elems * precision.a_bits / 8
+    out_bytes = layer.output_elems * precision.out_bits / 8
+    dram_bytes = w_bytes + in_bytes + out_bytes
+
+    if layer.has_macs:
+        compute = math.ceil(layer.macs / arch.macs_per_cycle)
+        mac_pj = layer.macs * tech.int_mac_energy_pj(
+            precision.w_bits, precision.a_bits, precision.acc_bits, node
+        )
+        sram_reads = 2 * layer.macs
+        sram_pj = layer.macs * (
+            tech.sram_access_energy_pj(precision.w_bits, arch.sram_bytes, node)
+            + tech.sram_access_energy_pj(precision.a_bits, arch.sram_bytes, node)
+        )
+        peak = float(arch.macs_per_cycle)
+    else:
+        touched = layer.input_elems
+        compute = math.ceil(touched / arch.vector_lanes)
+        mac_pj = touched * tech.int_add_energy_pj(precision.a_bits, node)
+        sram_reads = touched
+        sram_pj = touched * tech.sram_access_energy_pj(precision.a_bits, arch.sram_bytes, node)
+        peak = float(arch.macs_per_cycle)
+    sram_pj += layer.output_elems * tech.sram_access_energy_pj(precision.out_bits, arch.sram_bytes, node)
+
+    bandwidth = arch.dram.bandwidth_bytes_per_cycle
+    transfer = 0 if bandwidth is None else math.ceil(dram_bytes / bandwidth)
+    stall = max(0, transfer - compute)
+    return LayerResult(
+        compute_cycles=compute,
+        stall_cycles=stall,
+        energy_breakdown_pj={
+            "mac": mac_pj,
+            "sram": sram_pj,
+            "dram": tech.dram_energy_pj(8 * dram_bytes, arch.dram.energy_pj_per_bit),
+        },
+        accesses={
+            "sram_reads": sram_reads,
+            "sram_writes": layer.output_elems,
+            "dram_read_bytes": w_bytes + in_bytes,
+            "dram_write_bytes": out_bytes,
+        },
+        peak_macs_per_cycle=peak,
+        mapping_efficiency=1.0 if layer.has_macs else 0.0,
+        mapping={"kind": "roofline", "dram_transfer_cycles": transfer},
+    )

@@ -1,0 +1,207 @@
+"""Registry of fabric plug-ins, preset loading with overrides, and the per-layer result contract."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from accelsim.arch.base import ArchitectureBase
+from accelsim.errors import AccelsimInputError, closest, from_validation_error, unknown_choice
+from accelsim.workload import Layer, Precision, read_yaml
+
+PRESET_DIR = Path(__file__).resolve().parent.parent / "arch" / "presets"
+
+
+@dataclass(slots=True)
+class LayerResult:
+    """What a fabric computes for one layer (closed form). Counts are for the whole batch.
+
+    ``energy_breakdown_pj`` keys are components (mac, rf, noc, sram, dram, adc, dac, ...);
+    ``accesses`` keys are ``<level>_<reads|writes>`` in elements or ``<level>_<...>_bytes`` in bytes.
+    ``mapping_efficiency`` is the average fraction of the PE array holding useful work while computing.
+    """
+
+    compute_cycles: int
+    stall_cycles: int
+    energy_breakdown_pj: dict[str, float]
+    accesses: dict[str, float]
+    peak_macs_per_cycle: float
+    mapping_efficiency: float
+    mapping: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cycles(self) -> int:
+        return self.compute_cycles + self.stall_cycles
+
+    @property
+    def energy_pj(self) -> float:
+        return float(sum(self.energy_breakdown_pj.values()))
+
+
+Evaluator = Callable[[Layer, Precision, Any], LayerResult]
+
+
+@dataclass(frozen=True)
+class Fabric:
+    """A registered plug-in: its name, architecture model and layer evaluator."""
+
+    name: str
+    arch_model: type[ArchitectureBase]
+    evaluate_layer: Evaluator
+    module: str
+
+
+_FABRICS: dict[str, Fabric] = {}
+_DISCOVERED = False
+
+
+def register_fabric(arch_model: type[ArchitectureBase]) -> Callable[[Evaluator], Evaluator]:
+    """Decorator: register ``evaluate_layer`` for the fabric named by ``arch_model``'s ``fabric`` literal."""
+    name = arch_model.model_fields["fabric"].default
+    if not isinstance(name, str):
+        raise TypeError(f"{arch_model.__name__}.fabric needs a default literal name")
+
+    def decorate(fn: Evaluator) -> Evaluator:
+        if name in _FABRICS and _FABRICS[name].module != fn.__module__:
+            raise RuntimeError(f"fabric {name!r} registered twice ({_FABRICS[name].module}, {fn.__module__})")
+        _FABRICS[name] = Fabric(name, arch_model, fn, fn.__module__)
+        return fn
+
+    return decorate
+
+
+def _discover() -> None:
+    global _DISCOVERED
+    if _DISCOVERED:
+        return
+    package = importlib.import_module("accelsim.fabrics")
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name != "registry" and not info.name.startswith("_"):
+            importlib.import_module(f"accelsim.fabrics.{info.name}")
+    _DISCOVERED = True
+
+
+def available_fabrics() -> list[str]:
+    _discover()
+    return sorted(_FABRICS)
+
+
+def get_fabric(name: str) -> Fabric:
+    _discover()
+    if name not in _FABRICS:
+        raise unknown_choice("fabric", name, _FABRICS)
+    return _FABRICS[name]
+
+
+def available_presets() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``a.b.c = value`` in nested dicts, creating levels as needed."""
+    keys = dotted.split(".")
+    node = data
+    for key in keys[:-1]:
+        child = node.get(key)
+        if child is None:
+            child = {}
+            node[key] = child
+        if not isinstance(child, dict):
+            raise AccelsimInputError(dotted, f"{key!r} is not a section and cannot hold {keys[-1]!r}")
+        node = child
+    node[keys[-1]] = value
+
+
+def _check_override_path(model: type[ArchitectureBase], dotted: str) -> None:
+    """Reject overrides that name no field, suggesting the closest one."""
+    cls: Any = model
+    for key in dotted.split("."):
+        fields = getattr(cls, "model_fields", None)
+        if fields is None:
+            return
+        if key not in fields:
+            raise AccelsimInputError(
+                dotted, f"no such architecture field{closest(key, fields)}; allowed: {', '.join(fields)}"
+            )
+        annotation = fields[key].annotation
+        cls = _model_in(annotation)
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model class inside an annotation (``X``, ``X | None``), else None."""
+    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def arch_from_dict(data: Any, context: str, overrides: dict[str, Any] | None = None) -> ArchitectureBase:
+    """Validate an architecture mapping with its fabric's model, after applying dotted overrides."""
+    if not isinstance(data, dict):
+        raise AccelsimInputError(context, "expected a mapping with at least name, fabric, frequency_hz")
+    fabric_name = data.get("fabric")
+    if not isinstance(fabric_name, str):
+        raise AccelsimInputError(f"{context}.fabric", f"missing; allowed: {', '.join(available_fabrics())}")
+    fabric = get_fabric(fabric_name)
+    data = _deep_copy(data)
+    for dotted, value in (overrides or {}).items():
+        _check_override_path(fabric.arch_model, dotted)
+        _set_dotted(data, dotted, value)
+    try:
+        return fabric.arch_model.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, context) from None
+
+
+def _deep_copy(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _deep_copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_deep_copy(v) for v in data]
+    return data
+
+
+def load_arch(name_or_path: str | Path, **overrides: Any) -> ArchitectureBase:
+    """A preset by name (``accelsim arch list``) or a YAML file, with dotted-key overrides.
+
+    ``load_arch("ideal", macs_per_cycle=512, **{"dram.bandwidth_bytes_per_cycle": 32})``.
+    Double underscores are accepted in place of dots (``dram__bandwidth_bytes_per_cycle=32``).
+    """
+    overrides = {k.replace("__", "."): v for k, v in overrides.items()}
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml"):
+        if not path.exists():
+            raise AccelsimInputError("arch", f"file not found: {path}")
+        return arch_from_dict(read_yaml(path, "arch"), f"arch {path.name}", overrides)
+    preset = PRESET_DIR / f"{name_or_path}.yaml"
+    if not preset.exists():
+        raise unknown_choice("arch", str(name_or_path), available_presets())
+    return arch_from_dict(read_yaml(preset, "arch"), f"arch {name_or_path}", overrides)
+
+
+def arch_json_schema() -> dict[str, Any]:
+    """JSON schema of every registered architecture model (a oneOf keyed by ``fabric``), for editors."""
+    _discover()
+    defs: dict[str, Any] = {}
+    one_of = []
+    for name, fabric in sorted(_FABRICS.items()):
+        schema = fabric.arch_model.model_json_schema(ref_template="#/$defs/{model}")
+        defs.update(schema.pop("$defs", {}))
+        defs[fabric.arch_model.__name__] = schema
+        one_of.append({"$ref": f"#/$defs/{fabric.arch_model.__name__}"})
+        del name
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "accelsim architecture",
+        "oneOf": one_of,
+        "$defs": defs,
+    }

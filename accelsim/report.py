@@ -1,0 +1,163 @@
+"""Report models (pydantic), terminal tables (rich) and JSON/CSV export.
+
+Units: ``cycles`` core clock cycles; ``latency_s`` seconds; ``energy_pj`` picojoules;
+``utilization`` = MACs / (cycles · peak MACs per cycle) in [0, 1]; ``mapping_efficiency`` = average
+fraction of the PE array holding useful work while computing, in [0, 1].
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class LayerReport(BaseModel):
+    """Result for one layer (whole batch)."""
+
+    name: str
+    op: str
+    w_bits: int
+    a_bits: int
+    macs: int
+    cycles: int = Field(description="compute + stall cycles")
+    compute_cycles: int
+    stall_cycles: int = Field(description="cycles waiting for memory (DRAM bandwidth, contention)")
+    latency_s: float
+    energy_pj: float
+    energy_breakdown_pj: dict[str, float]
+    utilization: float
+    mapping_efficiency: float
+    peak_macs_per_cycle: float = Field(description="MACs per cycle the fabric could do at these bits")
+    accesses: dict[str, float]
+    mapping: dict[str, Any] = Field(default_factory=dict)
+    mismatch: dict[str, float] | None = Field(None, description="functional mismatch metrics, when run")
+
+
+class Totals(BaseModel):
+    """Network totals (whole batch)."""
+
+    macs: int
+    cycles: int
+    compute_cycles: int
+    stall_cycles: int
+    latency_s: float
+    energy_pj: float
+    energy_breakdown_pj: dict[str, float]
+    utilization: float
+    inferences_per_s: float
+    inferences_per_j: float
+    gops: float = Field(description="achieved giga-operations per second (1 MAC = 2 ops)")
+    tops_per_w: float = Field(description="achieved tera-operations per joule (= TOPS/W)")
+    accesses: dict[str, float]
+
+
+class Report(BaseModel):
+    """A simulation of one network on one architecture."""
+
+    network: str
+    arch: str
+    fabric: str
+    frequency_hz: float
+    batch: int
+    bits: str | None = Field(None, description="global W/A override, when given")
+    layers: list[LayerReport]
+    totals: Totals
+    mismatch: dict[str, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_json(self, indent: int = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def to_csv(self) -> str:
+        """One row per layer; breakdown and access dicts flattened to ``energy_<k>_pj`` / ``<k>`` columns."""
+        breakdown_keys = sorted({k for layer in self.layers for k in layer.energy_breakdown_pj})
+        access_keys = sorted({k for layer in self.layers for k in layer.accesses})
+        base = [
+            "name", "op", "w_bits", "a_bits", "macs", "cycles", "compute_cycles", "stall_cycles",
+            "latency_s", "energy_pj", "utilization", "mapping_efficiency",
+        ]  # fmt: skip
+        header = base + [f"energy_{k}_pj" for k in breakdown_keys] + access_keys
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(header)
+        for layer in self.layers:
+            row = [getattr(layer, k) for k in base]
+            row += [layer.energy_breakdown_pj.get(k, 0.0) for k in breakdown_keys]
+            row += [layer.accesses.get(k, 0) for k in access_keys]
+            writer.writerow(row)
+        return buf.getvalue()
+
+    def write(self, json_path: str | Path | None = None, csv_path: str | Path | None = None) -> None:
+        """Write JSON and/or CSV; each file is written whole via a temporary name (never half-written)."""
+        if json_path:
+            _atomic_write(Path(json_path), self.to_json())
+        if csv_path:
+            _atomic_write(Path(csv_path), self.to_csv())
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _si(value: float, unit: str) -> str:
+    """3 significant digits with an SI prefix: 1.15e-07 s -> '115 ns'."""
+    if value == 0:
+        return f"0 {unit}".strip()
+    prefixes = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"),
+                (1e-9, "n"), (1e-12, "p"))  # fmt: skip
+    for factor, prefix in prefixes:
+        if abs(value) >= factor:
+            return f"{value / factor:.3g} {prefix}{unit}".strip()
+    return f"{value / 1e-12:.3g} p{unit}".strip()
+
+
+def render_report(report: Report, console: Any = None) -> None:
+    """Print the per-layer table, the energy breakdown and the totals with rich."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    table = Table(title=f"{report.network} on {report.arch} ({report.fabric}), batch {report.batch}")
+    for col, justify in (
+        ("layer", "left"), ("op", "left"), ("W/A", "right"), ("MACs", "right"), ("cycles", "right"),
+        ("stall", "right"), ("latency", "right"), ("energy", "right"), ("util", "right"),
+    ):  # fmt: skip
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for layer in report.layers:
+        table.add_row(
+            layer.name,
+            layer.op,
+            f"{layer.w_bits}/{layer.a_bits}",
+            _si(layer.macs, ""),
+            f"{layer.cycles:,}",
+            f"{layer.stall_cycles:,}",
+            _si(layer.latency_s, "s"),
+            _si(layer.energy_pj * 1e-12, "J"),
+            f"{layer.utilization:.1%}",
+        )
+    console.print(table)
+    t = report.totals
+    breakdown = Table(title="energy breakdown")
+    breakdown.add_column("component")
+    breakdown.add_column("energy", justify="right")
+    breakdown.add_column("share", justify="right")
+    for key, value in sorted(t.energy_breakdown_pj.items(), key=lambda kv: -kv[1]):
+        share = value / t.energy_pj if t.energy_pj else 0.0
+        breakdown.add_row(key, _si(value * 1e-12, "J"), f"{share:.1%}")
+    console.print(breakdown)
+    console.print(
+        f"[bold]total[/bold]: {_si(t.macs, 'MAC')}, {t.cycles:,} cycles ({t.stall_cycles:,} stall), "
+        f"{_si(t.latency_s, 's')}, {_si(t.energy_pj * 1e-12, 'J')}, utilization {t.utilization:.1%}, "
+        f"{t.inferences_per_s:.4g} inferences/s, {t.gops:.4g} GOPS, {t.tops_per_w:.4g} TOPS/W"
+    )
+    if report.mismatch:
+        console.print("mismatch: " + ", ".join(f"{k} {v:.4g}" for k, v in report.mismatch.items()))

@@ -1,0 +1,131 @@
+"""Technology tables: energy and area per operation, 45 nm defaults, with node scaling.
+
+Source: M. Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014 (the table in
+``shared/REFERENCES.md``). Scaling rules used here, each a first-order model:
+
+* integer multiplier energy ∝ product of operand widths: ``E = 0.2 pJ · (w·a)/(8·8)``
+  (gives 3.2 pJ at 32×32 against the published 3.1 pJ);
+* integer adder energy ∝ width, interpolated through the published points 8/16/32 bit =
+  0.03/0.05/0.1 pJ and linear through zero below 8 bits;
+* SRAM read energy ∝ word width, and a power law in capacity fitted through the published 64-bit reads
+  (8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ) by piecewise log-log interpolation (extrapolated with the
+  8→32 KB slope, exponent 0.5, below 8 KB: register files and scratchpads);
+* SRAM write energy = read energy (no separate published figure);
+* DRAM: 640 pJ per 32-bit read = 20 pJ/bit, for reads and writes;
+* node scaling: switched capacitance ∝ feature size, so ``E(node) = E(45 nm) · (node/45) · (V/V₄₅)²``;
+  area ∝ (node/45)².
+
+This module imports nothing else of accelsim.
+"""
+
+from __future__ import annotations
+
+import math
+
+REFERENCE_NODE_NM = 45.0
+
+#: Horowitz 45 nm energies in pJ, as published.
+HOROWITZ_45NM_PJ: dict[str, float] = {
+    "int8_add": 0.03,
+    "int16_add": 0.05,
+    "int32_add": 0.1,
+    "fp16_add": 0.4,
+    "fp32_add": 0.9,
+    "int8_mult": 0.2,
+    "int32_mult": 3.1,
+    "fp16_mult": 1.1,
+    "fp32_mult": 3.7,
+    "sram64_read_8kb": 10.0,
+    "sram64_read_32kb": 20.0,
+    "sram64_read_1mb": 100.0,
+    "sram32_read_8kb": 5.0,
+    "dram32_read": 640.0,
+}
+
+#: Horowitz 45 nm areas in µm², as published.
+HOROWITZ_45NM_AREA_UM2: dict[str, float] = {
+    "int8_add": 36.0,
+    "int32_add": 137.0,
+    "fp16_add": 1360.0,
+    "fp32_add": 4184.0,
+    "int8_mult": 282.0,
+    "int32_mult": 3495.0,
+    "fp16_mult": 1640.0,
+    "fp32_mult": 7700.0,
+}
+
+_ADD_POINTS = ((8, 0.03), (16, 0.05), (32, 0.1))
+_SRAM64_POINTS = ((8 * 1024, 10.0), (32 * 1024, 20.0), (1024 * 1024, 100.0))
+DRAM_PJ_PER_BIT = HOROWITZ_45NM_PJ["dram32_read"] / 32.0
+
+
+def node_energy_factor(node_nm: float, vdd_ratio: float = 1.0) -> float:
+    """E(node)/E(45 nm) = (node/45)·vdd_ratio², C ∝ feature size and E = C·V²."""
+    return (node_nm / REFERENCE_NODE_NM) * vdd_ratio**2
+
+
+def node_area_factor(node_nm: float) -> float:
+    """A(node)/A(45 nm) = (node/45)²."""
+    return (node_nm / REFERENCE_NODE_NM) ** 2
+
+
+def int_mult_energy_pj(w_bits: int, a_bits: int, node_nm: float = 45.0) -> float:
+    """Integer multiply: 0.2 pJ·(w·a)/64 at 45 nm, scaled to ``node_nm``."""
+    return 0.2 * (w_bits * a_bits) / 64.0 * node_energy_factor(node_nm)
+
+
+def int_add_energy_pj(bits: int, node_nm: float = 45.0) -> float:
+    """Integer add: piecewise-linear through 8/16/32-bit = 0.03/0.05/0.1 pJ (linear through 0 below 8)."""
+    if bits <= _ADD_POINTS[0][0]:
+        e = _ADD_POINTS[0][1] * bits / _ADD_POINTS[0][0]
+    else:
+        e = _piecewise_linear(bits, _ADD_POINTS)
+    return e * node_energy_factor(node_nm)
+
+
+def int_mac_energy_pj(w_bits: int, a_bits: int, acc_bits: int = 32, node_nm: float = 45.0) -> float:
+    """One integer MAC = multiply (w×a) + accumulate (acc_bits-wide add)."""
+    return int_mult_energy_pj(w_bits, a_bits, node_nm) + int_add_energy_pj(acc_bits, node_nm)
+
+
+def int_mult_area_um2(w_bits: int, a_bits: int, node_nm: float = 45.0) -> float:
+    """Array-multiplier area ∝ w·a: 282 µm² at 8×8 (45 nm)."""
+    return 282.0 * (w_bits * a_bits) / 64.0 * node_area_factor(node_nm)
+
+
+def int_add_area_um2(bits: int, node_nm: float = 45.0) -> float:
+    """Adder area, linear in width through 8-bit 36 µm² and 32-bit 137 µm²."""
+    a = 36.0 + (137.0 - 36.0) * (bits - 8) / 24.0 if bits >= 8 else 36.0 * bits / 8.0
+    return a * node_area_factor(node_nm)
+
+
+def sram_access_energy_pj(word_bits: int, capacity_bytes: float, node_nm: float = 45.0) -> float:
+    """Energy of one SRAM read (or write) of ``word_bits`` from an array of ``capacity_bytes``.
+
+    64-bit read energy is interpolated log-log through (8 KB, 10 pJ), (32 KB, 20 pJ), (1 MB, 100 pJ),
+    extrapolated at both ends with the nearest segment's exponent, then scaled linearly to the word width.
+    """
+    if capacity_bytes <= 0:
+        raise ValueError("capacity_bytes must be > 0")
+    pts = _SRAM64_POINTS
+    logc = math.log(capacity_bytes)
+    if capacity_bytes <= pts[1][0]:
+        (c0, e0), (c1, e1) = pts[0], pts[1]
+    else:
+        (c0, e0), (c1, e1) = pts[1], pts[2]
+    slope = (math.log(e1) - math.log(e0)) / (math.log(c1) - math.log(c0))
+    e64 = math.exp(math.log(e0) + slope * (logc - math.log(c0)))
+    return e64 * word_bits / 64.0 * node_energy_factor(node_nm)
+
+
+def dram_energy_pj(bits: float, pj_per_bit: float = DRAM_PJ_PER_BIT) -> float:
+    """DRAM transfer energy (read or write) of ``bits``."""
+    return bits * pj_per_bit
+
+
+def _piecewise_linear(x: float, points: tuple[tuple[float, float], ...]) -> float:
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    (x0, y0), (x1, y1) = points[-2], points[-1]
+    return y1 + (y1 - y0) * (x - x1) / (x1 - x0)

@@ -1,0 +1,412 @@
+"""The workload IR every other part of accelsim reads: :class:`Precision`, :class:`Layer`, :class:`Network`.
+
+Conventions (Eyeriss / Timeloop letters, kept as read-only properties for formulas):
+
+* ``N`` batch, ``C`` input channels, ``K`` output channels (filters), ``H×W`` input, ``R×S`` kernel,
+  ``P×Q`` output.
+* Standard convolution arithmetic::
+
+      P = floor((H + pad_top + pad_bottom − dilation_h·(R − 1) − 1) / stride_h) + 1
+      Q = floor((W + pad_left + pad_right − dilation_w·(S − 1) − 1) / stride_w) + 1
+
+* MACs: ``conv2d`` N·K·P·Q·R·S·(C/groups); ``depthwise_conv2d`` is a conv2d with groups = C;
+  ``fc`` N·K·C; ``matmul`` N·M·C·K with M = ``in_h`` rows of the left operand ([M×C]·[C×K]).
+* Every layer is also a set of ``groups`` independent GEMMs (:meth:`Layer.gemm`):
+  M = N·P·Q rows (output pixels), N_gemm = K/groups columns (filters), K_gemm = R·S·C/groups reduction.
+
+This module imports nothing else of accelsim except :mod:`accelsim.errors`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal, NamedTuple
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from accelsim.errors import AccelsimInputError, from_validation_error, unknown_choice
+
+OpName = Literal["conv2d", "depthwise_conv2d", "fc", "matmul", "pool", "add", "concat"]
+MAC_OPS: frozenset[str] = frozenset({"conv2d", "depthwise_conv2d", "fc", "matmul"})
+
+Bits = Annotated[int, Field(ge=1, le=32, description="bit width, 1..32")]
+
+
+class StrictModel(BaseModel):
+    """Base for all accelsim config models: unknown keys are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class Precision(StrictModel):
+    """Numeric format of one layer: operand, output and accumulator widths and how they were quantized."""
+
+    w_bits: Bits = Field(8, description="weight bits")
+    a_bits: Bits = Field(8, description="input-activation bits")
+    out_bits: Bits = Field(8, description="bits the layer output is requantized to")
+    acc_bits: Annotated[int, Field(ge=1, le=64)] = Field(32, description="accumulator bits (1..64)")
+    w_signed: bool = Field(True, description="weights are two's-complement signed")
+    a_signed: bool = Field(False, description="activations are signed (False: unsigned, e.g. after ReLU)")
+    granularity: Literal["per_tensor", "per_channel"] = Field(
+        "per_tensor", description="scale granularity of the weights"
+    )
+    quantizer: str = Field("uniform", description="name of the quantizer in accelsim.quant")
+    overflow: Literal["saturate", "wrap"] = Field("saturate", description="accumulator overflow behaviour")
+
+    def label(self) -> str:
+        """Short 'W/A' label, e.g. '4/8'."""
+        return f"{self.w_bits}/{self.a_bits}"
+
+
+def parse_bits(text: str, field: str = "bits") -> tuple[int, int]:
+    """Parse a 'W/A' string (e.g. '4/8', or '8' for both) into (w_bits, a_bits), each 1..32."""
+    parts = str(text).strip().split("/")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        raise AccelsimInputError(field, f"expected W/A such as 8/8 or 4/2, got {text!r}") from None
+    if len(values) == 1:
+        values = values * 2
+    if len(values) != 2:
+        raise AccelsimInputError(field, f"expected W/A such as 8/8 or 4/2, got {text!r}")
+    for v in values:
+        if not 1 <= v <= 32:
+            raise AccelsimInputError(field, f"bit width must be 1..32, got {v}")
+    return values[0], values[1]
+
+
+def _pair(value: Any, name: str) -> tuple[int, int]:
+    if isinstance(value, int):
+        return (value, value)
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return (int(value[0]), int(value[1]))
+    raise ValueError(f"{name} must be an integer or [h, w]")
+
+
+def _quad(value: Any) -> tuple[int, int, int, int]:
+    """padding: p -> (p,p,p,p); [ph, pw] -> (ph,ph,pw,pw); [top, bottom, left, right] as given."""
+    if isinstance(value, int):
+        return (value, value, value, value)
+    if isinstance(value, list | tuple):
+        if len(value) == 2:
+            return (int(value[0]), int(value[0]), int(value[1]), int(value[1]))
+        if len(value) == 4:
+            return tuple(int(v) for v in value)  # type: ignore[return-value]
+    raise ValueError("padding must be an integer, [h, w] or [top, bottom, left, right]")
+
+
+class GemmShape(NamedTuple):
+    """One layer as ``groups`` independent GEMMs: [M×K]·[K×N] each."""
+
+    M: int
+    N: int
+    K: int
+    groups: int
+
+
+class Layer(StrictModel):
+    """One layer of a network. Sizes are per image except ``batch``."""
+
+    name: str
+    op: OpName
+    batch: int = Field(1, ge=1, description="images per inference (N)")
+    in_channels: int = Field(ge=1, description="input channels C (matmul: reduction length)")
+    out_channels: int = Field(ge=1, description="output channels / filters K (matmul: output columns)")
+    in_h: int = Field(1, ge=1, description="input height H (matmul: rows M of the left operand)")
+    in_w: int = Field(1, ge=1, description="input width W")
+    kernel_h: int = Field(1, ge=1, description="kernel height R")
+    kernel_w: int = Field(1, ge=1, description="kernel width S")
+    stride: tuple[int, int] = Field((1, 1), description="stride [h, w]; an integer sets both")
+    padding: tuple[int, int, int, int] = Field(
+        (0, 0, 0, 0), description="zero padding [top, bottom, left, right]; an integer sets all four"
+    )
+    dilation: tuple[int, int] = Field((1, 1), description="dilation [h, w]")
+    groups: int = Field(1, ge=1, description="convolution groups (depthwise: groups = in_channels)")
+    pool_type: Literal["max", "avg"] | None = Field(None, description="pooling kind (op: pool)")
+    weights_are_activations: bool = Field(
+        False, description="matmul only: the right operand is a runtime activation (e.g. attention Q·Kᵀ)"
+    )
+    inputs: list[str] | None = Field(
+        None, description="names of producer layers; None = the previous layer (or the network input)"
+    )
+    precision: Precision | None = Field(None, description="per-layer precision; None = network default")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthands(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "kernel" in data:
+            kh, kw = _pair(data.pop("kernel"), "kernel")
+            data.setdefault("kernel_h", kh)
+            data.setdefault("kernel_w", kw)
+        op = data.get("op")
+        if op == "depthwise_conv2d" and "groups" not in data and "in_channels" in data:
+            data["groups"] = data["in_channels"]
+        if op in ("pool", "add") and "out_channels" not in data and "in_channels" in data:
+            data["out_channels"] = data["in_channels"]
+        return data
+
+    @field_validator("stride", "dilation", mode="before")
+    @classmethod
+    def _to_pair(cls, v: Any) -> tuple[int, int]:
+        return _pair(v, "stride/dilation")
+
+    @field_validator("padding", mode="before")
+    @classmethod
+    def _to_quad(cls, v: Any) -> tuple[int, int, int, int]:
+        return _quad(v)
+
+    @model_validator(mode="after")
+    def _check_shape(self) -> Layer:
+        if min(self.stride) < 1 or min(self.dilation) < 1:
+            raise ValueError("stride and dilation must be >= 1")
+        if min(self.padding) < 0:
+            raise ValueError("padding must be >= 0")
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ValueError(
+                f"groups={self.groups} must divide in_channels={self.in_channels} "
+                f"and out_channels={self.out_channels}"
+            )
+        if self.op == "depthwise_conv2d" and self.groups != self.in_channels:
+            raise ValueError("depthwise_conv2d needs groups == in_channels")
+        if self.op in ("fc", "matmul") and (self.kernel_h, self.kernel_w) != (1, 1):
+            raise ValueError(f"{self.op} layers have no kernel (kernel_h = kernel_w = 1)")
+        if self.weights_are_activations and self.op != "matmul":
+            raise ValueError("weights_are_activations is only meaningful for matmul")
+        if self.op == "pool" and self.pool_type is None:
+            raise ValueError("pool layers need pool_type: max or avg")
+        pt, pb, pl, pr = self.padding
+        eff_r = self.dilation[0] * (self.kernel_h - 1) + 1
+        eff_s = self.dilation[1] * (self.kernel_w - 1) + 1
+        if eff_r > self.in_h + pt + pb:
+            raise ValueError(
+                f"kernel_h {self.kernel_h} (dilated {eff_r}) is larger than the padded input height "
+                f"{self.in_h + pt + pb}"
+            )
+        if eff_s > self.in_w + pl + pr:
+            raise ValueError(
+                f"kernel_w {self.kernel_w} (dilated {eff_s}) is larger than the padded input width "
+                f"{self.in_w + pl + pr}"
+            )
+        return self
+
+    # ---- Eyeriss/Timeloop letters ------------------------------------------------------------
+    @property
+    def N(self) -> int:
+        return self.batch
+
+    @property
+    def C(self) -> int:
+        return self.in_channels
+
+    @property
+    def K(self) -> int:
+        return self.out_channels
+
+    @property
+    def H(self) -> int:
+        return self.in_h
+
+    @property
+    def W(self) -> int:
+        return self.in_w
+
+    @property
+    def R(self) -> int:
+        return self.kernel_h
+
+    @property
+    def S(self) -> int:
+        return self.kernel_w
+
+    @property
+    def P(self) -> int:
+        """Output height: floor((H + pads − dilation·(R−1) − 1)/stride) + 1 (matmul/fc: H)."""
+        if self.op in ("fc", "matmul", "add", "concat"):
+            return self.in_h
+        pt, pb, _, _ = self.padding
+        return (self.in_h + pt + pb - self.dilation[0] * (self.kernel_h - 1) - 1) // self.stride[0] + 1
+
+    @property
+    def Q(self) -> int:
+        """Output width: floor((W + pads − dilation·(S−1) − 1)/stride) + 1 (matmul/fc: W)."""
+        if self.op in ("fc", "matmul", "add", "concat"):
+            return self.in_w
+        _, _, pl, pr = self.padding
+        return (self.in_w + pl + pr - self.dilation[1] * (self.kernel_w - 1) - 1) // self.stride[1] + 1
+
+    # ---- derived sizes -----------------------------------------------------------------------
+    @property
+    def has_macs(self) -> bool:
+        return self.op in MAC_OPS
+
+    @property
+    def macs_per_image(self) -> int:
+        """Multiply-accumulates for one image (0 for pool/add/concat)."""
+        if not self.has_macs:
+            return 0
+        return self.K * self.P * self.Q * self.R * self.S * (self.C // self.groups)
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates for the whole batch."""
+        return self.batch * self.macs_per_image
+
+    @property
+    def weight_elems(self) -> int:
+        """Stored parameters (weights only; 0 when both matmul operands are activations)."""
+        if not self.has_macs or self.weights_are_activations:
+            return 0
+        return self.K * (self.C // self.groups) * self.R * self.S
+
+    @property
+    def input_elems(self) -> int:
+        """Input activation elements for the batch (matmul with two activations: both operands)."""
+        n = self.batch * self.C * self.H * self.W
+        if self.weights_are_activations:
+            n += self.batch * self.K * self.C
+        return n
+
+    @property
+    def output_elems(self) -> int:
+        return self.batch * self.K * self.P * self.Q
+
+    def gemm(self) -> GemmShape:
+        """The layer as ``groups`` GEMMs of [M×K]·[K×N]: M = N·P·Q, N = K/groups, K = R·S·C/groups."""
+        return GemmShape(
+            M=self.batch * self.P * self.Q,
+            N=self.K // self.groups,
+            K=self.R * self.S * (self.C // self.groups),
+            groups=self.groups,
+        )
+
+    def with_batch(self, batch: int) -> Layer:
+        return self.model_copy(update={"batch": batch})
+
+
+class NetworkInput(StrictModel):
+    """Shape of one input image (per batch element)."""
+
+    channels: int = Field(ge=1)
+    height: int = Field(1, ge=1)
+    width: int = Field(1, ge=1)
+
+
+class Network(StrictModel):
+    """An ordered list of layers with a default precision."""
+
+    name: str
+    description: str = ""
+    source: str = Field("", description="where the shapes come from (paper, repository)")
+    input: NetworkInput | None = None
+    precision: Precision = Field(default_factory=Precision, description="default precision of every layer")
+    layers: list[Layer] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Network:
+        seen: set[str] = set()
+        for layer in self.layers:
+            if layer.name in seen:
+                raise ValueError(f"duplicate layer name {layer.name!r}")
+            seen.add(layer.name)
+        return self
+
+    def precision_of(self, layer: Layer) -> Precision:
+        """The precision a layer runs at: its own, else the network default."""
+        return layer.precision if layer.precision is not None else self.precision
+
+    @property
+    def total_macs(self) -> int:
+        return sum(layer.macs for layer in self.layers)
+
+    @property
+    def total_params(self) -> int:
+        return sum(layer.weight_elems for layer in self.layers)
+
+    @property
+    def batch(self) -> int:
+        return self.layers[0].batch
+
+    def with_batch(self, batch: int) -> Network:
+        """Same network with every layer at ``batch`` images."""
+        if batch < 1:
+            raise AccelsimInputError("batch", f"must be >= 1, got {batch}")
+        return self.model_copy(update={"layers": [layer.with_batch(batch) for layer in self.layers]})
+
+    def with_bits(self, w_bits: int, a_bits: int, keep_layer_overrides: bool = False) -> Network:
+        """Same network at one global W/A precision (per-layer precisions dropped unless kept)."""
+        default = self.precision.model_copy(update={"w_bits": w_bits, "a_bits": a_bits})
+        Precision.model_validate(default.model_dump())  # range check
+
+        def retarget(layer: Layer) -> Layer:
+            if keep_layer_overrides or layer.precision is None:
+                return layer
+            return layer.model_copy(update={"precision": None})
+
+        return self.model_copy(update={"precision": default, "layers": [retarget(x) for x in self.layers]})
+
+    def mac_layers(self) -> list[Layer]:
+        return [layer for layer in self.layers if layer.has_macs]
+
+
+# ---- loading -----------------------------------------------------------------------------------
+
+WORKLOAD_DIR = Path(__file__).parent / "workloads"
+
+
+def available_networks() -> list[str]:
+    """Names of the networks shipped in ``accelsim/workloads``."""
+    return sorted(p.stem for p in WORKLOAD_DIR.glob("*.yaml"))
+
+
+def read_yaml(path: Path, field: str) -> Any:
+    """Parse a YAML file, turning syntax errors into a one-line :class:`AccelsimInputError`."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise AccelsimInputError(field, f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        raise AccelsimInputError(field, f"malformed YAML in {path}{where}: {problem}") from None
+
+
+def network_from_dict(data: Any, context: str = "network") -> Network:
+    if not isinstance(data, dict):
+        raise AccelsimInputError(context, "expected a mapping with name and layers")
+    try:
+        return Network.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, context) from None
+
+
+def load_network(name_or_path: str | Path) -> Network:
+    """A shipped network by name (``accelsim net list``) or a YAML file by path."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.exists():
+            raise AccelsimInputError("network", f"file not found: {path}")
+        return network_from_dict(read_yaml(path, "network"), f"network {path.name}")
+    candidate = WORKLOAD_DIR / f"{name_or_path}.yaml"
+    if not candidate.exists():
+        raise unknown_choice("network", str(name_or_path), available_networks())
+    return network_from_dict(read_yaml(candidate, "network"), f"network {name_or_path}")
+
+
+def conv_output_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int = 1) -> int:
+    """floor((size + pad_total − dilation·(kernel−1) − 1)/stride) + 1."""
+    return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow 'SAME' padding (before, after) so that output = ceil(size / stride)."""
+    out = math.ceil(size / stride)
+    total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+    return total // 2, total - total // 2
