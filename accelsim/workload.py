@@ -125,6 +125,9 @@ class Layer(StrictModel):
     dilation: tuple[int, int] = Field((1, 1), description="dilation [h, w]")
     groups: int = Field(1, ge=1, description="convolution groups (depthwise: groups = in_channels)")
     pool_type: Literal["max", "avg"] | None = Field(None, description="pooling kind (op: pool)")
+    activation: Literal["none", "relu", "relu6"] = Field(
+        "none", description="elementwise function applied to the output (before requantization)"
+    )
     weights_are_activations: bool = Field(
         False, description="matmul only: the right operand is a runtime activation (e.g. attention Q·Kᵀ)"
     )
@@ -358,9 +361,28 @@ class Network(StrictModel):
 WORKLOAD_DIR = Path(__file__).parent / "workloads"
 
 
+SUITES_FILE = WORKLOAD_DIR / "_suites.yaml"
+
+
 def available_networks() -> list[str]:
-    """Names of the networks shipped in ``accelsim/workloads``."""
-    return sorted(p.stem for p in WORKLOAD_DIR.glob("*.yaml"))
+    """Names of the networks shipped in ``accelsim/workloads`` (files starting with '_' are not networks)."""
+    return sorted(p.stem for p in WORKLOAD_DIR.glob("*.yaml") if not p.stem.startswith("_"))
+
+
+def available_suites() -> dict[str, list[str]]:
+    """Named groups of shipped networks (``_suites.yaml``), e.g. ``bitfusion`` -> its 8 benchmarks."""
+    if not SUITES_FILE.exists():
+        return {}
+    data = read_yaml(SUITES_FILE, "suites") or {}
+    return {str(k): [str(n) for n in v] for k, v in data.items()}
+
+
+def load_suite(name: str) -> list[Network]:
+    """Every network of a suite, in the suite's order."""
+    suites = available_suites()
+    if name not in suites:
+        raise unknown_choice("network_suite", name, suites)
+    return [load_network(n) for n in suites[name]]
 
 
 def read_yaml(path: Path, field: str) -> Any:

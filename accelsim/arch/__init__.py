@@ -2,6 +2,6 @@
 (YAML files in ``accelsim/arch/presets``). Fabric-specific models live with their plug-in in
 :mod:`accelsim.fabrics`."""
 
-from accelsim.arch.base import ArchitectureBase, DramConfig
+from accelsim.arch.base import ArchitectureBase, DramConfig, PeakFigures
 
-__all__ = ["ArchitectureBase", "DramConfig"]
+__all__ = ["ArchitectureBase", "DramConfig", "PeakFigures"]

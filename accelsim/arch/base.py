@@ -23,6 +23,20 @@ class DramConfig(StrictModel):
     )
 
 
+class PeakFigures(StrictModel):
+    """Peak capability of an architecture at one W/A precision (1 MAC = 2 ops)."""
+
+    w_bits: int
+    a_bits: int
+    macs_per_cycle: float
+    gops: float = Field(description="peak giga-operations per second")
+    power_w: float | None = Field(None, description="power at peak throughput, when the model knows it")
+    area_mm2: float | None = Field(None, description="chip (or modeled core) area")
+    tops_per_w: float | None = None
+    tops_per_mm2: float | None = None
+    notes: str = ""
+
+
 class ArchitectureBase(StrictModel):
     """What every architecture has: identity, clock, technology node and DRAM."""
 
@@ -38,3 +52,9 @@ class ArchitectureBase(StrictModel):
 
     def cycles_to_s(self, cycles: float) -> float:
         return cycles / self.frequency_hz
+
+    def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
+        """Peak GOPS, TOPS/W and TOPS/mm² at these bits. Fabrics override this; the default says so."""
+        from accelsim.errors import AccelsimInputError
+
+        raise AccelsimInputError("arch", f"fabric {self.fabric!r} does not model peak figures")

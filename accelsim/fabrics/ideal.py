@@ -23,7 +23,7 @@ from typing import Literal
 from pydantic import Field
 
 from accelsim import tech
-from accelsim.arch.base import ArchitectureBase
+from accelsim.arch.base import ArchitectureBase, PeakFigures
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.workload import Layer, Precision
 
@@ -35,6 +35,27 @@ class IdealArch(ArchitectureBase):
     macs_per_cycle: int = Field(gt=0, description="MAC units, each one MAC per cycle at any bit width")
     vector_lanes: int = Field(64, gt=0, description="elements per cycle of the vector unit (pool, add)")
     sram_bytes: int = Field(gt=0, description="on-chip buffer capacity in bytes (sets its access energy)")
+
+    def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
+        """macs_per_cycle·f·2 ops; power = MAC energy + two operand reads from the buffer per MAC."""
+        node = self.technology_nm
+        pj_per_mac = (
+            tech.int_mac_energy_pj(w_bits, a_bits, 32, node)
+            + tech.sram_access_energy_pj(w_bits, self.sram_bytes, node)
+            + tech.sram_access_energy_pj(a_bits, self.sram_bytes, node)
+        )
+        macs_per_s = self.macs_per_cycle * self.frequency_hz
+        power_w = macs_per_s * pj_per_mac * 1e-12
+        gops = 2 * macs_per_s / 1e9
+        return PeakFigures(
+            w_bits=w_bits,
+            a_bits=a_bits,
+            macs_per_cycle=self.macs_per_cycle,
+            gops=gops,
+            power_w=power_w,
+            tops_per_w=gops / 1e3 / power_w,
+            notes="roofline: no area model",
+        )
 
 
 @register_fabric(IdealArch)
