@@ -1,0 +1,141 @@
+"""CLI: the simulate path end to end, and one-line errors with exit code 2 for bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from accelsim.cli.app import main
+
+
+def run_cli(args, capsys):
+    """Run ``accelsim ARGS`` in-process; return (exit code, stdout, stderr)."""
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_simulate_writes_json_and_csv(tmp_path, capsys):
+    j, c = tmp_path / "r.json", tmp_path / "r.csv"
+    code, out, err = run_cli(
+        [
+            "simulate",
+            "--network",
+            "lenet5",
+            "--arch",
+            "ideal",
+            "--bits",
+            "4/4",
+            "--json",
+            str(j),
+            "--csv",
+            str(c),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    doc = json.loads(j.read_text())
+    assert [layer["name"] for layer in doc["layers"]][:2] == ["conv1", "pool1"]
+    for key in (
+        "cycles",
+        "stall_cycles",
+        "latency_s",
+        "energy_pj",
+        "energy_breakdown_pj",
+        "utilization",
+        "accesses",
+    ):
+        assert key in doc["layers"][0]
+    assert doc["totals"]["macs"] == 416520
+    assert doc["layers"][0]["w_bits"] == 4
+    assert c.read_text().splitlines()[0].startswith("name,op,w_bits,a_bits,macs,cycles")
+    assert "total" in out
+
+
+BAD_YAML = "name: x\nlayers: [\n"
+BAD_SHAPE = """name: bad
+layers:
+  - {name: c1, op: conv2d, in_channels: 3, out_channels: 8, in_h: 4, in_w: 4, kernel: 7}
+"""
+ZERO_SIZE = """name: bad
+layers:
+  - {name: c1, op: conv2d, in_channels: 0, out_channels: 8, in_h: 4, in_w: 4, kernel: 3}
+"""
+BAD_BITS = """name: bad
+precision: {w_bits: 33}
+layers:
+  - {name: c1, op: fc, in_channels: 3, out_channels: 8}
+"""
+
+
+@pytest.mark.parametrize(
+    "args, files, expected",
+    [
+        (["simulate", "-n", "no-such-net", "-a", "ideal"], {}, "network: unknown value 'no-such-net'"),
+        (["simulate", "-n", "lenet5", "-a", "idael"], {}, "did you mean 'ideal'"),
+        (["simulate", "-n", "lenet5", "-a", "ideal", "--bits", "0/4"], {}, "bits: bit width must be 1..32"),
+        (["simulate", "-n", "lenet5", "-a", "ideal", "--bits", "8/40"], {}, "bits: bit width must be 1..32"),
+        (["simulate", "-n", "lenet5", "-a", "ideal", "--batch", "0"], {}, "batch: must be >= 1"),
+        (["simulate", "-n", "lenet5", "-a", "ideal", "--set", "macs_per_cycle=0"], {}, "macs_per_cycle"),
+        (
+            ["simulate", "-n", "lenet5", "-a", "ideal", "--set", "macs_per_cycl=4"],
+            {},
+            "did you mean 'macs_per_cycle'",
+        ),
+        (["simulate", "-n", "{d}/bad.yaml", "-a", "ideal"], {"bad.yaml": BAD_YAML}, "malformed YAML"),
+        (
+            ["simulate", "-n", "{d}/shape.yaml", "-a", "ideal"],
+            {"shape.yaml": BAD_SHAPE},
+            "larger than the padded",
+        ),
+        (["simulate", "-n", "{d}/zero.yaml", "-a", "ideal"], {"zero.yaml": ZERO_SIZE}, "in_channels"),
+        (["simulate", "-n", "{d}/bits.yaml", "-a", "ideal"], {"bits.yaml": BAD_BITS}, "precision.w_bits"),
+        (["simulate", "-n", "{d}/missing.yaml", "-a", "ideal"], {}, "file not found"),
+        (
+            ["simulate", "-n", "lenet5", "-a", "ideal", "--json", "{d}/nodir/x.json"],
+            {},
+            "directory does not exist",
+        ),
+        (["net", "show", "nope"], {}, "network: unknown value"),
+        (["arch", "show", "nope"], {}, "arch: unknown value"),
+    ],
+)
+def test_bad_input_one_line_exit_2(tmp_path, capsys, args, files, expected):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    args = [a.replace("{d}", str(tmp_path)) for a in args]
+    code, out, err = run_cli(args, capsys)
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert expected in lines[0]
+    assert "Traceback" not in err
+    assert not (tmp_path / "nodir").exists()
+
+
+def test_no_partial_output_on_error(tmp_path, capsys):
+    j = tmp_path / "r.json"
+    code, _, _ = run_cli(["simulate", "-n", "nope", "-a", "ideal", "--json", str(j)], capsys)
+    assert code == 2 and not j.exists()
+
+
+def test_entry_point_exit_code():
+    """The installed console entry point returns 2 and a single stderr line on a user error."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "accelsim", "simulate", "-n", "lenet5", "-a", "nope"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "arch: unknown value 'nope'" in proc.stderr
+
+
+def test_arch_schema_and_show(capsys):
+    code, out, _ = run_cli(["arch", "schema"], capsys)
+    assert code == 0 and "IdealArch" in json.loads(out)["$defs"]
+    code, out, _ = run_cli(["arch", "show", "ideal", "--set", "dram.bandwidth_bytes_per_cycle=null"], capsys)
+    assert code == 0 and json.loads(out)["dram"]["bandwidth_bytes_per_cycle"] is None
