@@ -1,0 +1,317 @@
+"""Mapping of MAC layers onto an R×C systolic array: folds and their closed-form timing.
+
+Every MAC layer is ``groups`` independent GEMMs ``[M×K]·[K×N]`` (:meth:`accelsim.workload.Layer.gemm`).
+Following SCALE-Sim (Samajdar et al., "A systematic methodology for characterizing scalability of DNN
+accelerators using SCALE-Sim", ISPASS 2020) each dataflow puts two GEMM dimensions on the array and
+streams the third:
+
+========== ======== ======== ========== =====================
+dataflow   rows Sr  cols Sc  streamed T cycles per fold
+========== ======== ======== ========== =====================
+os         M        N        K          T + r + c − 2
+ws         K        N        M          T + 2r + c − 2
+is         K        M        N          T + 2r + c − 2
+========== ======== ======== ========== =====================
+
+Folds = ceil(Sr/R) · ceil(Sc/C), run back to back, column fold outer, row fold inner (SCALE-Sim's order).
+``r``/``c`` in the per-fold formula depend on the *mode*:
+
+* ``"scalesim"``: r = R and c = C for every fold, partial folds included — operands are skewed across
+  the whole physical array and psums pass through every row, as SCALE-Sim's demand matrices do (they pad
+  a partial fold with null requests up to R rows and C columns).
+* ``"native"``: r and c are the rows/columns the fold actually occupies; data only travels through the
+  occupied sub-array (unused rows/columns are bypassed), so a partial fold is shorter.
+
+Both modes are checked register by register against :mod:`accelsim.dataflow.systolic_reference`.
+Where the time goes in one fold (cycle-stepped reference, same numbers):
+
+* os: A enters row i skewed by i, B enters column j skewed by j, PE(i,j) does MAC k at cycle k+i+j;
+  the fold lasts until the last MAC (T + r + c − 2 cycles). Results are read out of the accumulators
+  through a shadow chain that overlaps the next fold.
+* ws/is: r cycles to shift the stationary block down into the array, then T + r + c − 2 cycles for the
+  streamed operand (skewed by row) to cross the array and the psums (moving down) to leave the bottom row.
+
+SRAM accesses (SCALE-Sim counting, per fold with r, c the *occupied* rows/columns):
+
+* os: ifmap reads T·r, filter reads T·c, ofmap writes r·c;
+* ws: ifmap reads T·r, filter reads r·c, ofmap writes T·c (psums written once per row fold);
+* is: ifmap reads r·c, filter reads T·r, ofmap writes T·c.
+
+Summed over folds these are closed forms: Σr = cf·Sr, Σc = rf·Sc, Σr·c = Sr·Sc.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from accelsim.errors import AccelsimInputError
+from accelsim.workload import Layer
+
+Dataflow = Literal["os", "ws", "is"]
+Mode = Literal["native", "scalesim"]
+DATAFLOWS: tuple[str, ...] = ("os", "ws", "is")
+MODES: tuple[str, ...] = ("native", "scalesim")
+
+
+def check_dataflow(dataflow: str, field: str = "dataflow") -> str:
+    """Return ``dataflow`` if it is os/ws/is, else raise a one-line :class:`AccelsimInputError`."""
+    if dataflow not in DATAFLOWS:
+        raise AccelsimInputError(field, f"unknown dataflow {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
+    return dataflow
+
+
+def array_dims(dataflow: str, M: int, N: int, K: int) -> tuple[int, int, int]:
+    """(Sr, Sc, T) of the SCALE-Sim table for a GEMM [M×K]·[K×N]."""
+    check_dataflow(dataflow)
+    if dataflow == "os":
+        return M, N, K
+    if dataflow == "ws":
+        return K, N, M
+    return K, M, N
+
+
+@dataclass(frozen=True, slots=True)
+class FoldPlan:
+    """One layer (``groups`` identical GEMMs) folded onto an R×C array.
+
+    Folds of one GEMM are ordered column fold outer, row fold inner; the ``groups`` GEMMs run one after
+    another. ``last_rows``/``last_cols`` are the occupied rows/columns of the last (possibly partial)
+    row/column fold.
+    """
+
+    dataflow: str
+    rows: int
+    cols: int
+    M: int
+    N: int
+    K: int
+    groups: int
+    Sr: int
+    Sc: int
+    T: int
+    row_folds: int
+    col_folds: int
+    last_rows: int
+    last_cols: int
+
+    @property
+    def folds_per_group(self) -> int:
+        return self.row_folds * self.col_folds
+
+    @property
+    def folds(self) -> int:
+        return self.groups * self.folds_per_group
+
+    @property
+    def macs(self) -> int:
+        return self.groups * self.M * self.N * self.K
+
+    def rows_per_row_fold(self) -> np.ndarray:
+        """Occupied rows of each row fold (length ``row_folds``)."""
+        r = np.full(self.row_folds, self.rows, dtype=np.int64)
+        r[-1] = self.last_rows
+        return r
+
+    def cols_per_col_fold(self) -> np.ndarray:
+        """Occupied columns of each column fold (length ``col_folds``)."""
+        c = np.full(self.col_folds, self.cols, dtype=np.int64)
+        c[-1] = self.last_cols
+        return c
+
+    def fold_rows_cols(self) -> tuple[np.ndarray, np.ndarray]:
+        """Occupied (rows, cols) of every fold of ONE group, in execution order (fc outer, fr inner)."""
+        r = np.tile(self.rows_per_row_fold(), self.col_folds)
+        c = np.repeat(self.cols_per_col_fold(), self.row_folds)
+        return r, c
+
+
+def plan_gemm(M: int, N: int, K: int, rows: int, cols: int, dataflow: str, groups: int = 1) -> FoldPlan:
+    """Fold ``groups`` GEMMs [M×K]·[K×N] onto a ``rows``×``cols`` array with ``dataflow``."""
+    if rows < 1:
+        raise AccelsimInputError("rows", f"the array needs at least 1 row, got {rows}")
+    if cols < 1:
+        raise AccelsimInputError("cols", f"the array needs at least 1 column, got {cols}")
+    if min(M, N, K, groups) < 1:
+        raise AccelsimInputError("layer", f"GEMM dimensions must be >= 1, got M={M} N={N} K={K}")
+    Sr, Sc, T = array_dims(dataflow, M, N, K)
+    rf = -(-Sr // rows)
+    cf = -(-Sc // cols)
+    return FoldPlan(
+        dataflow=dataflow, rows=rows, cols=cols, M=M, N=N, K=K, groups=groups, Sr=Sr, Sc=Sc, T=T,
+        row_folds=rf, col_folds=cf, last_rows=Sr - (rf - 1) * rows, last_cols=Sc - (cf - 1) * cols,
+    )  # fmt: skip
+
+
+def scalesim_output_size(size: int, kernel: int, stride: int) -> int:
+    """SCALE-Sim's output size: ceil((size − kernel + stride)/stride), no padding, no dilation."""
+    return math.ceil((size - kernel + stride) / stride)
+
+
+def layer_gemm(layer: Layer, mode: str = "native") -> tuple[int, int, int, int]:
+    """(M, N, K, groups) of a MAC layer.
+
+    native: :meth:`Layer.gemm` (padding, stride, dilation, batch, groups). scalesim: SCALE-Sim's
+    convention — output ceil((H − R + s)/s) × ceil((W − S + s)/s), padding and dilation ignored,
+    M = batch·P·Q, K = R·S·C/groups, N = filters/groups.
+    """
+    if mode == "native" or layer.op in ("fc", "matmul"):
+        g = layer.gemm()
+        return g.M, g.N, g.K, g.groups
+    p = scalesim_output_size(layer.in_h, layer.kernel_h, layer.stride[0])
+    q = scalesim_output_size(layer.in_w, layer.kernel_w, layer.stride[1])
+    cg = layer.in_channels // layer.groups
+    return (
+        layer.batch * p * q,
+        layer.out_channels // layer.groups,
+        layer.kernel_h * layer.kernel_w * cg,
+        (layer.groups),
+    )
+
+
+def plan_layer(layer: Layer, rows: int, cols: int, dataflow: str, mode: str = "native") -> FoldPlan:
+    """Fold a MAC layer onto the array (see :func:`layer_gemm` for the two conventions)."""
+    M, N, K, groups = layer_gemm(layer, mode)
+    return plan_gemm(M, N, K, rows, cols, dataflow, groups)
+
+
+def _stationary_factor(dataflow: str) -> int:
+    """Coefficient of r in the fold formula: 1 for os, 2 for ws/is (r cycles of preload)."""
+    return 1 if dataflow == "os" else 2
+
+
+def fold_cycles(plan: FoldPlan, mode: str = "native") -> np.ndarray:
+    """Cycles of every fold of ONE group, in execution order (vectorized closed form).
+
+    os: T + r + c − 2; ws/is: T + 2r + c − 2, with r = R, c = C (scalesim) or the occupied rows and
+    columns of the fold (native).
+    """
+    a = _stationary_factor(plan.dataflow)
+    if mode == "scalesim":
+        return np.full(plan.folds_per_group, plan.T + a * plan.rows + plan.cols - 2, dtype=np.int64)
+    if mode != "native":
+        raise AccelsimInputError("mode", f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
+    r, c = plan.fold_rows_cols()
+    return plan.T + a * r + c - 2
+
+
+def total_cycles(plan: FoldPlan, mode: str = "native") -> int:
+    """Σ over all folds of all groups of the per-fold cycles, without enumerating folds.
+
+    scalesim: groups·rf·cf·(T + a·R + C − 2); native: groups·(rf·cf·(T − 2) + a·cf·Sr + rf·Sc), using
+    Σ r = cf·Sr and Σ c = rf·Sc over the folds of one GEMM (a = 1 for os, 2 for ws/is).
+    """
+    a = _stationary_factor(plan.dataflow)
+    f = plan.folds_per_group
+    if mode == "scalesim":
+        per_group = f * (plan.T + a * plan.rows + plan.cols - 2)
+    elif mode == "native":
+        per_group = f * (plan.T - 2) + a * plan.col_folds * plan.Sr + plan.row_folds * plan.Sc
+    else:
+        raise AccelsimInputError("mode", f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
+    return plan.groups * per_group
+
+
+def mapping_efficiency(plan: FoldPlan) -> float:
+    """Average fraction of the R·C PEs a fold occupies: Sr·Sc / (rf·cf·R·C)."""
+    return plan.Sr * plan.Sc / (plan.folds_per_group * plan.rows * plan.cols)
+
+
+def sram_accesses(plan: FoldPlan) -> dict[str, int]:
+    """Array-side SRAM accesses in words, SCALE-Sim counting, whole layer (all groups).
+
+    os: ifmap T·cf·Sr, filter T·rf·Sc, ofmap writes Sr·Sc; ws: ifmap T·cf·Sr, filter Sr·Sc, ofmap writes
+    T·rf·Sc; is: ifmap Sr·Sc, filter T·cf·Sr, ofmap writes T·rf·Sc.
+    """
+    g, T, Sr, Sc, rf, cf = plan.groups, plan.T, plan.Sr, plan.Sc, plan.row_folds, plan.col_folds
+    if plan.dataflow == "os":
+        ifmap, filt, ofmap = T * cf * Sr, T * rf * Sc, Sr * Sc
+    elif plan.dataflow == "ws":
+        ifmap, filt, ofmap = T * cf * Sr, Sr * Sc, T * rf * Sc
+    else:
+        ifmap, filt, ofmap = Sr * Sc, T * cf * Sr, T * rf * Sc
+    return {"ifmap_sram_reads": g * ifmap, "filter_sram_reads": g * filt, "ofmap_sram_writes": g * ofmap}
+
+
+def psum_sram_reads(plan: FoldPlan) -> int:
+    """ws/is: psums read back from the ofmap buffer to continue accumulation in row folds 2..rf
+    (T·(rf−1)·Sc words); os accumulates in place (0). SCALE-Sim does not count these."""
+    if plan.dataflow == "os":
+        return 0
+    return plan.groups * plan.T * (plan.row_folds - 1) * plan.Sc
+
+
+def pe_register_accesses(plan: FoldPlan) -> dict[str, int]:
+    """Register reads/writes inside the PEs, whole layer, per operand (documented per dataflow).
+
+    Per useful MAC:
+
+    * os: operand registers — read a and w (2 reads), forward both into the neighbours' registers
+      (2 writes); accumulator — read and write in place (1 read, 1 write of acc_bits).
+    * ws: weight register read (1); input register read + forward write (1 + 1); psum — read the
+      incoming psum register and write the outgoing one (1 read, 1 write of acc_bits).
+    * is: as ws with the roles of input and weight swapped.
+
+    Plus the stationary preload of ws/is: the block is shifted down the columns, one register write
+    per hop (see :func:`link_hops`).
+    """
+    macs = plan.macs
+    operand_reads = 2 * macs
+    operand_writes = 2 * macs if plan.dataflow == "os" else macs
+    preload = 0 if plan.dataflow == "os" else _shift_hops(plan)
+    return {
+        "operand_reads": operand_reads,
+        "operand_writes": operand_writes + preload,
+        "psum_reads": macs,
+        "psum_writes": macs,
+    }
+
+
+def _shift_hops(plan: FoldPlan) -> int:
+    """Σ over folds of c·r(r+1)/2: a block of r rows shifted down c columns (value of row i: i+1 hops)."""
+    R = plan.rows
+    tri = (plan.row_folds - 1) * R * (R + 1) // 2 + plan.last_rows * (plan.last_rows + 1) // 2
+    return plan.groups * tri * plan.Sc  # Σ over column folds of c is Sc
+
+
+def link_hops(plan: FoldPlan) -> dict[str, int]:
+    """PE-to-PE (and edge-to-PE) transfers, whole layer, by kind of value moved.
+
+    Each useful MAC receives its streamed operand(s) over one link: os moves a and w one hop per MAC;
+    ws/is move the streamed operand and the psum one hop per MAC. Stationary preload (ws/is): a block
+    of r rows is shifted down, the value for row i travels i+1 hops: c·r(r+1)/2 per fold. os output
+    drain: the r·c results of a fold shift down their column, r(r+1)/2·c hops. Σ over folds uses
+    Σ r(r+1)/2 = cf·(full·R(R+1)/2 + last(last+1)/2) per group.
+    """
+    drain_or_preload = _shift_hops(plan)
+    macs = plan.macs
+    if plan.dataflow == "os":
+        return {"act_hops": macs, "weight_hops": macs, "psum_hops": 0, "output_hops": drain_or_preload}
+    stationary = "weight_hops" if plan.dataflow == "ws" else "act_hops"
+    streamed = "act_hops" if plan.dataflow == "ws" else "weight_hops"
+    return {streamed: macs, stationary: drain_or_preload, "psum_hops": macs, "output_hops": 0}
+
+
+__all__ = [
+    "DATAFLOWS",
+    "MODES",
+    "Dataflow",
+    "FoldPlan",
+    "Mode",
+    "array_dims",
+    "check_dataflow",
+    "fold_cycles",
+    "layer_gemm",
+    "link_hops",
+    "mapping_efficiency",
+    "pe_register_accesses",
+    "plan_gemm",
+    "plan_layer",
+    "psum_sram_reads",
+    "scalesim_output_size",
+    "sram_accesses",
+    "total_cycles",
+]

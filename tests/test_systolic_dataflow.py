@@ -1,0 +1,107 @@
+"""Closed-form systolic timing vs the cycle-stepped numba reference (values and cycles, exactly)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accelsim.dataflow.systolic import (
+    fold_cycles,
+    link_hops,
+    mapping_efficiency,
+    plan_gemm,
+    plan_layer,
+    sram_accesses,
+    total_cycles,
+)
+from accelsim.dataflow.systolic_reference import reference_gemm
+from accelsim.errors import AccelsimInputError
+from accelsim.workload import Layer
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    M=st.integers(1, 9),
+    N=st.integers(1, 9),
+    K=st.integers(1, 9),
+    R=st.integers(1, 5),
+    C=st.integers(1, 5),
+    dataflow=st.sampled_from(["os", "ws", "is"]),
+    mode=st.sampled_from(["native", "scalesim"]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_reference_equals_gemm_and_closed_form(M, N, K, R, C, dataflow, mode, seed):
+    rng = np.random.default_rng(seed)
+    A = rng.integers(-128, 128, size=(M, K))
+    B = rng.integers(-128, 128, size=(K, N))
+    out, cycles = reference_gemm(A, B, R, C, dataflow, mode)
+    np.testing.assert_array_equal(out, A.astype(np.int64) @ B.astype(np.int64))
+    plan = plan_gemm(M, N, K, R, C, dataflow)
+    assert cycles == total_cycles(plan, mode)
+    assert cycles == int(fold_cycles(plan, mode).sum())
+
+
+def test_scalesim_table_full_array():
+    # a single full fold: os T+R+C-2, ws/is T+2R+C-2
+    assert total_cycles(plan_gemm(4, 3, 7, 4, 3, "os"), "scalesim") == 7 + 4 + 3 - 2
+    assert total_cycles(plan_gemm(7, 3, 4, 4, 3, "ws"), "scalesim") == 7 + 8 + 3 - 2
+    assert total_cycles(plan_gemm(3, 7, 4, 4, 3, "is"), "scalesim") == 7 + 8 + 3 - 2
+
+
+def test_partial_fold_modes_differ():
+    # 5 rows on a 4-row array: second row fold has 1 occupied row
+    plan = plan_gemm(5, 4, 10, 4, 4, "os")
+    assert list(fold_cycles(plan, "scalesim")) == [16, 16]
+    assert list(fold_cycles(plan, "native")) == [16, 13]
+
+
+def test_sram_accesses_and_efficiency():
+    plan = plan_gemm(5, 6, 10, 4, 4, "os")  # rf=2, cf=2
+    acc = sram_accesses(plan)
+    assert acc == {"ifmap_sram_reads": 10 * 2 * 5, "filter_sram_reads": 10 * 2 * 6, "ofmap_sram_writes": 30}
+    assert mapping_efficiency(plan) == pytest.approx(30 / 64)
+
+
+def test_link_hops_os_drain():
+    plan = plan_gemm(4, 2, 3, 4, 2, "os")
+    # one fold: r=4, c=2: drain 2 * (1+2+3+4)
+    assert link_hops(plan)["output_hops"] == 2 * 10
+
+
+def test_conv_mapping_padding_groups_dilation():
+    layer = Layer(name="c", op="conv2d", batch=2, in_channels=8, out_channels=16, in_h=9, in_w=9,
+                  kernel=3, stride=2, padding=1, dilation=2, groups=2)  # fmt: skip
+    plan = plan_layer(layer, 4, 4, "ws")
+    g = layer.gemm()
+    assert (plan.M, plan.N, plan.K, plan.groups) == (g.M, g.N, g.K, 2)
+    assert plan.macs == layer.macs
+    dw = Layer(name="d", op="depthwise_conv2d", in_channels=6, out_channels=6, in_h=5, in_w=5, kernel=3)
+    plan = plan_layer(dw, 4, 4, "os")
+    assert (plan.N, plan.K, plan.groups) == (1, 9, 6)
+    assert plan.macs == dw.macs
+
+
+def test_scalesim_convention_output_size():
+    layer = Layer(name="c", op="conv2d", in_channels=3, out_channels=4, in_h=10, in_w=10, kernel=3,
+                  stride=2, padding=1)  # fmt: skip
+    native = plan_layer(layer, 4, 4, "os", "native")
+    ss = plan_layer(layer, 4, 4, "os", "scalesim")
+    assert native.M == 5 * 5  # floor((10 + 2 - 3)/2) + 1
+    assert ss.M == 5 * 5  # ceil((10 - 3 + 2)/2) = 5, no padding
+    layer2 = layer.model_copy(update={"in_h": 11, "in_w": 11, "padding": (0, 0, 0, 0)})
+    assert plan_layer(layer2, 4, 4, "os", "scalesim").M == 5 * 5  # ceil(10/2)
+    assert plan_layer(layer2, 4, 4, "os", "native").M == 5 * 5  # floor(8/2)+1
+
+
+@pytest.mark.parametrize("bad", [{"rows": 0}, {"cols": 0}])
+def test_bad_array(bad):
+    kw = {"rows": 4, "cols": 4, **bad}
+    with pytest.raises(AccelsimInputError):
+        plan_gemm(4, 4, 4, kw["rows"], kw["cols"], "os")
+
+
+def test_dataflow_typo():
+    with pytest.raises(AccelsimInputError, match="allowed: os, ws, is"):
+        plan_gemm(4, 4, 4, 4, 4, "wss")
