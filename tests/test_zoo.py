@@ -82,15 +82,22 @@ def test_alexnet_conv_macs_are_the_eyeriss_666m():
     assert math.isclose(conv, 666e6, rel_tol=0.01)  # Eyeriss (JSSC 2017) Table: AlexNet CONV 666 M MACs
     assert [x.groups for x in net.layers if x.op == "conv2d"] == [1, 2, 1, 2, 2]
     assert net.layers[0].in_h == 227
-    # per-layer MACs as Eyeriss lists them (in millions, rounded to 0.1 M)
+    # Eyeriss (ISSCC 2016, 14.5): AlexNet CONV "2.3 million weights ... 666 million MACs per 227x227 image"
+    conv_w = sum(x.weight_elems for x in net.layers if x.op == "conv2d")
+    assert conv_w == 2_332_704 and math.isclose(conv_w, 2.3e6, rel_tol=0.02)
+    # per-layer MACs in millions, rounded (regression guard for the grouped shapes)
     per_layer = [round(x.macs_per_image / 1e5) / 10 for x in net.layers if x.op == "conv2d"]
     assert per_layer == [105.4, 223.9, 149.5, 112.1, 74.8]
 
 
 def test_vgg16_conv_macs_are_the_eyeriss_15_3g():
-    conv = sum(x.macs_per_image for x in load_network("vgg16").layers if x.op == "conv2d")
+    convs = [x for x in load_network("vgg16").layers if x.op == "conv2d"]
+    conv = sum(x.macs_per_image for x in convs)
     assert conv == 15_346_630_656
-    assert math.isclose(conv, 15.3e9, rel_tol=0.01)  # Eyeriss: VGG-16 CONV layers 15.3 G MACs
+    # Eyeriss (ISSCC 2016, 14.5): VGG16 "14.7 million weights ... 15.3 billion MACs per 224x224 image"
+    assert math.isclose(conv, 15.3e9, rel_tol=0.01)
+    conv_w = sum(x.weight_elems for x in convs)
+    assert conv_w == 14_710_464 and math.isclose(conv_w, 14.7e6, rel_tol=0.01)
 
 
 def test_bert_encoder_layer_macs_from_first_principles():
