@@ -1,0 +1,465 @@
+"""Eyeriss v1 row-stationary (RS) mapping: closed-form cycles, per-level access counts, energy, search.
+
+Follows Chen, Emer, Sze, "Eyeriss: a spatial architecture for energy-efficient dataflow for CNNs",
+ISCA 2016, and Chen et al., "Eyeriss: an energy-efficient reconfigurable accelerator for deep CNNs",
+JSSC 2017 (mapping parameters of Table IV).
+
+The 2-D convolution is split into 1-D row convolutions. One PE convolves one filter row (S weights) with
+one ifmap row and produces one row of partial sums (F = Q outputs). A *logical PE set* is R filter rows ×
+e output rows: filter row i is reused horizontally (all PEs of row i), ifmap row ``j·U + i·d`` diagonally
+(PE (i, j)), and the R psum rows are accumulated vertically into output row j. Letters (JSSC Table IV):
+
+* ``p`` filters and ``q`` channels share one PE (filter spad ``p·q·S ≤ 224``, ifmap spad ``q·S ≤ 12``,
+  psum spad ``p ≤ 24``); ``n`` images stream through a PE per pass (filter reuse);
+* ``e`` output rows per set (strip mining of E); a set of width e > 14 is folded into
+  ``ceil(e/14)`` segments stacked vertically;
+* ``r`` sets process different channels, ``t`` sets different filter bundles (or groups) concurrently;
+* ``m`` filters keep their psums in the global buffer (GLB) across all channel passes.
+
+Loop nest (outer → inner): image groups (N/n) → output-row strips (E/e) → filter groups of m →
+filter bundles of p·t → channel groups of q·r → one *pass* (all active PEs compute in lockstep).
+
+Per pass, closed form:
+
+* compute cycles ``n·F·p·q·S / macs_per_pe_cycle`` (1 MAC per PE per cycle in v1), plus ``R − 1``
+  cycles of vertical psum drain;
+* filter load: the pass's unique filter words ``t·r·p·q·R·S`` arrive over the filter bus before the
+  pass starts (filter spads are not double buffered), ``ceil(words / filter_bus_words_per_cycle)``;
+* ifmap and psum streaming overlap with compute; the pass lasts at least
+  ``ceil(unique_ifmap_words / ifmap_bus_words_per_cycle)`` and ``ceil(psum_words / psum_bus)``.
+
+Access counts per level (16-bit words, the whole batch, see :class:`RSCost`):
+
+* RF: per MAC a filter read, an ifmap read, a psum read and a psum write (zero-gated ifmaps skip all but
+  the ifmap read); plus spad fills (every PE writes the filter and ifmap words it receives);
+* array (PE-to-PE): ``R·r − 1`` psum hops per output per channel pass (R rows of r sets summed);
+* GLB: ifmap words written from DRAM and read once per pass that needs them (one read multicast to all
+  PEs on the GIN), psums written every channel pass and read back for all but the first, outputs read
+  out once;
+* DRAM: filters (bypass the GLB) once per image group and strip; ifmaps once per strip when the whole
+  strip stays in the GLB, else once per filter group; outputs written once. Activations are
+  RLC-compressed by the caller's ratios.
+
+Energy (ISCA'16 normalized units): ``ALU·1 + RF·1 + array·2 + GLB·6 + DRAM·200`` per access.
+The search enumerates the legal (n, p, q, e, r, t, ifmap-residency) space as numpy arrays, takes the
+largest m the GLB allows for each, and returns the minimum-energy candidate (ties → fewer cycles).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+import numpy as np
+
+from accelsim.errors import AccelsimInputError
+from accelsim.workload import Layer
+
+#: ISCA'16 normalized energy per access (relative to one 16-bit MAC).
+NORMALIZED_COST: dict[str, float] = {"alu": 1.0, "rf": 1.0, "array": 2.0, "glb": 6.0, "dram": 200.0}
+
+Objective = Literal["energy", "cycles", "edp"]
+
+
+@dataclass(frozen=True)
+class RSHardware:
+    """The RS machine as the mapper sees it (word = one activation/weight element)."""
+
+    array_rows: int = 12
+    array_cols: int = 14
+    filter_spad_words: int = 224
+    ifmap_spad_words: int = 12
+    psum_spad_words: int = 24
+    glb_words: int = 108 * 1024 // 2
+    filter_bus_words_per_cycle: float = 4.0
+    ifmap_bus_words_per_cycle: float = 4.0
+    psum_bus_words_per_cycle: float = 4.0
+    macs_per_pe_cycle: int = 1
+    #: True: PE sets must tile the physical rows × cols grid (v1 buses); False: any PE can join any set
+    #: (v2 hierarchical mesh), so ``floor(PEs / set_size)`` sets fit.
+    rigid_geometry: bool = True
+
+    @property
+    def num_pes(self) -> int:
+        return self.array_rows * self.array_cols
+
+
+@dataclass(frozen=True)
+class ConvShape:
+    """A layer as the RS mapper sees it (fc/matmul as 1×1 conv; per-group channel counts)."""
+
+    N: int
+    G: int
+    Cg: int
+    Kg: int
+    H: int
+    W: int
+    Hp: int
+    Wp: int
+    R: int
+    S: int
+    Uh: int
+    Uw: int
+    dh: int
+    dw: int
+    E: int
+    F: int
+
+    @property
+    def macs(self) -> int:
+        return self.N * self.G * self.Kg * self.Cg * self.R * self.S * self.E * self.F
+
+    @property
+    def outputs(self) -> int:
+        return self.N * self.G * self.Kg * self.E * self.F
+
+    @property
+    def weights(self) -> int:
+        return self.G * self.Kg * self.Cg * self.R * self.S
+
+    @property
+    def inputs(self) -> int:
+        return self.N * self.G * self.Cg * self.H * self.W
+
+
+def conv_shape(layer: Layer) -> ConvShape:
+    """The RS view of a MAC layer; fc/matmul become 1×1 convolutions over P×Q output pixels."""
+    if not layer.has_macs:
+        raise AccelsimInputError(
+            "layer.op", f"{layer.op!r} has no MACs; RS maps conv2d, depthwise, fc, matmul"
+        )
+    pt, pb, pl, pr = layer.padding if layer.op in ("conv2d", "depthwise_conv2d") else (0, 0, 0, 0)
+    return ConvShape(
+        N=layer.N,
+        G=layer.groups,
+        Cg=layer.C // layer.groups,
+        Kg=layer.K // layer.groups,
+        H=layer.H,
+        W=layer.W,
+        Hp=layer.H + pt + pb,
+        Wp=layer.W + pl + pr,
+        R=layer.R,
+        S=layer.S,
+        Uh=layer.stride[0],
+        Uw=layer.stride[1],
+        dh=layer.dilation[0],
+        dw=layer.dilation[1],
+        E=layer.P,
+        F=layer.Q,
+    )
+
+
+@dataclass(frozen=True)
+class RSMapping:
+    """Chosen RS mapping parameters (JSSC Table IV letters) and the folds they imply."""
+
+    n: int
+    p: int
+    q: int
+    r: int
+    t: int
+    e: int
+    m: int
+    ifmap_resident: bool
+    rows_per_set: int
+    cols_per_set: int
+    r_fold: int
+    s_fold: int
+    sets_fit: int
+    passes: int
+
+    def as_dict(self) -> dict[str, int | bool]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class RSCost:
+    """Closed-form result of one layer under one RS mapping (whole batch; words are elements)."""
+
+    macs: int
+    compute_cycles: int
+    mac_cycles: int
+    filter_load_cycles: int
+    bus_stall_cycles: int
+    active_pes: int
+    alu_ops: float
+    rf_reads: float
+    rf_writes: float
+    array_hops: float
+    glb_reads: float
+    glb_writes: float
+    dram_filter_reads: float
+    dram_ifmap_reads: float
+    dram_ofmap_writes: float
+    energy_norm: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def dram_words(self) -> float:
+        return self.dram_filter_reads + self.dram_ifmap_reads + self.dram_ofmap_writes
+
+    @property
+    def energy_norm_total(self) -> float:
+        return float(sum(self.energy_norm.values()))
+
+
+def _ceil_div(a, b):
+    return -(-a // b)
+
+
+def _distinct_tiles(total: int, upper: int) -> np.ndarray:
+    """Tile sizes t ≤ upper giving distinct tile counts ceil(total/t), each the smallest such t."""
+    upper = max(1, min(upper, total))
+    counts = np.unique(_ceil_div(total, np.arange(1, upper + 1)))
+    return np.unique(_ceil_div(total, counts))
+
+
+def _candidates(shape: ConvShape, hw: RSHardware) -> dict[str, np.ndarray]:
+    """Every legal (p, q, e, n, r, t) of the space, as flat int64 arrays (before the GLB check)."""
+    r_fold = _ceil_div(shape.R, hw.array_rows) if hw.rigid_geometry else _ceil_div(shape.R, hw.num_pes)
+    s_fold = _ceil_div(shape.S, hw.ifmap_spad_words)
+    rr = _ceil_div(shape.R, r_fold)
+    ss = _ceil_div(shape.S, s_fold)
+    cge = shape.Cg * r_fold * s_fold
+    p_vals = _distinct_tiles(shape.Kg, hw.psum_spad_words)
+    q_vals = _distinct_tiles(cge, hw.ifmap_spad_words // ss)
+    if hw.rigid_geometry:
+        e_max = hw.array_cols * (hw.array_rows // rr)
+    else:
+        e_max = hw.num_pes // rr
+    e_vals = _distinct_tiles(shape.E, e_max)
+    n_vals = np.arange(1, shape.N + 1)
+    P, Qc, Ev, Nv = (a.ravel() for a in np.meshgrid(p_vals, q_vals, e_vals, n_vals, indexing="ij"))
+    ok = (P * Qc * ss <= hw.filter_spad_words) & (Qc * ss <= hw.ifmap_spad_words)
+    P, Qc, Ev, Nv = P[ok], Qc[ok], Ev[ok], Nv[ok]
+    if hw.rigid_geometry:
+        seg = _ceil_div(Ev, hw.array_cols)
+        cols = _ceil_div(Ev, seg)
+        rows = rr * seg
+        fit = (hw.array_rows // rows) * (hw.array_cols // cols)
+    else:
+        cols = Ev
+        rows = np.full_like(Ev, rr)
+        fit = hw.num_pes // (rr * Ev)
+    # (r, t) pairs: r over distinct channel-group counts, t as large as fits (and useful).
+    nb_total = shape.G * _ceil_div(shape.Kg, P)
+    out: dict[str, list[np.ndarray]] = {k: [] for k in ("p", "q", "e", "n", "r", "t", "fit", "rows", "cols")}
+    max_fit = int(fit.max()) if fit.size else 0
+    for r in range(1, max_fit + 1):
+        sel = (fit >= r) & (r <= _ceil_div(cge, Qc))
+        if not sel.any():
+            continue
+        t_max = np.minimum(fit[sel] // r, nb_total[sel])
+        for arr, key in (
+            (P, "p"),
+            (Qc, "q"),
+            (Ev, "e"),
+            (Nv, "n"),
+            (fit, "fit"),
+            (rows, "rows"),
+            (cols, "cols"),
+        ):
+            out[key].append(arr[sel])
+        out["r"].append(np.full(t_max.shape, r, dtype=np.int64))
+        out["t"].append(t_max)
+    cand = {k: np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for k, v in out.items()}
+    cand["rr"] = np.int64(rr)
+    cand["ss"] = np.int64(ss)
+    cand["r_fold"] = np.int64(r_fold)
+    cand["s_fold"] = np.int64(s_fold)
+    cand["cge"] = np.int64(cge)
+    return cand
+
+
+def evaluate_candidates(
+    shape: ConvShape,
+    hw: RSHardware,
+    cand: dict[str, np.ndarray],
+    ifmap_resident: bool,
+    ifmap_density: float = 1.0,
+    ifmap_dram_ratio: float = 1.0,
+    ofmap_dram_ratio: float = 1.0,
+    zero_gating: bool = True,
+) -> dict[str, np.ndarray]:
+    """Vectorized closed form of every candidate: cycles, per-level accesses, normalized energy.
+
+    ``ifmap_density`` is the non-zero fraction of input activations (zero gating skips the rest);
+    ``*_dram_ratio`` multiply activation DRAM words (RLC compression, 1.0 = uncompressed).
+    """
+    p, q, e, n, r, t = (cand[k].astype(np.int64) for k in ("p", "q", "e", "n", "r", "t"))
+    rr, ss, cge = int(cand["rr"]), int(cand["ss"]), int(cand["cge"])
+    s = shape
+    nb = _ceil_div(s.Kg, p)  # filter bundles per group
+    ncg = _ceil_div(cge, q * r)  # channel passes
+    tpass = _ceil_div(s.G * nb, t)  # bundle passes (t sets may span groups)
+    groups_per_pass = np.minimum(s.G, _ceil_div(t, nb))
+    strips = _ceil_div(s.E, e)
+    igroups = _ceil_div(s.N, n)
+    passes = igroups * strips * tpass * ncg
+
+    rows_in = np.minimum((e - 1) * s.Uh + (rr - 1) * s.dh + 1, s.Hp)
+    width_in = min((s.F - 1) * s.Uw + (ss - 1) * s.dw + 1, s.Wp)
+    strip_rows = np.minimum((e - 1) * s.Uh + (s.R - 1) * s.dh + 1, s.H)
+
+    # GLB footprint: psums of m filters (in bundles of p·t) + ifmap (whole strip, or a double-buffered chunk)
+    if ifmap_resident:
+        ifmap_fp = n * s.G * s.Cg * strip_rows * s.W
+    else:
+        ifmap_fp = 2 * n * q * r * groups_per_pass * rows_in * width_in
+    psum_unit = n * e * s.F * p * t
+    mb = (hw.glb_words - ifmap_fp) // psum_unit
+    mb = np.minimum(mb, tpass)
+    feasible = mb >= 1
+    mb = np.maximum(mb, 1)
+
+    # ---- cycles
+    mac_per_pass = _ceil_div(n * s.F * p * q * ss, hw.macs_per_pe_cycle)
+    filt_words_pass = t * r * p * q * rr * ss
+    load_pass = np.ceil(filt_words_pass / hw.filter_bus_words_per_cycle).astype(np.int64)
+    ifm_words_pass = n * q * r * groups_per_pass * rows_in * width_in
+    psum_words_pass = n * p * t * e * s.F * (1 + (ncg > 1))
+    bus_pass = np.maximum(
+        np.ceil(ifm_words_pass / hw.ifmap_bus_words_per_cycle),
+        np.ceil(psum_words_pass / hw.psum_bus_words_per_cycle),
+    ).astype(np.int64)
+    body = mac_per_pass + (rr - 1)
+    stall_pass = np.maximum(0, bus_pass - body)
+    cycles = passes * (load_pass + body + stall_pass)
+
+    # ---- accesses (words, whole batch)
+    macs = float(s.macs)
+    dens = ifmap_density if zero_gating else 1.0
+    alu = macs * dens
+    rf_reads = macs * (1.0 + 2.0 * dens)
+    rf_writes = macs * dens + passes * (filt_words_pass * e + t * r * rr * e * n * q * width_in).astype(float)
+    out_words = float(s.outputs)
+    array_hops = out_words * ncg * (rr * r - 1)
+    glb_ifmap_reads = (passes * ifm_words_pass).astype(float)
+    ifmap_strip_words = float(s.N * s.G * s.Cg * s.W) * strip_rows * strips
+    ifmap_rereads = np.where(ifmap_resident, 1, _ceil_div(tpass, mb))
+    dram_ifmap = ifmap_strip_words * ifmap_rereads
+    dram_filter = float(s.weights) * igroups * strips
+    glb_reads = glb_ifmap_reads + out_words * (ncg - 1) + out_words
+    glb_writes = dram_ifmap + out_words * ncg
+    dram_ofmap = out_words
+    dram_words = dram_filter + dram_ifmap * ifmap_dram_ratio + dram_ofmap * ofmap_dram_ratio
+
+    c = NORMALIZED_COST
+    e_alu = alu * c["alu"]
+    e_rf = (rf_reads + rf_writes) * c["rf"]
+    e_arr = array_hops * c["array"]
+    e_glb = (glb_reads + glb_writes) * c["glb"]
+    e_dram = dram_words * c["dram"]
+    energy = e_alu + e_rf + e_arr + e_glb + e_dram
+    energy = np.where(feasible, energy, np.inf)
+    return {
+        "energy": energy,
+        "cycles": cycles,
+        "mac_cycles": passes * body,
+        "load_cycles": passes * load_pass,
+        "stall_cycles": passes * stall_pass,
+        "passes": passes,
+        "m": mb * p * t,
+        "alu": np.broadcast_to(alu, energy.shape),
+        "rf_reads": np.broadcast_to(rf_reads, energy.shape),
+        "rf_writes": rf_writes,
+        "array_hops": array_hops,
+        "glb_reads": glb_reads,
+        "glb_writes": glb_writes,
+        "dram_filter": np.broadcast_to(dram_filter, energy.shape),
+        "dram_ifmap": dram_ifmap * ifmap_dram_ratio,
+        "dram_ofmap": np.broadcast_to(dram_ofmap * ofmap_dram_ratio, energy.shape),
+        "e_alu": np.broadcast_to(e_alu, energy.shape),
+        "e_rf": e_rf,
+        "e_array": e_arr,
+        "e_glb": e_glb,
+        "e_dram": e_dram,
+        "active_pes": r * t * rr * e,
+    }
+
+
+def search_mapping(
+    shape: ConvShape,
+    hw: RSHardware,
+    objective: Objective = "energy",
+    ifmap_density: float = 1.0,
+    ifmap_dram_ratio: float = 1.0,
+    ofmap_dram_ratio: float = 1.0,
+    zero_gating: bool = True,
+) -> tuple[RSMapping, RSCost]:
+    """Minimum-``objective`` RS mapping of ``shape`` on ``hw`` (ties broken by cycles, then energy)."""
+    if shape.S > hw.ifmap_spad_words * hw.filter_spad_words:
+        raise AccelsimInputError("kernel_w", f"{shape.S} is too wide for the RS scratchpads")
+    cand = _candidates(shape, hw)
+    if cand["p"].size == 0:
+        raise AccelsimInputError(
+            "arch", f"no legal RS mapping: R={shape.R}, S={shape.S} do not fit the PE array/scratchpads"
+        )
+    best: tuple[float, float, float] | None = None
+    chosen = None
+    for resident in (True, False):
+        res = evaluate_candidates(
+            shape, hw, cand, resident, ifmap_density, ifmap_dram_ratio, ofmap_dram_ratio, zero_gating
+        )
+        energy, cycles = res["energy"], res["cycles"].astype(float)
+        if objective == "energy":
+            key1, key2 = energy, cycles
+        elif objective == "cycles":
+            key1, key2 = cycles, energy
+        else:
+            key1, key2 = energy * cycles, energy
+        key1 = np.where(np.isfinite(energy), key1, np.inf)
+        i = int(np.lexsort((key2, key1))[0])
+        score = (float(key1[i]), float(key2[i]), 0.0 if resident else 1.0)
+        if not math.isfinite(score[0]):
+            continue
+        if best is None or score < best:
+            best, chosen = score, (resident, i, res)
+    if chosen is None:
+        raise AccelsimInputError("arch.glb_bytes", "global buffer too small for any RS mapping of this layer")
+    resident, i, res = chosen
+    mapping = RSMapping(
+        n=int(cand["n"][i]),
+        p=int(cand["p"][i]),
+        q=int(cand["q"][i]),
+        r=int(cand["r"][i]),
+        t=int(cand["t"][i]),
+        e=int(cand["e"][i]),
+        m=int(min(res["m"][i], shape.G * shape.Kg)),
+        ifmap_resident=resident,
+        rows_per_set=int(cand["rr"]),
+        cols_per_set=int(cand["e"][i]),
+        r_fold=int(cand["r_fold"]),
+        s_fold=int(cand["s_fold"]),
+        sets_fit=int(cand["fit"][i]),
+        passes=int(res["passes"][i]),
+    )
+    cost = RSCost(
+        macs=shape.macs,
+        compute_cycles=int(res["cycles"][i]),
+        mac_cycles=int(res["mac_cycles"][i]),
+        filter_load_cycles=int(res["load_cycles"][i]),
+        bus_stall_cycles=int(res["stall_cycles"][i]),
+        active_pes=int(res["active_pes"][i]),
+        alu_ops=float(res["alu"][i]),
+        rf_reads=float(res["rf_reads"][i]),
+        rf_writes=float(res["rf_writes"][i]),
+        array_hops=float(res["array_hops"][i]),
+        glb_reads=float(res["glb_reads"][i]),
+        glb_writes=float(res["glb_writes"][i]),
+        dram_filter_reads=float(res["dram_filter"][i]),
+        dram_ifmap_reads=float(res["dram_ifmap"][i]),
+        dram_ofmap_writes=float(res["dram_ofmap"][i]),
+        energy_norm={k: float(res[f"e_{k}"][i]) for k in ("alu", "rf", "array", "glb", "dram")},
+    )
+    return mapping, cost
+
+
+def pe_row_conv_cycles(n: int, F: int, p: int, q: int, S: int, macs_per_pe_cycle: int = 1) -> int:
+    """Cycles of one PE's 1-D row convolution pass: ``ceil(n·F·p·q·S / macs_per_pe_cycle)``."""
+    return _ceil_div(n * F * p * q * S, macs_per_pe_cycle)
+
+
+def pe_set_cycles(n: int, F: int, p: int, q: int, S: int, R: int) -> int:
+    """Cycles of one PE set pass until the last output leaves the top row: ``n·F·p·q·S + R − 1``."""
+    return pe_row_conv_cycles(n, F, p, q, S) + R - 1

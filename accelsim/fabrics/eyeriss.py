@@ -1,0 +1,243 @@
+"""``eyeriss``: Eyeriss v1 (JSSC'17) and v2 (JETCAS'19) row-stationary accelerators.
+
+Per MAC layer (whole batch), :func:`accelsim.dataflow.row_stationary.search_mapping` picks the RS mapping
+of minimum ``mapping_objective`` and returns closed-form cycles and access counts per level. This module
+adds what the mapper does not know:
+
+* activation sparsity: the zero fraction of the layer's input activations is ``activation_sparsity``
+  (or ``activation_sparsity_per_layer[name]``); the output zero fraction is the same value for layers
+  with a ReLU/ReLU6 and 0 otherwise. Measured sparsity of real tensors enters through
+  ``activation_sparsity_per_layer`` (see :func:`sparsity_from_tensors`);
+* DRAM compression: v1 RLC (:mod:`accelsim.memory.rlc`, expected size for i.i.d. zeros, bypassed when it
+  would expand the data); v2 CSC, ``density · (bits + index_bits)/bits`` (bypassed likewise);
+* zero gating (v1, energy only): a zero ifmap skips the MAC, the filter read and the psum update;
+* sparse processing (v2): zero activations and zero weights are skipped in time, MAC cycles scale by
+  ``(1 − s_a)·(1 − s_w)``;
+* DRAM bandwidth: ``stall = max(0, ceil(dram_bytes / bandwidth) − compute_cycles)``;
+* energy: normalized ISCA'16 units (ALU 1, RF 1, array 2, GLB 6, DRAM 200 per 16-bit access) and
+  absolute pJ: on-chip units × one MAC of the native widths at ``technology_nm``
+  (:func:`accelsim.tech.int_mac_energy_pj`, 1.228 pJ for 16×16+16 at 65 nm), DRAM at
+  ``dram.energy_pj_per_bit``.
+
+Non-MAC layers (pool, add, concat) run on the host in Eyeriss: reported with zero cycles and energy.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from accelsim import tech
+from accelsim.arch.base import ArchitectureBase, PeakFigures
+from accelsim.dataflow.row_stationary import (
+    NORMALIZED_COST,
+    ConvShape,
+    RSHardware,
+    conv_shape,
+    search_mapping,
+)
+from accelsim.errors import AccelsimInputError
+from accelsim.fabrics.registry import LayerResult, register_fabric
+from accelsim.memory.rlc import compression_ratio
+from accelsim.workload import Layer, Precision
+
+
+class EyerissArch(ArchitectureBase):
+    """Eyeriss v1 (multicast buses, rigid 12×14 array) or v2 (hierarchical mesh, 192 PEs, sparse)."""
+
+    fabric: Literal["eyeriss"] = "eyeriss"
+    version: Literal["v1", "v2"] = Field("v1", description="v1: JSSC'17 chip; v2: JETCAS'19 chip")
+    pe_rows: int = Field(12, ge=1, description="PE array rows (v2: logical rows of the 192-PE pool)")
+    pe_cols: int = Field(14, ge=1, description="PE array columns")
+    clusters: int = Field(1, ge=1, description="PE clusters (v2: 16 clusters of 12 PEs); 1 for v1")
+    weight_bits: int = Field(16, ge=1, le=32, description="native weight width in bits")
+    act_bits: int = Field(16, ge=1, le=32, description="native activation width in bits")
+    psum_bits: int = Field(16, ge=1, le=48, description="partial-sum width in bits")
+    filter_spad_words: int = Field(224, ge=1, description="filter scratchpad entries per PE")
+    ifmap_spad_words: int = Field(12, ge=1, description="ifmap scratchpad entries per PE")
+    psum_spad_words: int = Field(24, ge=1, description="psum scratchpad entries per PE")
+    glb_bytes: int = Field(108 * 1024, gt=0, description="global buffer capacity for ifmaps and psums")
+    noc: Literal["multicast_bus", "hierarchical_mesh"] = Field(
+        "multicast_bus", description="v1 GIN/GON multicast buses (rigid PE-set geometry) or v2 mesh"
+    )
+    filter_bus_words_per_cycle: float = Field(
+        4.0, gt=0, description="filter delivery bandwidth (words/cycle)"
+    )
+    ifmap_bus_words_per_cycle: float = Field(4.0, gt=0, description="ifmap delivery bandwidth (words/cycle)")
+    psum_bus_words_per_cycle: float = Field(4.0, gt=0, description="psum GLB↔array bandwidth (words/cycle)")
+    macs_per_pe_cycle: int = Field(1, ge=1, description="MACs per PE per cycle (v2 8-bit SIMD: 2)")
+    activation_sparsity: float = Field(
+        0.0, ge=0, le=1, description="zero fraction of input activations of every layer (default)"
+    )
+    activation_sparsity_per_layer: dict[str, float] = Field(
+        default_factory=dict, description="zero fraction of a layer's input activations, by layer name"
+    )
+    weight_sparsity: float = Field(0.0, ge=0, le=1, description="zero fraction of weights (v2 sparse)")
+    zero_gating: bool = Field(True, description="skip MAC/filter read/psum update on zero ifmaps (energy)")
+    rlc_compression: bool = Field(True, description="compress activations to/from DRAM (v1 RLC, v2 CSC)")
+    sparse_processing: bool = Field(False, description="v2: skip zero activations and weights in time")
+    csc_index_bits: int = Field(4, ge=0, description="v2 CSC: index bits stored per non-zero")
+    mapping_objective: Literal["energy", "cycles", "edp"] = Field(
+        "energy", description="what the RS mapping search minimizes"
+    )
+
+    @property
+    def num_pes(self) -> int:
+        return self.pe_rows * self.pe_cols
+
+    def rs_hardware(self) -> RSHardware:
+        """The mapper's view: geometry, scratchpads, GLB in words, bus bandwidths."""
+        word_bytes = max(self.act_bits, self.psum_bits) / 8
+        return RSHardware(
+            array_rows=self.pe_rows,
+            array_cols=self.pe_cols,
+            filter_spad_words=self.filter_spad_words,
+            ifmap_spad_words=self.ifmap_spad_words,
+            psum_spad_words=self.psum_spad_words,
+            glb_words=int(self.glb_bytes // word_bytes),
+            filter_bus_words_per_cycle=self.filter_bus_words_per_cycle,
+            ifmap_bus_words_per_cycle=self.ifmap_bus_words_per_cycle,
+            psum_bus_words_per_cycle=self.psum_bus_words_per_cycle,
+            macs_per_pe_cycle=self.macs_per_pe_cycle,
+            rigid_geometry=self.noc == "multicast_bus",
+        )
+
+    def unit_energy_pj(self) -> float:
+        """pJ of one normalized unit: one native MAC (w×a multiply + psum add) at ``technology_nm``."""
+        return tech.int_mac_energy_pj(self.weight_bits, self.act_bits, self.psum_bits, self.technology_nm)
+
+    def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
+        """All PEs busy; power = per MAC one ALU op + 4 RF accesses (normalized units × unit pJ)."""
+        _check_bits(self, w_bits, a_bits)
+        macs_per_cycle = self.num_pes * self.macs_per_pe_cycle
+        gops = 2 * macs_per_cycle * self.frequency_hz / 1e9
+        pj_per_mac = (NORMALIZED_COST["alu"] + 4 * NORMALIZED_COST["rf"]) * self.unit_energy_pj()
+        power_w = macs_per_cycle * self.frequency_hz * pj_per_mac * 1e-12
+        return PeakFigures(
+            w_bits=w_bits,
+            a_bits=a_bits,
+            macs_per_cycle=macs_per_cycle,
+            gops=gops,
+            power_w=power_w,
+            tops_per_w=gops / 1e3 / power_w,
+            notes=f"Eyeriss {self.version}: native {self.weight_bits}/{self.act_bits}-bit; core only, no area",
+        )
+
+
+def _check_bits(arch: EyerissArch, w_bits: int, a_bits: int) -> None:
+    if w_bits > arch.weight_bits or a_bits > arch.act_bits:
+        raise AccelsimInputError(
+            "bits",
+            f"eyeriss {arch.version} runs up to {arch.weight_bits}/{arch.act_bits}, got {w_bits}/{a_bits}",
+        )
+
+
+def sparsity_from_tensors(tensors: dict[str, np.ndarray]) -> dict[str, float]:
+    """Zero fraction of each layer's real input activation tensor (for ``activation_sparsity_per_layer``)."""
+    return {name: float(np.mean(np.asarray(t) == 0)) for name, t in tensors.items()}
+
+
+def _dram_ratio(arch: EyerissArch, sparsity: float, bits: int) -> float:
+    if not arch.rlc_compression:
+        return 1.0
+    if arch.version == "v2":
+        ratio = (1.0 - sparsity) * (bits + arch.csc_index_bits) / bits
+    else:
+        ratio = compression_ratio(sparsity, bits)
+    return min(1.0, ratio)
+
+
+@lru_cache(maxsize=4096)
+def _search_cached(
+    shape: ConvShape, hw: RSHardware, objective: str, dens: float, ri: float, ro: float, zg: bool
+):
+    return search_mapping(shape, hw, objective, dens, ri, ro, zg)  # type: ignore[arg-type]
+
+
+@register_fabric(EyerissArch)
+def evaluate_layer(layer: Layer, precision: Precision, arch: EyerissArch) -> LayerResult:
+    _check_bits(arch, precision.w_bits, precision.a_bits)
+    if not layer.has_macs:
+        return LayerResult(
+            compute_cycles=0,
+            stall_cycles=0,
+            energy_breakdown_pj={},
+            accesses={},
+            peak_macs_per_cycle=float(arch.num_pes * arch.macs_per_pe_cycle),
+            mapping_efficiency=0.0,
+            mapping={"kind": "host", "note": "pool/add/concat run off-chip in Eyeriss"},
+        )
+    s_in = arch.activation_sparsity_per_layer.get(layer.name, arch.activation_sparsity)
+    s_out = arch.activation_sparsity if layer.activation != "none" else 0.0
+    ratio_in = _dram_ratio(arch, s_in, arch.act_bits)
+    ratio_out = _dram_ratio(arch, s_out, arch.act_bits)
+    shape = conv_shape(layer)
+    hw = arch.rs_hardware()
+    mapping, cost = _search_cached(
+        shape, hw, arch.mapping_objective, 1.0 - s_in, ratio_in, ratio_out, arch.zero_gating
+    )
+    mac_cycles = cost.mac_cycles
+    compute = cost.compute_cycles
+    if arch.sparse_processing:
+        keep = (1.0 - s_in) * (1.0 - arch.weight_sparsity)
+        skipped = mac_cycles - math.ceil(mac_cycles * keep)
+        compute -= skipped
+        mac_cycles -= skipped
+    # DRAM words: filters at weight width (v2 CSC-compressed when sparse), activations compressed
+    w_ratio = 1.0
+    if arch.version == "v2" and arch.rlc_compression and arch.weight_sparsity > 0:
+        w_ratio = min(
+            1.0, (1 - arch.weight_sparsity) * (arch.weight_bits + arch.csc_index_bits) / arch.weight_bits
+        )
+    dram_filter_bytes = cost.dram_filter_reads * w_ratio * arch.weight_bits / 8
+    dram_ifmap_bytes = cost.dram_ifmap_reads * arch.act_bits / 8
+    dram_ofmap_bytes = cost.dram_ofmap_writes * arch.act_bits / 8
+    dram_bytes = dram_filter_bytes + dram_ifmap_bytes + dram_ofmap_bytes
+    bandwidth = arch.dram.bandwidth_bytes_per_cycle
+    transfer = 0 if bandwidth is None else math.ceil(dram_bytes / bandwidth)
+    stall = max(0, transfer - compute)
+
+    unit = arch.unit_energy_pj()
+    en = cost.energy_norm
+    breakdown = {
+        "mac": en["alu"] * unit,
+        "rf": en["rf"] * unit,
+        "noc": en["array"] * unit,
+        "sram": en["glb"] * unit,
+        "dram": tech.dram_energy_pj(8 * dram_bytes, arch.dram.energy_pj_per_bit),
+    }
+    dram_words_16b = dram_bytes / 2
+    return LayerResult(
+        compute_cycles=int(compute),
+        stall_cycles=int(stall),
+        energy_breakdown_pj=breakdown,
+        accesses={
+            "rf_reads": cost.rf_reads,
+            "rf_writes": cost.rf_writes,
+            "noc_pe_to_pe": cost.array_hops,
+            "glb_reads": cost.glb_reads,
+            "glb_writes": cost.glb_writes,
+            "dram_read_bytes": dram_filter_bytes + dram_ifmap_bytes,
+            "dram_write_bytes": dram_ofmap_bytes,
+            "dram_words_16b": dram_words_16b,
+        },
+        peak_macs_per_cycle=float(arch.num_pes * arch.macs_per_pe_cycle),
+        mapping_efficiency=float(cost.macs / (cost.mac_cycles * arch.num_pes * arch.macs_per_pe_cycle)),
+        mapping={
+            "kind": "row_stationary",
+            **mapping.as_dict(),
+            "mac_cycles": mac_cycles,
+            "filter_load_cycles": cost.filter_load_cycles,
+            "bus_stall_cycles": cost.bus_stall_cycles,
+            "dram_transfer_cycles": transfer,
+            "active_pes": cost.active_pes,
+            "energy_normalized": {**en, "dram_scaled": en["dram"]},
+            "ifmap_sparsity": s_in,
+            "dram_ratio_in": ratio_in,
+            "dram_ratio_out": ratio_out,
+        },
+    )
