@@ -54,6 +54,7 @@ class Cost:
     energy_breakdown_pj: Mapping[str, float]
     area_mm2: float
     utilization: float
+    peak_macs_per_cycle: float
     bops: int
     weight_bytes: float
     activation_bytes: float
@@ -148,6 +149,7 @@ class CostModel:
             energy_breakdown_pj=r.energy_breakdown_pj,
             area_mm2=self.area_mm2(w_bits, a_bits),
             utilization=layer.macs / (cycles * peak) if cycles and peak else 0.0,
+            peak_macs_per_cycle=peak,
             bops=layer.macs * w_bits * a_bits,
             weight_bytes=layer.weight_elems * w_bits / 8,
             activation_bytes=layer.input_elems * a_bits / 8,

@@ -132,7 +132,8 @@ class Layer(StrictModel):
         False, description="matmul only: the right operand is a runtime activation (e.g. attention Q·Kᵀ)"
     )
     inputs: list[str] | None = Field(
-        None, description="names of producer layers; None = the previous layer (or the network input)"
+        None,
+        description="names of producer layers ('input' = the network input); None = the previous layer",
     )
     precision: Precision | None = Field(None, description="per-layer precision; None = network default")
 
@@ -271,7 +272,7 @@ class Layer(StrictModel):
         """Input activation elements for the batch (matmul with two activations: both operands)."""
         n = self.batch * self.C * self.H * self.W
         if self.weights_are_activations:
-            n += self.batch * self.K * self.C
+            n += self.batch * self.K * (self.C // self.groups)
         return n
 
     @property
@@ -315,6 +316,13 @@ class Network(StrictModel):
         for layer in self.layers:
             if layer.name in seen:
                 raise ValueError(f"duplicate layer name {layer.name!r}")
+            if layer.name == "input":
+                raise ValueError("'input' is reserved for the network input; rename the layer")
+            for producer in layer.inputs or ():
+                if producer != "input" and producer not in seen:
+                    raise ValueError(
+                        f"layer {layer.name!r} reads {producer!r}, which is not an earlier layer"
+                    )
             seen.add(layer.name)
         return self
 

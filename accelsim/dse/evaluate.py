@@ -1,0 +1,63 @@
+"""Evaluate one design point: build its architecture, cost its network, return flat metrics.
+
+Metrics (per network, whole batch): ``latency_s``, ``latency_cycles``, ``energy_pj``, ``power_w`` (average,
+energy / latency), ``edp_pj_s`` (energy·delay), ``area_mm2`` (NaN when the fabric models no area),
+``utilization``, ``macs``. Costs come from :class:`accelsim.cost.CostModel` (the same closed forms as
+``simulate``), over every layer of the network.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+from accelsim.cost import CostModel
+from accelsim.dse.spec import DesignPoint
+from accelsim.fabrics import load_arch
+from accelsim.workload import Network, load_network, parse_bits
+
+
+@lru_cache(maxsize=32)
+def _network(name: str, batch: int | None) -> Network:
+    net = load_network(name)
+    return net.with_batch(batch) if batch else net
+
+
+def evaluate_point(point: DesignPoint) -> dict[str, Any]:
+    """Metrics of one point (pure function of the point; safe to run in any process)."""
+    arch = load_arch(point.base, **dict(point.overrides))
+    net = _network(point.network, point.batch)
+    cm = CostModel(arch)
+    global_bits = parse_bits(point.bits) if point.bits else None
+    layer_bits = {name: parse_bits(b) for name, b in point.layer_bits}
+    policy = []
+    for layer in net.layers:
+        if layer.name in layer_bits:
+            policy.append(layer_bits[layer.name])
+        elif global_bits is not None:
+            policy.append(global_bits)
+        else:
+            p = net.precision_of(layer)
+            policy.append((p.w_bits, p.a_bits))
+    total = cm.network_cost(net, policy, mac_layers_only=False)
+    first_bits = policy[0] if policy else (8, 8)
+    area = cm.area_mm2(*first_bits)
+    latency = total.latency_s
+    macs = sum(x.macs for x in net.layers)
+    peak_cycles = sum(c.latency_cycles * c.peak_macs_per_cycle for c in total.layers)
+    return {
+        "latency_s": latency,
+        "latency_cycles": total.latency_cycles,
+        "energy_pj": total.energy_pj,
+        "power_w": total.energy_pj * 1e-12 / latency if latency else math.nan,
+        "edp_pj_s": total.energy_pj * latency,
+        "area_mm2": area,
+        "utilization": macs / peak_cycles if peak_cycles else 0.0,
+        "macs": macs,
+    }
+
+
+def evaluate_chunk(points: list[DesignPoint]) -> list[tuple[str, dict[str, Any]]]:
+    """Evaluate several points in one task (amortises scheduling overhead in process/Dask runners)."""
+    return [(p.key, evaluate_point(p)) for p in points]
