@@ -19,6 +19,7 @@ from accelsim.fabrics.registry import (
     available_fabrics,
     available_presets,
     get_fabric,
+    get_functional_layer,
     load_arch,
     register_fabric,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "available_fabrics",
     "available_presets",
     "get_fabric",
+    "get_functional_layer",
     "load_arch",
     "register_fabric",
 ]

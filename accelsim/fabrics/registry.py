@@ -99,6 +99,21 @@ def get_fabric(name: str) -> Fabric:
     return _FABRICS[name]
 
 
+def get_functional_layer(name: str) -> Callable[..., Any] | None:
+    """The fabric module's optional ``functional_layer`` (numbers through the simulated datapath), or None.
+
+    Contract: ``functional_layer(x_int, w_int, layer, precision, arch, seed) -> (y_int, stats: dict)`` where
+    ``x_int`` is the integer input (NCHW, or [N, C] / [N, M, C] for fc/matmul) with zero point already
+    removed, ``w_int`` the integer weights (KCRS / [K, C]), and ``y_int`` the int64 accumulator result of the
+    layer as the datapath computes it (equal to the exact integer result when nothing lossy is configured);
+    ``stats`` reports what lossy steps changed (e.g. ADC clipping counts, overflow counts).
+    """
+    import sys
+
+    fabric = get_fabric(name)
+    return getattr(sys.modules[fabric.module], "functional_layer", None)
+
+
 def available_presets() -> list[str]:
     return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
 
