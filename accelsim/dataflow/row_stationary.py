@@ -297,8 +297,9 @@ def evaluate_candidates(
     igroups = _ceil_div(s.N, n)
     passes = igroups * strips * tpass * ncg
 
-    rows_in = np.minimum((e - 1) * s.Uh + (rr - 1) * s.dh + 1, s.Hp)
-    width_in = min((s.F - 1) * s.Uw + (ss - 1) * s.dw + 1, s.Wp)
+    e_unique, e_inv = np.unique(e, return_inverse=True)
+    rows_in = np.array([distinct_ifmap_rows(int(x), rr, s.Uh, s.dh) for x in e_unique], dtype=np.int64)[e_inv]
+    width_in = ifmap_row_words(s.F, ss, s.Uw, s.dw)
     strip_rows = np.minimum((e - 1) * s.Uh + (s.R - 1) * s.dh + 1, s.H)
 
     # GLB footprint: psums of m filters (in bundles of p·t) + ifmap (whole strip, or a double-buffered chunk)
@@ -453,6 +454,32 @@ def search_mapping(
         energy_norm={k: float(res[f"e_{k}"][i]) for k in ("alu", "rf", "array", "glb", "dram")},
     )
     return mapping, cost
+
+
+def distinct_ifmap_rows(e: int, R: int, U: int, d: int) -> int:
+    """Ifmap rows a R×e set needs: ``|{j·U + i·d : 0 ≤ j < e, 0 ≤ i < R}|`` (one GIN multicast each).
+
+    Dilation 1: ``(e−1)·U + R`` when ``U ≤ R`` (rows overlap), else ``e·R``.
+    """
+    if d == 1:
+        return (e - 1) * U + R if U <= R else e * R
+    return int(np.unique(np.add.outer(np.arange(e) * U, np.arange(R) * d)).size)
+
+
+def ifmap_row_words(F: int, S: int, U: int, d: int) -> int:
+    """Ifmap words of one row a PE loads for F outputs: ``min((F−1)·U + span, F·span)``, span = (S−1)·d + 1."""
+    span = (S - 1) * d + 1
+    return min((F - 1) * U + span, F * span)
+
+
+def pe_set_psum_hops(n: int, F: int, p: int, e: int, R: int) -> int:
+    """Vertical PE-to-PE psum transfers of one set pass: ``(R−1)·e·n·p·F``."""
+    return (R - 1) * e * n * p * F
+
+
+def pe_set_ifmap_deliveries(n: int, q: int, F: int, S: int, U: int, d: int, R: int, e: int) -> int:
+    """Ifmap words written into ifmap spads in one set pass: every PE loads its row, ``R·e·n·q·row_words``."""
+    return R * e * n * q * ifmap_row_words(F, S, U, d)
 
 
 def pe_row_conv_cycles(n: int, F: int, p: int, q: int, S: int, macs_per_pe_cycle: int = 1) -> int:
