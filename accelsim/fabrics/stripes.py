@@ -1,0 +1,36 @@
+"""``stripes``: Stripes (Judd et al., MICRO 2016), an array of serial inner-product units (SIPs):
+16 bit-parallel weights × 16 bit-serial activations per SIP (:mod:`accelsim.pe.bitserial`).
+
+The preset puts 16×32 SIPs (the Bit Fusion FU count; modeled SIP area ≈ FU area, see
+docs/precision-scalable.md) behind the Bit Fusion ``bf_e`` memory system at 500 MHz, 45 nm, so that a
+Bit Fusion vs Stripes comparison isolates the PE.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from accelsim.fabrics.registry import LayerResult, register_fabric
+from accelsim.pe import bitserial as pe
+from accelsim.pe.array import ArrayArchBase, evaluate_array_layer
+from accelsim.workload import Layer, Precision
+
+
+class StripesArch(ArrayArchBase):
+    """SIP array: rows × cols SIPs, each 16 MACs per a_bits cycles."""
+
+    fabric: Literal["stripes"] = "stripes"
+
+    def pe_pass(self, w_bits: int, a_bits: int, fully_connected: bool = False) -> tuple[int, int]:
+        return pe.stripes_pass(w_bits, a_bits)
+
+    def pe_energy_pj_per_cycle(self, w_bits: int, a_bits: int) -> float:
+        return pe.stripes_pe_energy_pj(self.technology_nm)
+
+    def pe_area_um2(self) -> float | None:
+        return pe.stripes_pe_area_um2(self.technology_nm)
+
+
+@register_fabric(StripesArch)
+def evaluate_layer(layer: Layer, precision: Precision, arch: StripesArch) -> LayerResult:
+    return evaluate_array_layer(layer, precision, arch)

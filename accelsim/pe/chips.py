@@ -1,0 +1,67 @@
+"""Published chips modeled as PE arrays (UNPU, BitBlade, Envision, QUEST): operating points and peak.
+
+Survey tables (REFERENCES.md, seed 000 Table 3) pair a chip's *peak throughput* (at its maximum clock and
+voltage) with its *best efficiency* (at its lowest voltage). The model keeps both points explicit:
+
+* ``frequency_hz`` and ``vdd_v``: the operating point of timing, of ``power_w`` and of ``simulate``;
+* ``efficiency_vdd_v``: the voltage at which the PE energy constants of :mod:`accelsim.pe` were
+  calibrated (the published TOPS/W); energy per operation scales as ``(V / efficiency_vdd_v)²``
+  (dynamic energy C·V²; frequency-independent to first order);
+* ``peak()`` reports GOPS at ``frequency_hz``, TOPS/W at ``efficiency_vdd_v`` (the published pairing)
+  and ``power_w`` at ``vdd_v``; ``notes`` says so.
+
+The calibrated PE energies are whole-chip energies per PE-cycle (they include SRAM and control), so
+these presets set the buffer energies to zero; DRAM is still counted by ``simulate``.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from accelsim.arch.base import PeakFigures
+from accelsim.pe.array import ArrayArchBase
+
+
+class ChipArchBase(ArrayArchBase):
+    """A published chip: array model plus its operating and efficiency voltages and its die area."""
+
+    vdd_v: float = Field(gt=0, description="supply voltage at frequency_hz (operating point)")
+    efficiency_vdd_v: float = Field(
+        gt=0, description="voltage of the calibrated energy constants (best TOPS/W)"
+    )
+    chip_area_mm2: float | None = Field(
+        None, gt=0, description="die (or published core) area in mm²; null = not published"
+    )
+
+    def pe_energy_at_efficiency_pj(self, w_bits: int, a_bits: int) -> float:
+        """Chip energy per PE-cycle at ``efficiency_vdd_v``."""
+        raise NotImplementedError
+
+    def pe_energy_pj_per_cycle(self, w_bits: int, a_bits: int) -> float:
+        return self.pe_energy_at_efficiency_pj(w_bits, a_bits) * (self.vdd_v / self.efficiency_vdd_v) ** 2
+
+    def core_area_mm2(self) -> float | None:
+        return self.chip_area_mm2
+
+    def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
+        products, cycles = self.pe_pass(w_bits, a_bits)
+        macs = self.n_pes * products / cycles
+        gops = 2 * macs * self.frequency_hz / 1e9
+        pj_eff = self.n_pes * self.pe_energy_at_efficiency_pj(w_bits, a_bits)
+        tops_per_w = 2 * macs / pj_eff  # ops per pJ = TOPS/W
+        power_w = self.n_pes * self.pe_energy_pj_per_cycle(w_bits, a_bits) * 1e-12 * self.frequency_hz
+        return PeakFigures(
+            w_bits=w_bits,
+            a_bits=a_bits,
+            macs_per_cycle=macs,
+            gops=gops,
+            power_w=power_w,
+            area_mm2=self.chip_area_mm2,
+            tops_per_w=tops_per_w,
+            tops_per_mm2=None if self.chip_area_mm2 is None else gops / 1e3 / self.chip_area_mm2,
+            notes=(
+                f"GOPS at {self.frequency_hz / 1e6:g} MHz; TOPS/W at {self.efficiency_vdd_v:g} V "
+                f"(published pairing); power_w at {self.vdd_v:g} V; {self.rows}x{self.cols} PEs, "
+                f"{products} MACs per {cycles} cycle(s) per PE"
+            ),
+        )
