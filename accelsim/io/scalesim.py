@@ -134,7 +134,7 @@ class ScaleSimLayer(StrictModel):
         raise AccelsimInputError("dataflow", f"unknown value {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
 
 
-class ScaleSimConvLayer(Layer):
+class ScaleSimNetworkLayer(Layer):
     """An accelsim :class:`Layer` that remembers the SCALE-Sim layer it was made from."""
 
     scalesim: ScaleSimLayer = Field(description="the SCALE-Sim layer (its own shape and output size)")
@@ -225,7 +225,7 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
     except OSError as exc:
         raise AccelsimInputError("topology", f"cannot read {path}: {exc.strerror}") from None
     rows = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):  # read_text: universal newlines
         row = raw.strip()
         if number == 1 or row == "":
             continue
@@ -329,7 +329,7 @@ def to_network(layers: list[ScaleSimLayer], name: str, pad_to_scalesim: bool = F
 
     Conv rows become ``conv2d`` layers (a 'DP' row's per-channel layers stay separate conv2d layers
     with one channel, as SCALE-Sim simulates them); GEMM rows become ``matmul`` layers with
-    in_h = M, in_channels = K, out_channels = N. Each layer is a :class:`ScaleSimConvLayer` carrying
+    in_h = M, in_channels = K, out_channels = N. Each layer is a :class:`ScaleSimNetworkLayer` carrying
     its SCALE-Sim layer as ``.scalesim``.
 
     accelsim's output size is floor((H − R)/s) + 1; SCALE-Sim's is ceil((H − R + s)/s), one more when
@@ -347,7 +347,7 @@ def to_network(layers: list[ScaleSimLayer], name: str, pad_to_scalesim: bool = F
         lname = ss.name if count == 1 else f"{ss.name}#{count}"
         if ss.input_type == "gemm":
             out.append(
-                ScaleSimConvLayer(
+                ScaleSimNetworkLayer(
                     name=lname,
                     op="matmul",
                     in_h=ss.ifmap_h,
@@ -362,7 +362,7 @@ def to_network(layers: list[ScaleSimLayer], name: str, pad_to_scalesim: bool = F
             pad_b = ss.stride_h * (ss.ofmap_h - 1) + ss.filter_h - ss.ifmap_h
             pad_r = ss.stride_w * (ss.ofmap_w - 1) + ss.filter_w - ss.ifmap_w
         out.append(
-            ScaleSimConvLayer(
+            ScaleSimNetworkLayer(
                 name=lname,
                 op="conv2d",
                 in_h=ss.ifmap_h,
@@ -425,7 +425,11 @@ class _Cfg:
             raise AccelsimInputError("config", f"{self.path}: missing section [{section}] (needs {key})")
         if not self.parser.has_option(section, key):
             raise AccelsimInputError("config", f"{self.path}: [{section}] is missing the key {key}")
-        return self.parser.get(section, key)
+        try:
+            return self.parser.get(section, key)
+        except configparser.Error as exc:
+            msg = " ".join(str(exc).split())
+            raise AccelsimInputError("config", f"{self.where(section, key)}: {msg}") from None
 
     def int(self, section: str, key: str, minimum: int = 1) -> int:
         text = self.get(section, key)
@@ -472,7 +476,8 @@ def read_config(path: str | Path) -> ScaleSimConfig:
 
     Differences, all stricter: an unknown Dataflow (SCALE-Sim warns and runs os) and an
     InterfaceBandwidth other than USER/CALC (SCALE-Sim leaves its config invalid) are errors; sizes,
-    bandwidths and bank counts must be >= 1. As in SCALE-Sim, a [network_presets] section makes it read
+    bandwidths and bank counts must be >= 1; in USER mode an SRAM bank bandwidth that is not a multiple
+    of its bank count (SCALE-Sim asserts while simulating) is rejected here. As in SCALE-Sim, a [network_presets] section makes it read
     TopologyCsvLoc (a double-quoted path) from [architecture_presets].
     """
     path = Path(path)
@@ -507,6 +512,14 @@ def read_config(path: str | Path) -> ScaleSimConfig:
             ) from None
         if min(values["bandwidths"]) < 1:
             raise AccelsimInputError("config", f"{cfg.where(arch, 'Bandwidth')}: must be >= 1, got {text!r}")
+        for op in ("Ifmap", "Filter"):  # SCALE-Sim's read_buffer asserts this in USER mode
+            bw, banks = values[f"{op.lower()}_sram_bank_bandwidth"], values[f"{op.lower()}_sram_bank_num"]
+            if bw % banks:
+                raise AccelsimInputError(
+                    "config",
+                    f"{cfg.where(lay, f'{op}SRAMBankBandwidth')}: {bw} must be a multiple of "
+                    f"{op}SRAMBankNum {banks} in USER mode",
+                )
     if cfg.parser.has_section("network_presets"):
         loc = cfg.get(arch, "TopologyCsvLoc")
         if loc.count('"') < 2:
