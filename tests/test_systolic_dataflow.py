@@ -89,7 +89,7 @@ def test_scalesim_convention_output_size():
     native = plan_layer(layer, 4, 4, "os", "native")
     ss = plan_layer(layer, 4, 4, "os", "scalesim")
     assert native.M == 5 * 5  # floor((10 + 2 - 3)/2) + 1
-    assert ss.M == 5 * 5  # ceil((10 - 3 + 2)/2) = 5, no padding
+    assert ss.M == 6 * 6  # padding added to the input first: ceil((12 - 3 + 2)/2) = 6
     layer2 = layer.model_copy(update={"in_h": 11, "in_w": 11, "padding": (0, 0, 0, 0)})
     assert plan_layer(layer2, 4, 4, "os", "scalesim").M == 5 * 5  # ceil(10/2)
     assert plan_layer(layer2, 4, 4, "os", "native").M == 5 * 5  # floor(8/2)+1

@@ -97,10 +97,32 @@ class FoldPlan:
     col_folds: int
     last_rows: int
     last_cols: int
+    t_chunk: int = 0
+
+    @property
+    def chunk(self) -> int:
+        """Streamed length per pass (T when the stream is not split)."""
+        return self.t_chunk if 0 < self.t_chunk < self.T else self.T
+
+    @property
+    def n_chunks(self) -> int:
+        """Passes over the array per GEMM: ceil(T / chunk) (1 unless the stream is split)."""
+        return -(-self.T // self.chunk)
+
+    @property
+    def chunk_lengths(self) -> np.ndarray:
+        """Streamed length of every pass (all ``chunk`` but the last)."""
+        t = np.full(self.n_chunks, self.chunk, dtype=np.int64)
+        t[-1] = self.T - (self.n_chunks - 1) * self.chunk
+        return t
+
+    @property
+    def folds_per_pass(self) -> int:
+        return self.row_folds * self.col_folds
 
     @property
     def folds_per_group(self) -> int:
-        return self.row_folds * self.col_folds
+        return self.n_chunks * self.row_folds * self.col_folds
 
     @property
     def folds(self) -> int:
@@ -123,14 +145,21 @@ class FoldPlan:
         return c
 
     def fold_rows_cols(self) -> tuple[np.ndarray, np.ndarray]:
-        """Occupied (rows, cols) of every fold of ONE group, in execution order (fc outer, fr inner)."""
+        """Occupied (rows, cols) of every fold of ONE pass, in execution order (fc outer, fr inner)."""
         r = np.tile(self.rows_per_row_fold(), self.col_folds)
         c = np.repeat(self.cols_per_col_fold(), self.row_folds)
         return r, c
 
 
-def plan_gemm(M: int, N: int, K: int, rows: int, cols: int, dataflow: str, groups: int = 1) -> FoldPlan:
-    """Fold ``groups`` GEMMs [M×K]·[K×N] onto a ``rows``×``cols`` array with ``dataflow``."""
+def plan_gemm(
+    M: int, N: int, K: int, rows: int, cols: int, dataflow: str, groups: int = 1, t_chunk: int = 0
+) -> FoldPlan:
+    """Fold ``groups`` GEMMs [M×K]·[K×N] onto a ``rows``×``cols`` array with ``dataflow``.
+
+    ``t_chunk`` > 0 splits the streamed dimension T into passes of that length (the last one shorter),
+    run one after another, each a full set of folds (stream tiling, used when the psums of a column
+    block do not fit the ofmap buffer). 0 = no split (SCALE-Sim).
+    """
     if rows < 1:
         raise AccelsimInputError("rows", f"the array needs at least 1 row, got {rows}")
     if cols < 1:
@@ -143,6 +172,7 @@ def plan_gemm(M: int, N: int, K: int, rows: int, cols: int, dataflow: str, group
     return FoldPlan(
         dataflow=dataflow, rows=rows, cols=cols, M=M, N=N, K=K, groups=groups, Sr=Sr, Sc=Sc, T=T,
         row_folds=rf, col_folds=cf, last_rows=Sr - (rf - 1) * rows, last_cols=Sc - (cf - 1) * cols,
+        t_chunk=t_chunk,
     )  # fmt: skip
 
 
@@ -155,14 +185,19 @@ def layer_gemm(layer: Layer, mode: str = "native") -> tuple[int, int, int, int]:
     """(M, N, K, groups) of a MAC layer.
 
     native: :meth:`Layer.gemm` (padding, stride, dilation, batch, groups). scalesim: SCALE-Sim's
-    convention — output ceil((H − R + s)/s) × ceil((W − S + s)/s), padding and dilation ignored,
-    M = batch·P·Q, K = R·S·C/groups, N = filters/groups.
+    convention — output ceil((H' − R' + s)/s) × ceil((W' − S' + s)/s) where H', W' are the input
+    sizes with any padding added beforehand (as SCALE-Sim users pre-pad their topologies; a SCALE-Sim
+    CSV has none) and R', S' the dilated kernel extents; M = batch·P·Q, K = R·S·C/groups,
+    N = filters/groups.
     """
     if mode == "native" or layer.op in ("fc", "matmul"):
         g = layer.gemm()
         return g.M, g.N, g.K, g.groups
-    p = scalesim_output_size(layer.in_h, layer.kernel_h, layer.stride[0])
-    q = scalesim_output_size(layer.in_w, layer.kernel_w, layer.stride[1])
+    pt, pb, pl, pr = layer.padding
+    eff_r = layer.dilation[0] * (layer.kernel_h - 1) + 1
+    eff_s = layer.dilation[1] * (layer.kernel_w - 1) + 1
+    p = scalesim_output_size(layer.in_h + pt + pb, eff_r, layer.stride[0])
+    q = scalesim_output_size(layer.in_w + pl + pr, eff_s, layer.stride[1])
     cg = layer.in_channels // layer.groups
     return (
         layer.batch * p * q,
@@ -184,32 +219,36 @@ def _stationary_factor(dataflow: str) -> int:
 
 
 def fold_cycles(plan: FoldPlan, mode: str = "native") -> np.ndarray:
-    """Cycles of every fold of ONE group, in execution order (vectorized closed form).
+    """Cycles of every fold of ONE group, in execution order (pass outer), vectorized closed form.
 
     os: T + r + c − 2; ws/is: T + 2r + c − 2, with r = R, c = C (scalesim) or the occupied rows and
     columns of the fold (native).
     """
     a = _stationary_factor(plan.dataflow)
     if mode == "scalesim":
-        return np.full(plan.folds_per_group, plan.T + a * plan.rows + plan.cols - 2, dtype=np.int64)
-    if mode != "native":
+        overhead = np.full(plan.folds_per_pass, a * plan.rows + plan.cols - 2, dtype=np.int64)
+    elif mode == "native":
+        r, c = plan.fold_rows_cols()
+        overhead = a * r + c - 2
+    else:
         raise AccelsimInputError("mode", f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
-    r, c = plan.fold_rows_cols()
-    return plan.T + a * r + c - 2
+    return (plan.chunk_lengths[:, None] + overhead[None, :]).ravel()
 
 
 def total_cycles(plan: FoldPlan, mode: str = "native") -> int:
     """Σ over all folds of all groups of the per-fold cycles, without enumerating folds.
 
-    scalesim: groups·rf·cf·(T + a·R + C − 2); native: groups·(rf·cf·(T − 2) + a·cf·Sr + rf·Sc), using
-    Σ r = cf·Sr and Σ c = rf·Sc over the folds of one GEMM (a = 1 for os, 2 for ws/is).
+    scalesim: groups·rf·cf·(T + n·(a·R + C − 2)); native: groups·(rf·cf·(T − 2n) + n·(a·cf·Sr + rf·Sc)),
+    using Σ r = cf·Sr and Σ c = rf·Sc over the folds of one pass, Σ over the n passes of their streamed
+    lengths = T (a = 1 for os, 2 for ws/is; n = 1 unless the stream is split).
     """
     a = _stationary_factor(plan.dataflow)
-    f = plan.folds_per_group
+    f = plan.folds_per_pass
+    n = plan.n_chunks
     if mode == "scalesim":
-        per_group = f * (plan.T + a * plan.rows + plan.cols - 2)
+        per_group = f * plan.T + n * f * (a * plan.rows + plan.cols - 2)
     elif mode == "native":
-        per_group = f * (plan.T - 2) + a * plan.col_folds * plan.Sr + plan.row_folds * plan.Sc
+        per_group = f * (plan.T - 2 * n) + n * (a * plan.col_folds * plan.Sr + plan.row_folds * plan.Sc)
     else:
         raise AccelsimInputError("mode", f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
     return plan.groups * per_group
@@ -217,22 +256,24 @@ def total_cycles(plan: FoldPlan, mode: str = "native") -> int:
 
 def mapping_efficiency(plan: FoldPlan) -> float:
     """Average fraction of the R·C PEs a fold occupies: Sr·Sc / (rf·cf·R·C)."""
-    return plan.Sr * plan.Sc / (plan.folds_per_group * plan.rows * plan.cols)
+    return plan.Sr * plan.Sc / (plan.folds_per_pass * plan.rows * plan.cols)
 
 
 def sram_accesses(plan: FoldPlan) -> dict[str, int]:
     """Array-side SRAM accesses in words, SCALE-Sim counting, whole layer (all groups).
 
     os: ifmap T·cf·Sr, filter T·rf·Sc, ofmap writes Sr·Sc; ws: ifmap T·cf·Sr, filter Sr·Sc, ofmap writes
-    T·rf·Sc; is: ifmap Sr·Sc, filter T·cf·Sr, ofmap writes T·rf·Sc.
+    T·rf·Sc; is: ifmap Sr·Sc, filter T·cf·Sr, ofmap writes T·rf·Sc. With the stream split into n passes
+    the T terms are unchanged (Σ of the pass lengths is T) and the others are paid n times.
     """
     g, T, Sr, Sc, rf, cf = plan.groups, plan.T, plan.Sr, plan.Sc, plan.row_folds, plan.col_folds
+    n = plan.n_chunks
     if plan.dataflow == "os":
-        ifmap, filt, ofmap = T * cf * Sr, T * rf * Sc, Sr * Sc
+        ifmap, filt, ofmap = T * cf * Sr, T * rf * Sc, n * Sr * Sc
     elif plan.dataflow == "ws":
-        ifmap, filt, ofmap = T * cf * Sr, Sr * Sc, T * rf * Sc
+        ifmap, filt, ofmap = T * cf * Sr, n * Sr * Sc, T * rf * Sc
     else:
-        ifmap, filt, ofmap = Sr * Sc, T * cf * Sr, T * rf * Sc
+        ifmap, filt, ofmap = n * Sr * Sc, T * cf * Sr, T * rf * Sc
     return {"ifmap_sram_reads": g * ifmap, "filter_sram_reads": g * filt, "ofmap_sram_writes": g * ofmap}
 
 
@@ -274,7 +315,7 @@ def _shift_hops(plan: FoldPlan) -> int:
     """Σ over folds of c·r(r+1)/2: a block of r rows shifted down c columns (value of row i: i+1 hops)."""
     R = plan.rows
     tri = (plan.row_folds - 1) * R * (R + 1) // 2 + plan.last_rows * (plan.last_rows + 1) // 2
-    return plan.groups * tri * plan.Sc  # Σ over column folds of c is Sc
+    return plan.n_chunks * plan.groups * tri * plan.Sc  # Σ over column folds of c is Sc
 
 
 def link_hops(plan: FoldPlan) -> dict[str, int]:

@@ -110,6 +110,18 @@ def check_buffers(buffers: SystolicBuffers, plan: FoldPlan, bits: OperandBits) -
             )
 
 
+def choose_stream_chunk(plan: FoldPlan, buffers: SystolicBuffers, acc_bits: int) -> int:
+    """Stream tiling for ws/is: the largest T-chunk whose psums of one column block (chunk · C words of
+    ``acc_bits``) fit the reusable ofmap capacity; 0 (no split) when the whole T fits, and always for os
+    (outputs accumulate inside the PEs)."""
+    if plan.dataflow == "os":
+        return 0
+    word = plan.cols * acc_bits / 8
+    if plan.T * word <= buffers.ofmap.reusable_bytes:
+        return 0
+    return max(1, int(buffers.ofmap.reusable_bytes // word))
+
+
 def plan_traffic(
     plan: FoldPlan,
     buffers: SystolicBuffers,
@@ -121,6 +133,9 @@ def plan_traffic(
     """DRAM reads/writes of every fold (all groups, execution order) and totals per operand.
 
     ``*_elems`` are the real tensor sizes of the whole layer (all groups); each group owns 1/groups.
+    With the stream split into passes (:attr:`FoldPlan.n_chunks` > 1, ws/is), the streamed operand and
+    the outputs are divided among the passes (share T_pass/T); the stationary operand is fetched again
+    for every pass unless the whole per-group operand fits its buffer.
     """
     check_buffers(buffers, plan, bits)
     g = plan.groups
@@ -135,43 +150,61 @@ def plan_traffic(
         "ifmap": ifmap_elems / g * bits.ifmap_bits / 8,
         "filter": filter_elems / g * bits.filter_bits / 8,
     }
-    reads = {}
-    refetch = {}
-    for name in ("ifmap", "filter"):
-        B = per_group[name]
-        cap = getattr(buffers, name).reusable_bytes
-        role = roles[name]
-        if role == "both":
-            reads[name] = B * r * c / (Sr * Sc)
-            refetch[name] = 1
-        elif role == "col":
-            block = B * c / Sc
-            fits = bool(np.all(block <= cap))
-            reads[name] = block * (fr == 0) if fits else block
-            refetch[name] = 1 if fits else rf
-        else:
-            fits = B <= cap
-            share = B * r / Sr
-            reads[name] = share * (fc == 0) if fits else share
-            refetch[name] = 1 if fits else cf
     out_total = output_elems / g * bits.out_bits / 8
-    psum_read = np.zeros(plan.folds_per_group)
-    if roles["ofmap"] == "both":
-        write = out_total * r * c / (Sr * Sc)
-        spills = False
-    else:
-        psum_block = T * c * bits.acc_bits / 8
-        spills = bool(np.any(psum_block > buffers.ofmap.reusable_bytes))
-        final = out_total * c / Sc
-        write = np.where(fr == rf - 1, final, 0.0)
-        if spills:
-            write = write + np.where(fr < rf - 1, psum_block, 0.0)
-            psum_read = np.where(fr > 0, psum_block, 0.0)
-    read = reads["ifmap"] + reads["filter"] + psum_read
+    refetch = {"ifmap": 1.0, "filter": 1.0}
+    spills = False
+
+    def one_pass(t_len: int, first: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(ifmap reads, filter reads, psum reads, writes) per fold of one pass of length t_len."""
+        nonlocal spills
+        share = t_len / T
+        reads = {}
+        for name in ("ifmap", "filter"):
+            B = per_group[name]
+            cap = getattr(buffers, name).reusable_bytes
+            role = roles[name]
+            if role == "both":  # stationary block (ws filter, is ifmap) or os output: never split by T
+                resident = plan.n_chunks > 1 and B <= cap
+                reads[name] = B * r * c / (Sr * Sc) * (1.0 if first or not resident else 0.0)
+            elif role == "col":  # os filter
+                block = B * c / Sc
+                fits = bool(np.all(block <= cap))
+                reads[name] = block * (fr == 0) if fits else block
+                refetch[name] = 1.0 if fits else float(rf)
+            else:  # "row": os/ws ifmap, is filter; the streamed operand of ws/is is split by passes
+                Bp = B * share if plan.dataflow != "os" else B
+                fits = Bp <= cap
+                reads[name] = Bp * r / Sr * (fc == 0) if fits else Bp * r / Sr
+                refetch[name] = 1.0 if fits else float(cf)
+        psum_read = np.zeros(plan.folds_per_pass)
+        if roles["ofmap"] == "both":
+            write = out_total * r * c / (Sr * Sc)
+        else:
+            psum_block = t_len * c * bits.acc_bits / 8
+            spill = bool(np.any(psum_block > buffers.ofmap.reusable_bytes))
+            spills = spills or spill
+            write = np.where(fr == rf - 1, out_total * share * c / Sc, 0.0)
+            if spill:
+                write = write + np.where(fr < rf - 1, psum_block, 0.0)
+                psum_read = np.where(fr > 0, psum_block, 0.0)
+        return reads["ifmap"], reads["filter"], psum_read, write
+
+    cache: dict[tuple[int, bool], tuple[np.ndarray, ...]] = {}
+    parts = []
+    for i, t_len in enumerate(plan.chunk_lengths.tolist()):
+        key = (t_len, i == 0)
+        if key not in cache:
+            cache[key] = one_pass(t_len, i == 0)
+        parts.append(cache[key])
+    ifmap_r, filter_r, psum_r, write = (np.concatenate(x) for x in zip(*parts, strict=True))
+    if plan.n_chunks > 1:
+        stat = "filter" if plan.dataflow == "ws" else "ifmap"
+        refetch[stat] = 1.0 if per_group[stat] <= getattr(buffers, stat).reusable_bytes else plan.n_chunks
+    read = ifmap_r + filter_r + psum_r
     totals = {
-        "dram_ifmap_read_bytes": g * float(reads["ifmap"].sum()),
-        "dram_filter_read_bytes": g * float(reads["filter"].sum()),
-        "dram_ofmap_read_bytes": g * float(psum_read.sum()),
+        "dram_ifmap_read_bytes": g * float(ifmap_r.sum()),
+        "dram_filter_read_bytes": g * float(filter_r.sum()),
+        "dram_ofmap_read_bytes": g * float(psum_r.sum()),
         "dram_ofmap_write_bytes": g * float(write.sum()),
         "ifmap_refetch_factor": float(refetch["ifmap"]),
         "filter_refetch_factor": float(refetch["filter"]),
@@ -181,7 +214,17 @@ def plan_traffic(
         totals["dram_ifmap_read_bytes"] + totals["dram_filter_read_bytes"] + totals["dram_ofmap_read_bytes"]
     )
     totals["dram_write_bytes"] = totals["dram_ofmap_write_bytes"]
-    return TrafficPlan(read_bytes=np.tile(read, g), write_bytes=np.tile(write, g), totals=totals)
+    if g > 1:
+        read, write = np.tile(read, g), np.tile(write, g)
+    return TrafficPlan(read_bytes=read, write_bytes=write, totals=totals)
 
 
-__all__ = ["OperandBits", "SramBuffer", "SystolicBuffers", "TrafficPlan", "check_buffers", "plan_traffic"]
+__all__ = [
+    "choose_stream_chunk",
+    "OperandBits",
+    "SramBuffer",
+    "SystolicBuffers",
+    "TrafficPlan",
+    "check_buffers",
+    "plan_traffic",
+]

@@ -94,6 +94,24 @@ def simulate_stalls(
     return StallResult(total_cycles=end, stall_cycles=end - sum(compute), compute_start=starts)
 
 
+def coarsen_tiles(
+    compute_cycles: np.ndarray, read_bytes: np.ndarray, write_bytes: np.ndarray, max_tiles: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge consecutive folds into at most ``max_tiles`` tiles of ceil(folds/max_tiles) folds each
+    (compute, reads and writes summed). A tile's inputs are then fetched before it starts: coarser
+    tiles can only add stall cycles, never remove them."""
+    n = len(compute_cycles)
+    if n <= max_tiles:
+        return compute_cycles, read_bytes, write_bytes
+    size = -(-n // max_tiles)
+    starts = np.arange(0, n, size)
+    return (
+        np.add.reduceat(np.asarray(compute_cycles), starts),
+        np.add.reduceat(np.asarray(read_bytes, dtype=np.float64), starts),
+        np.add.reduceat(np.asarray(write_bytes, dtype=np.float64), starts),
+    )
+
+
 def stall_cycles_closed_form(
     compute_cycles: Sequence[int] | np.ndarray,
     read_bytes: Sequence[float] | np.ndarray,
@@ -118,4 +136,4 @@ def stall_cycles_closed_form(
     return prev_end - sum(compute)
 
 
-__all__ = ["StallResult", "simulate_stalls", "stall_cycles_closed_form", "transfer_cycles"]
+__all__ = ["coarsen_tiles", "StallResult", "simulate_stalls", "stall_cycles_closed_form", "transfer_cycles"]

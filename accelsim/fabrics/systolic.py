@@ -1,0 +1,309 @@
+"""``systolic``: an R×C systolic array (TPU-style) running output-, weight- or input-stationary dataflow.
+
+Per layer (whole batch), closed form (see ``docs/systolic.md``):
+
+* timing: :mod:`accelsim.dataflow.systolic` — the layer's ``groups`` GEMMs folded on the array, per-fold
+  cycles os T+r+c−2, ws/is T+2r+c−2 (``mode: native`` uses the occupied rows/columns of a partial fold,
+  ``mode: scalesim`` the full array, as SCALE-Sim does), pinned by a cycle-stepped reference;
+* traffic: :mod:`accelsim.memory.buffers` — per-operand SRAM buffers, real tensor bytes plus the refetches
+  forced by capacity, psum spills; SRAM reads per operand counted per fold as SCALE-Sim counts them;
+* stream tiling (native mode, ws/is): when the psums of a column block (T·C words) do not fit the
+  ofmap buffer, T is split into passes that fit (each pass pays its own fill/drain and stationary load);
+* stalls: :mod:`accelsim.memory.dram` — simpy at fold granularity (folds merged into at most
+  ``max_tiles_per_layer`` tiles) with DRAM bandwidth, prefetch of tile i+1 overlapping tile i when the
+  input buffers are double-buffered; exactly 0 with unlimited bandwidth;
+* energy (Horowitz 45 nm via :mod:`accelsim.tech`, scaled to ``technology_nm``):
+
+  - ``mac``: MACs · (w×a multiply + ``acc_bits`` add);
+  - ``rf``: PE register reads/writes per MAC (:func:`accelsim.dataflow.systolic.pe_register_accesses`),
+    each access of b bits costing ``register_pj_per_bit``·b (default: the tech SRAM model at a
+    one-word capacity, ``sram_access_energy_pj(b, b/8)/b``);
+  - ``noc``: PE-to-PE link hops (:func:`accelsim.dataflow.systolic.link_hops`) × operand bits ×
+    ``link_pj_per_bit_hop`` (default 2× the 8-bit register energy per bit: Eyeriss ISCA'16 normalized
+    costs RF 1×, PE-to-PE 2×);
+  - ``sram_ifmap`` / ``sram_filter`` / ``sram_ofmap``: each access costs
+    ``sram_access_energy_pj(word bits, buffer capacity)``; array reads, DRAM fills, psum read-backs,
+    output drains;
+  - ``dram``: bytes · 8 · ``dram.energy_pj_per_bit``.
+
+Layers without MACs (pool, add, concat) run on a ``cols``-lane vector unit at the array edge:
+ceil(elements read / cols) cycles, one add per element, traffic of their input and output once.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from accelsim import tech
+from accelsim.arch.base import ArchitectureBase, PeakFigures
+from accelsim.dataflow.systolic import (
+    fold_cycles,
+    layer_gemm,
+    link_hops,
+    mapping_efficiency,
+    pe_register_accesses,
+    plan_gemm,
+    psum_sram_reads,
+    sram_accesses,
+    total_cycles,
+)
+from accelsim.fabrics.registry import LayerResult, register_fabric
+from accelsim.memory.buffers import OperandBits, SystolicBuffers, choose_stream_chunk, plan_traffic
+from accelsim.memory.dram import coarsen_tiles, simulate_stalls, stall_cycles_closed_form, transfer_cycles
+from accelsim.workload import Layer, Precision
+
+
+class SystolicArch(ArchitectureBase):
+    """An R×C systolic array with per-operand SRAM buffers and a DRAM channel."""
+
+    fabric: Literal["systolic"] = "systolic"
+    rows: int = Field(ge=1, description="PE rows R of the array")
+    cols: int = Field(ge=1, description="PE columns C of the array")
+    dataflow: Literal["os", "ws", "is"] = Field(
+        description="os (output stationary), ws (weight stationary) or is (input stationary)"
+    )
+    buffers: SystolicBuffers = Field(description="ifmap / filter / ofmap SRAM buffers")
+    acc_bits: int = Field(32, ge=1, le=64, description="accumulator / partial-sum width in bits")
+    mode: Literal["native", "scalesim"] = Field(
+        "native",
+        description="native: real conv arithmetic, partial folds use their occupied rows/cols; scalesim: "
+        "SCALE-Sim's conventions (ceil output size, no padding, full-array folds, its SRAM counting)",
+    )
+    stall_model: Literal["simpy", "closed_form"] = Field(
+        "simpy",
+        description="simpy: event model with write-back contention; closed_form: read-only recurrence",
+    )
+    max_tiles_per_layer: int = Field(
+        512, ge=1, description="simpy granularity: folds are merged into at most this many tiles per layer"
+    )
+    register_pj_per_bit: float | None = Field(
+        None, ge=0, description="PE register energy per bit accessed; null = tech SRAM model at one word"
+    )
+    link_pj_per_bit_hop: float | None = Field(
+        None, ge=0, description="PE-to-PE link energy per bit per hop; null = 2x the 8-bit register energy"
+    )
+
+    # ---- derived energies --------------------------------------------------------------------
+    def register_pj(self, bits: int) -> float:
+        """Energy of one register access of ``bits``."""
+        if self.register_pj_per_bit is not None:
+            return self.register_pj_per_bit * bits
+        return tech.sram_access_energy_pj(bits, bits / 8, self.technology_nm)
+
+    def link_pj(self, bits: int) -> float:
+        """Energy of moving ``bits`` one PE-to-PE hop."""
+        per_bit = self.link_pj_per_bit_hop
+        if per_bit is None:
+            per_bit = 2 * tech.sram_access_energy_pj(8, 1, self.technology_nm) / 8
+        return per_bit * bits
+
+    def sram_pj(self, buffer: str, bits: int) -> float:
+        """Energy of one access of a ``bits`` word in the named buffer (ifmap, filter, ofmap)."""
+        cap = getattr(self.buffers, buffer).capacity_bytes
+        return tech.sram_access_energy_pj(bits, cap, self.technology_nm)
+
+    def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
+        """R·C MACs per cycle at any bit width (2 ops per MAC). Power at full occupancy: per MAC the MAC,
+        its register accesses and link hops of the dataflow; per cycle the R + C edge words read from or
+        written to SRAM (os: R ifmap + C filter reads; ws: R ifmap reads + C psum writes; is: R filter
+        reads + C psum writes). No area model."""
+        macs = self.rows * self.cols
+        acc = self.acc_bits
+        node = self.technology_nm
+        mac = tech.int_mac_energy_pj(w_bits, a_bits, acc, node)
+        if self.dataflow == "os":
+            rf = 2 * (self.register_pj(a_bits) + self.register_pj(w_bits)) + 2 * self.register_pj(acc)
+            noc = self.link_pj(a_bits) + self.link_pj(w_bits)
+            edge = self.rows * self.sram_pj("ifmap", a_bits) + self.cols * self.sram_pj("filter", w_bits)
+        else:
+            stat, strm = (w_bits, a_bits) if self.dataflow == "ws" else (a_bits, w_bits)
+            rf = self.register_pj(stat) + 2 * self.register_pj(strm) + 2 * self.register_pj(acc)
+            noc = self.link_pj(strm) + self.link_pj(acc)
+            src = "ifmap" if self.dataflow == "ws" else "filter"
+            edge = self.rows * self.sram_pj(src, strm) + self.cols * self.sram_pj("ofmap", acc)
+        pj_per_cycle = macs * (mac + rf + noc) + edge
+        power_w = pj_per_cycle * self.frequency_hz * 1e-12
+        gops = 2 * macs * self.frequency_hz / 1e9
+        return PeakFigures(
+            w_bits=w_bits,
+            a_bits=a_bits,
+            macs_per_cycle=macs,
+            gops=gops,
+            power_w=power_w,
+            tops_per_w=gops / 1e3 / power_w,
+            notes=f"{self.rows}x{self.cols} {self.dataflow}; power at full occupancy, no DRAM; no area model",
+        )
+
+
+def _operand_elems(layer: Layer, M: int, N: int, K: int, groups: int, mode: str) -> tuple[int, int, int]:
+    """Real tensor sizes (all groups): ifmap, filter (the right GEMM operand), output."""
+    ifmap = layer.batch * layer.in_channels * layer.in_h * layer.in_w
+    if layer.weights_are_activations:
+        filt = layer.batch * layer.in_channels * layer.out_channels
+    else:
+        filt = layer.weight_elems
+    out = groups * M * N if mode == "scalesim" else layer.output_elems
+    return ifmap, filt, out
+
+
+def _vector_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> LayerResult:
+    node = arch.technology_nm
+    touched = layer.input_elems
+    compute = math.ceil(touched / arch.cols)
+    in_bytes = touched * precision.a_bits / 8
+    out_bytes = layer.output_elems * precision.out_bits / 8
+    bw = arch.dram.bandwidth_bytes_per_cycle
+    stall = max(0, transfer_cycles(in_bytes + out_bytes, bw) - compute)
+    sram = touched * arch.sram_pj("ifmap", precision.a_bits) + layer.output_elems * arch.sram_pj(
+        "ofmap", precision.out_bits
+    )
+    return LayerResult(
+        compute_cycles=compute,
+        stall_cycles=stall,
+        energy_breakdown_pj={
+            "mac": touched * tech.int_add_energy_pj(precision.a_bits, node),
+            "sram_ifmap": sram,
+            "dram": tech.dram_energy_pj(8 * (in_bytes + out_bytes), arch.dram.energy_pj_per_bit),
+        },
+        accesses={
+            "ifmap_sram_reads": touched,
+            "ofmap_sram_writes": layer.output_elems,
+            "dram_read_bytes": in_bytes,
+            "dram_write_bytes": out_bytes,
+        },
+        peak_macs_per_cycle=float(arch.rows * arch.cols),
+        mapping_efficiency=0.0,
+        mapping={"kind": "vector", "lanes": arch.cols},
+    )
+
+
+@register_fabric(SystolicArch)
+def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> LayerResult:
+    if not layer.has_macs:
+        return _vector_layer(layer, precision, arch)
+    mode = arch.mode
+    M, N, K, groups = layer_gemm(layer, mode)
+    plan = plan_gemm(M, N, K, arch.rows, arch.cols, arch.dataflow, groups)
+    acc = arch.acc_bits
+    if mode == "native":
+        chunk = choose_stream_chunk(plan, arch.buffers, acc)
+        if chunk:
+            plan = plan_gemm(M, N, K, arch.rows, arch.cols, arch.dataflow, groups, t_chunk=chunk)
+    compute = total_cycles(plan, mode)
+    w_bits = precision.a_bits if layer.weights_are_activations else precision.w_bits
+    a_bits = precision.a_bits
+    bits = OperandBits(ifmap_bits=a_bits, filter_bits=w_bits, out_bits=precision.out_bits, acc_bits=acc)
+    ifmap_elems, filter_elems, out_elems = _operand_elems(layer, M, N, K, groups, mode)
+    traffic = plan_traffic(plan, arch.buffers, bits, ifmap_elems, filter_elems, out_elems)
+    t = traffic.totals
+
+    bw = arch.dram.bandwidth_bytes_per_cycle
+    double = arch.buffers.ifmap.double_buffered and arch.buffers.filter.double_buffered
+    if bw is None:
+        stall = 0  # every transfer takes 0 cycles (tests check simpy gives exactly 0 too)
+    else:
+        per_fold = np.tile(fold_cycles(plan, mode), groups)
+        tiles = coarsen_tiles(per_fold, traffic.read_bytes, traffic.write_bytes, arch.max_tiles_per_layer)
+        if arch.stall_model == "simpy":
+            stall = simulate_stalls(*tiles, bw, double).stall_cycles
+        else:
+            stall = stall_cycles_closed_form(tiles[0], tiles[1], bw, double)
+
+    # ---- SRAM accesses (words) -----------------------------------------------------------------
+    array = sram_accesses(plan)
+    psum_reads = psum_sram_reads(plan)
+    ofmap_writes = array["ofmap_sram_writes"]
+    if mode == "scalesim" and arch.dataflow == "os":
+        # SCALE-Sim 3.0.0 adds (R + C) per fold a second time to its OS ofmap write count
+        ofmap_writes += plan.folds * (arch.rows + arch.cols)
+    ifmap_fill = t["dram_ifmap_read_bytes"] * 8 / a_bits
+    filter_fill = t["dram_filter_read_bytes"] * 8 / w_bits
+    psum_fill = t["dram_ofmap_read_bytes"] * 8 / acc
+    out_drain = out_elems + (t["dram_ofmap_write_bytes"] - out_elems * precision.out_bits / 8) * 8 / acc
+    psum_bits = precision.out_bits if arch.dataflow == "os" else acc
+    regs = pe_register_accesses(plan)
+    hops = link_hops(plan)
+
+    node = arch.technology_nm
+    if arch.dataflow == "os":
+        reg_pj = plan.macs * (2 * arch.register_pj(a_bits) + 2 * arch.register_pj(w_bits))
+    elif arch.dataflow == "ws":
+        reg_pj = plan.macs * (arch.register_pj(w_bits) + 2 * arch.register_pj(a_bits))
+        reg_pj += (regs["operand_writes"] - plan.macs) * arch.register_pj(w_bits)
+    else:
+        reg_pj = plan.macs * (arch.register_pj(a_bits) + 2 * arch.register_pj(w_bits))
+        reg_pj += (regs["operand_writes"] - plan.macs) * arch.register_pj(a_bits)
+    reg_pj += (regs["psum_reads"] + regs["psum_writes"]) * arch.register_pj(acc)
+    noc_pj = (
+        hops["act_hops"] * arch.link_pj(a_bits)
+        + hops["weight_hops"] * arch.link_pj(w_bits)
+        + hops["psum_hops"] * arch.link_pj(acc)
+        + hops["output_hops"] * arch.link_pj(acc)
+    )
+    sram_ifmap_pj = (array["ifmap_sram_reads"] + ifmap_fill) * arch.sram_pj("ifmap", a_bits)
+    sram_filter_pj = (array["filter_sram_reads"] + filter_fill) * arch.sram_pj("filter", w_bits)
+    sram_ofmap_pj = (array["ofmap_sram_writes"] + psum_fill) * arch.sram_pj("ofmap", psum_bits)
+    sram_ofmap_pj += psum_reads * arch.sram_pj("ofmap", acc) + out_elems * arch.sram_pj(
+        "ofmap", precision.out_bits
+    )
+    dram_bytes = t["dram_read_bytes"] + t["dram_write_bytes"]
+    energy = {
+        "mac": plan.macs * tech.int_mac_energy_pj(w_bits, a_bits, acc, node),
+        "rf": reg_pj,
+        "noc": noc_pj,
+        "sram_ifmap": sram_ifmap_pj,
+        "sram_filter": sram_filter_pj,
+        "sram_ofmap": sram_ofmap_pj,
+        "dram": tech.dram_energy_pj(8 * dram_bytes, arch.dram.energy_pj_per_bit),
+    }
+    accesses: dict[str, float] = {
+        "ifmap_sram_reads": array["ifmap_sram_reads"],
+        "filter_sram_reads": array["filter_sram_reads"],
+        "ofmap_sram_writes": ofmap_writes,
+        "ofmap_sram_reads": psum_reads + out_drain,
+        "ifmap_sram_writes": ifmap_fill,
+        "filter_sram_writes": filter_fill,
+        "dram_ifmap_read_bytes": t["dram_ifmap_read_bytes"],
+        "dram_filter_read_bytes": t["dram_filter_read_bytes"],
+        "dram_ofmap_read_bytes": t["dram_ofmap_read_bytes"],
+        "dram_ofmap_write_bytes": t["dram_ofmap_write_bytes"],
+        "dram_read_bytes": t["dram_read_bytes"],
+        "dram_write_bytes": t["dram_write_bytes"],
+        "rf_reads": regs["operand_reads"] + regs["psum_reads"],
+        "rf_writes": regs["operand_writes"] + regs["psum_writes"],
+        "noc_hops": float(sum(hops.values())),
+    }
+    return LayerResult(
+        compute_cycles=compute,
+        stall_cycles=int(stall),
+        energy_breakdown_pj=energy,
+        accesses=accesses,
+        peak_macs_per_cycle=float(arch.rows * arch.cols),
+        mapping_efficiency=mapping_efficiency(plan),
+        mapping={
+            "kind": "systolic",
+            "dataflow": arch.dataflow,
+            "mode": mode,
+            "M": M,
+            "N": N,
+            "K": K,
+            "groups": groups,
+            "Sr": plan.Sr,
+            "Sc": plan.Sc,
+            "T": plan.T,
+            "row_folds": plan.row_folds,
+            "col_folds": plan.col_folds,
+            "folds": plan.folds,
+            "stream_passes": plan.n_chunks,
+            "ifmap_refetch_factor": t["ifmap_refetch_factor"],
+            "filter_refetch_factor": t["filter_refetch_factor"],
+            "psum_spill": bool(t["psum_spill"]),
+        },
+    )
+
+
+__all__ = ["SystolicArch", "evaluate_layer"]
