@@ -28,14 +28,19 @@ Per pass, closed form:
 * ifmap and psum streaming overlap with compute; the pass lasts at least
   ``ceil(unique_ifmap_words / ifmap_bus_words_per_cycle)`` and ``ceil(psum_words / psum_bus)``.
 
-Access counts per level (16-bit words, the whole batch, see :class:`RSCost`):
+Access counts per level (words, the whole batch, see :class:`RSCost`) follow the ISCA'16 analysis
+framework: a datum used ``a·b·c·d`` times is fetched ``a`` times from DRAM, ``a·b`` times from the GLB,
+delivered ``a·b·c`` times over the array and read ``a·b·c·d`` times from the RF; a psum accumulated
+``a·b·c·d`` times costs ``(2a−1)`` DRAM, ``2a(b−1)`` GLB, ``ab(c−1)`` array and ``2abc(d−1)`` RF accesses.
+For RS:
 
-* RF: per MAC a filter read, an ifmap read, a psum read and a psum write (zero-gated ifmaps skip all but
-  the ifmap read); plus spad fills (every PE writes the filter and ifmap words it receives);
-* array (PE-to-PE): ``R·r − 1`` psum hops per output per channel pass (R rows of r sets summed);
-* GLB: ifmap words written from DRAM and read once per pass that needs them (one read multicast to all
-  PEs on the GIN), psums written every channel pass and read back for all but the first, outputs read
-  out once;
+* RF: every MAC reads its ifmap (zero detection) and, unless gated, its filter weight; psums accumulate
+  ``d = q·S`` products in the psum spad: ``2·(MACs − chains)`` accesses, chains = outputs × channel
+  passes × R·r (zero-gated MACs skip the filter read and psum update);
+* array: every word written into a spad (filter rows to the e PEs of their row, ifmap rows to the PEs
+  of their diagonal) plus ``R·r − 1`` vertical psum hops per output per channel pass;
+* GLB: ifmap words read once per pass (one read multicast to all PEs on the GIN), psums read and written
+  ``(channel passes − 1)`` times per output;
 * DRAM: filters (bypass the GLB) once per image group and strip; ifmaps once per strip when the whole
   strip stays in the GLB, else once per filter group; outputs written once. Activations are
   RLC-compressed by the caller's ratios.
@@ -327,22 +332,26 @@ def evaluate_candidates(
     stall_pass = np.maximum(0, bus_pass - body)
     cycles = passes * (load_pass + body + stall_pass)
 
-    # ---- accesses (words, whole batch)
+    # ---- accesses (words, whole batch), ISCA'16 framework (see module docstring)
     macs = float(s.macs)
     dens = ifmap_density if zero_gating else 1.0
     alu = macs * dens
-    rf_reads = macs * (1.0 + 2.0 * dens)
-    rf_writes = macs * dens + passes * (filt_words_pass * e + t * r * rr * e * n * q * width_in).astype(float)
     out_words = float(s.outputs)
-    array_hops = out_words * ncg * (rr * r - 1)
+    chains = out_words * (ncg * rr * r)  # RF-level psum chains (one per PE row-pass and output)
+    psum_rf = 2.0 * np.maximum(macs - chains, 0.0) * dens  # 2·abc·(d−1)
+    rf_reads = macs * (1.0 + dens) + psum_rf / 2  # ifmap read always (zero detect), filter if non-zero
+    rf_writes = psum_rf / 2
+    deliveries = passes * (filt_words_pass * e + t * r * rr * e * n * q * width_in)  # GLB/DRAM -> spads
+    psum_hops = out_words * ncg * (rr * r - 1)  # ab·(c−1)
+    array_hops = deliveries.astype(float) + psum_hops
     glb_ifmap_reads = (passes * ifm_words_pass).astype(float)
     ifmap_strip_words = float(s.N * s.G * s.Cg * s.W) * strip_rows * strips
     ifmap_rereads = np.where(ifmap_resident, 1, _ceil_div(tpass, mb))
     dram_ifmap = ifmap_strip_words * ifmap_rereads
     dram_filter = float(s.weights) * igroups * strips
-    glb_reads = glb_ifmap_reads + out_words * (ncg - 1) + out_words
-    glb_writes = dram_ifmap + out_words * ncg
-    dram_ofmap = out_words
+    glb_reads = glb_ifmap_reads + out_words * (ncg - 1)  # ifmap ab + psum a·(b−1)
+    glb_writes = out_words * (ncg - 1)  # psum a·(b−1)
+    dram_ofmap = out_words  # psum 2a − 1 with a = 1
     dram_words = dram_filter + dram_ifmap * ifmap_dram_ratio + dram_ofmap * ofmap_dram_ratio
 
     c = NORMALIZED_COST
@@ -362,9 +371,11 @@ def evaluate_candidates(
         "passes": passes,
         "m": mb * p * t,
         "alu": np.broadcast_to(alu, energy.shape),
-        "rf_reads": np.broadcast_to(rf_reads, energy.shape),
+        "rf_reads": rf_reads,
         "rf_writes": rf_writes,
         "array_hops": array_hops,
+        "psum_hops": psum_hops,
+        "deliveries": deliveries,
         "glb_reads": glb_reads,
         "glb_writes": glb_writes,
         "dram_filter": np.broadcast_to(dram_filter, energy.shape),
