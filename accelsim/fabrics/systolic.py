@@ -139,9 +139,23 @@ class SystolicArch(ArchitectureBase):
         )
 
 
+def _touched(size: int, pad_before: int, out: int, kernel: int, stride: int, dilation: int) -> int:
+    """Input rows (or columns) of ``size`` that at least one window reads: |{p·s + j·d} ∩ real rows|."""
+    pos = (np.arange(out)[:, None] * stride + np.arange(kernel)[None, :] * dilation).ravel() - pad_before
+    pos = np.unique(pos)
+    return int(np.count_nonzero((pos >= 0) & (pos < size)))
+
+
 def _operand_elems(layer: Layer, M: int, N: int, K: int, groups: int, mode: str) -> tuple[int, int, int]:
-    """Real tensor sizes (all groups): ifmap, filter (the right GEMM operand), output."""
-    ifmap = layer.batch * layer.in_channels * layer.in_h * layer.in_w
+    """Real tensor sizes (all groups): ifmap elements the windows touch (each once: a strided 1×1 conv
+    skips rows and columns), filter (the right GEMM operand), output."""
+    if layer.op in ("conv2d", "depthwise_conv2d"):
+        pt, _, pl, _ = layer.padding
+        rows = _touched(layer.in_h, pt, layer.P, layer.kernel_h, layer.stride[0], layer.dilation[0])
+        cols = _touched(layer.in_w, pl, layer.Q, layer.kernel_w, layer.stride[1], layer.dilation[1])
+        ifmap = layer.batch * layer.in_channels * rows * cols
+    else:
+        ifmap = layer.batch * layer.in_channels * layer.in_h * layer.in_w
     if layer.weights_are_activations:
         filt = layer.batch * layer.in_channels * layer.out_channels
     else:

@@ -110,6 +110,11 @@ def check_buffers(buffers: SystolicBuffers, plan: FoldPlan, bits: OperandBits) -
             )
 
 
+def _clean(x: float) -> float:
+    """Round a sum of fractional shares to 1e-6 B (removes float round-off such as 215295.9999999)."""
+    return round(x, 6)
+
+
 def choose_stream_chunk(plan: FoldPlan, buffers: SystolicBuffers, acc_bits: int) -> int:
     """Stream tiling for ws/is: the largest T-chunk whose psums of one column block (chunk · C words of
     ``acc_bits``) fit the reusable ofmap capacity; 0 (no split) when the whole T fits, and always for os
@@ -201,11 +206,11 @@ def plan_traffic(
         stat = "filter" if plan.dataflow == "ws" else "ifmap"
         refetch[stat] = 1.0 if per_group[stat] <= getattr(buffers, stat).reusable_bytes else plan.n_chunks
     read = ifmap_r + filter_r + psum_r
-    totals = {
-        "dram_ifmap_read_bytes": g * float(ifmap_r.sum()),
-        "dram_filter_read_bytes": g * float(filter_r.sum()),
-        "dram_ofmap_read_bytes": g * float(psum_r.sum()),
-        "dram_ofmap_write_bytes": g * float(write.sum()),
+    totals = {  # shares of a tensor sum back to whole bytes: drop the float round-off
+        "dram_ifmap_read_bytes": _clean(g * float(ifmap_r.sum())),
+        "dram_filter_read_bytes": _clean(g * float(filter_r.sum())),
+        "dram_ofmap_read_bytes": _clean(g * float(psum_r.sum())),
+        "dram_ofmap_write_bytes": _clean(g * float(write.sum())),
         "ifmap_refetch_factor": float(refetch["ifmap"]),
         "filter_refetch_factor": float(refetch["filter"]),
         "psum_spill": float(spills),
