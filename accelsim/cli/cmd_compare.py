@@ -1,0 +1,65 @@
+"""``accelsim compare --network-suite bitfusion --arch bitfusion --baseline eyeriss``: per-benchmark and
+geometric-mean speedup and energy reduction of one architecture over a baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from accelsim.cli.app import CliApps
+
+
+def register(apps: CliApps) -> None:
+    @apps.root.command("compare")
+    def compare_cmd(
+        arch: Annotated[str, typer.Option("--arch", "-a", help="preset name or YAML path")],
+        baseline: Annotated[str, typer.Option("--baseline", "-b", help="baseline preset or YAML path")],
+        network_suite: Annotated[
+            str | None, typer.Option("--network-suite", help="suite name (accelsim/workloads/_suites.yaml)")
+        ] = None,
+        network: Annotated[
+            list[str], typer.Option("--network", "-n", help="network(s) instead of a suite")
+        ] = [],  # noqa: B006
+        baseline_bits: Annotated[
+            str | None, typer.Option(help="run the baseline at one global W/A, e.g. 16/16 (paper's Eyeriss)")
+        ] = None,
+        set_: Annotated[list[str], typer.Option("--set", help="arch override FIELD=VALUE")] = [],  # noqa: B006
+        baseline_set: Annotated[
+            list[str], typer.Option("--baseline-set", help="baseline override FIELD=VALUE")
+        ] = [],  # noqa: B006
+        json_path: Annotated[Path | None, typer.Option("--json", help="write the table as JSON")] = None,
+    ) -> None:
+        """Speedup and energy reduction of ARCH over BASELINE on each network, and their geomeans."""
+        from accelsim.cli.cmd_core import parse_overrides
+        from accelsim.errors import AccelsimInputError
+        from accelsim.fabrics import load_arch
+        from accelsim.pe.compare_suite import compare_suite
+        from accelsim.workload import load_network, parse_bits
+
+        if (network_suite is None) == (not network):
+            raise AccelsimInputError("--network-suite", "give exactly one of --network-suite or --network")
+        if baseline_bits is not None:
+            parse_bits(baseline_bits, "--baseline-bits")
+        if json_path is not None and not json_path.resolve().parent.is_dir():
+            raise AccelsimInputError("--json", f"directory does not exist: {json_path.resolve().parent}")
+        suite = network_suite if network_suite is not None else [load_network(n) for n in network]
+        arch_model = load_arch(arch, **parse_overrides(set_))
+        base_model = load_arch(baseline, **parse_overrides(baseline_set))
+        table = compare_suite(suite, arch_model, base_model, baseline_bits=baseline_bits)
+        if json_path is not None:
+            tmp = json_path.with_name(json_path.name + ".tmp")
+            tmp.write_text(table.model_dump_json(indent=2))
+            tmp.replace(json_path)
+        out = Table(
+            "network", "arch latency", "baseline latency", "speedup", "energy reduction",
+            title=f"{table.arch} vs {table.baseline} ({table.suite})",
+        )  # fmt: skip
+        for r in table.rows:
+            out.add_row(r.network, f"{r.arch_latency_s * 1e3:.4g} ms", f"{r.baseline_latency_s * 1e3:.4g} ms",
+                        f"{r.speedup:.3g}x", f"{r.energy_ratio:.3g}x")  # fmt: skip
+        out.add_row("geomean", "", "", f"{table.geomean_speedup:.3g}x", f"{table.geomean_energy_ratio:.3g}x")
+        Console().print(out)
