@@ -1,0 +1,200 @@
+"""``crossbar``: compute-in-memory accelerators (RRAM / SRAM crossbars with DACs, ADCs or sense amps).
+
+Organization: ``tiles`` tiles of ``crossbars_per_tile`` crossbars (:class:`CrossbarConfig`), a digital
+periphery per tile (buffers, bus, router share, activation units: ``tile_digital_power_w`` and
+``tile_digital_area_mm2``) and a chip-level overhead (I/O: ``chip_overhead_power_w``/``_area_mm2``).
+
+Peak (``peak``): every crossbar reads continuously; a read serves ``rows × floor(cols / cpw)`` weights
+for one input chunk, so ``MAC/s = crossbars · rows · floor(cols/cpw) / (chunks · t_read)``. Power = per-read
+energy (:mod:`accelsim.memory.crossbar_cost`: ADC/sense amps, DAC, cells V²·G·t, sample-and-hold,
+shift-add) / t_read per crossbar + tile digital power + chip overhead. Area = crossbars (cells + ADC +
+DAC + S&H) + tile digital area + chip overhead.
+
+Per layer (``evaluate_layer``): the closed-form mapping of :mod:`accelsim.dataflow.crossbar_mapping`
+(row/column tiles, replication, folds); latency = folds · ceil(M/replication) · chunks · t_read, in
+core cycles; energy = reads × per-read energy of the layer's crossbars + partial-sum adds + the digital
+periphery power of the tiles the layer occupies over its latency. Pool/add layers run on a digital
+vector unit (``vector_lanes`` elements per cycle).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import Field
+
+from accelsim import tech
+from accelsim.arch.base import ArchitectureBase, PeakFigures
+from accelsim.dataflow.crossbar_mapping import map_layer
+from accelsim.fabrics.registry import LayerResult, register_fabric
+from accelsim.memory.crossbar import CrossbarConfig
+from accelsim.memory.crossbar_cost import crossbar_area_mm2, read_energy_pj, read_period_s
+from accelsim.workload import Layer, Precision
+
+
+class CrossbarArch(ArchitectureBase):
+    """A compute-in-memory accelerator built from crossbar tiles."""
+
+    fabric: Literal["crossbar"] = "crossbar"
+    crossbar: CrossbarConfig = Field(default_factory=CrossbarConfig, description="one crossbar and periphery")
+    tiles: int = Field(1, ge=1, description="tiles on the chip")
+    crossbars_per_tile: int = Field(1, ge=1, description="crossbars per tile")
+    max_replication: int = Field(1, ge=1, description="largest number of copies of a layer's weights")
+    input_activity: float = Field(
+        0.5, ge=0, le=1, description="fraction of rows driven per read (cell energy)"
+    )
+    mean_level_fraction: float = Field(0.5, ge=0, le=1, description="mean cell level / (L−1) (cell energy)")
+    cell_area_f2: float = Field(
+        4.0, gt=0, description="cell area in F² (RRAM 1R ≈ 4, 1T1R ≈ 12, 6T SRAM ≈ 150)"
+    )
+    sample_hold_energy_pj: float = Field(0.001, ge=0, description="sample-and-hold energy per column read")
+    sample_hold_area_mm2: float = Field(4e-8, ge=0, description="area of one sample-and-hold in mm²")
+    shift_add_energy_pj: float = Field(0.0195, ge=0, description="shift-and-add energy per conversion in pJ")
+    tile_digital_power_w: float = Field(
+        0.0, ge=0, description="per-tile digital periphery power at peak (buffers, bus, router share, ...)"
+    )
+    tile_digital_area_mm2: float = Field(0.0, ge=0, description="per-tile digital periphery area")
+    chip_overhead_power_w: float = Field(0.0, ge=0, description="chip-level power outside the tiles (I/O)")
+    chip_overhead_area_mm2: float = Field(0.0, ge=0, description="chip-level area outside the tiles")
+    vector_lanes: int = Field(64, ge=1, description="digital vector unit width for pool/add layers")
+    peak_precision_note: str = Field("", description="bits at which the published figures were measured")
+
+    @property
+    def total_crossbars(self) -> int:
+        return self.tiles * self.crossbars_per_tile
+
+    def read_breakdown_pj(self, w_bits: int, w_signed: bool = True) -> dict[str, float]:
+        """Energy of one full read of one crossbar (all rows, all weight columns) by component."""
+        xb = self.crossbar
+        cpw = xb.columns_per_weight(w_bits, w_signed)
+        weights = xb.cols // cpw
+        return read_energy_pj(
+            xb,
+            self.technology_nm,
+            xb.rows,
+            weights * cpw,
+            weights * xb.weight_slices(w_bits, w_signed),
+            self.input_activity,
+            self.mean_level_fraction,
+            self.sample_hold_energy_pj,
+            self.shift_add_energy_pj,
+        )
+
+    def area_breakdown_mm2(self) -> dict[str, float]:
+        """Chip area by component (mm²)."""
+        per = crossbar_area_mm2(
+            self.crossbar, self.technology_nm, self.cell_area_f2, self.sample_hold_area_mm2
+        )
+        out = {k: v * self.total_crossbars for k, v in per.items()}
+        out["tile_digital"] = self.tile_digital_area_mm2 * self.tiles
+        out["chip_overhead"] = self.chip_overhead_area_mm2
+        return out
+
+    def power_breakdown_w(self, w_bits: int) -> dict[str, float]:
+        """Power at peak by component (W): every crossbar reading continuously."""
+        t = read_period_s(self.crossbar)
+        out = {k: v * 1e-12 / t * self.total_crossbars for k, v in self.read_breakdown_pj(w_bits).items()}
+        out["tile_digital"] = self.tile_digital_power_w * self.tiles
+        out["chip_overhead"] = self.chip_overhead_power_w
+        return out
+
+    def tile_power_w(self, w_bits: int) -> dict[str, float]:
+        """Power of one tile at peak by component (crossbars + tile digital)."""
+        t = read_period_s(self.crossbar)
+        out = {k: v * 1e-12 / t * self.crossbars_per_tile for k, v in self.read_breakdown_pj(w_bits).items()}
+        out["tile_digital"] = self.tile_digital_power_w
+        return out
+
+    def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
+        """Peak GOPS (1 MAC = 2 ops), power, area, TOPS/W, TOPS/mm² (module docstring)."""
+        xb = self.crossbar
+        cpw = xb.columns_per_weight(w_bits, True)
+        weights = xb.cols // cpw
+        if weights == 0:
+            from accelsim.errors import AccelsimInputError
+
+            raise AccelsimInputError(
+                "bits", f"a {w_bits}-bit weight needs {cpw} columns; the crossbar has {xb.cols}"
+            )
+        t = read_period_s(xb)
+        chunks = xb.dac.chunks(a_bits)
+        macs_per_s = self.total_crossbars * xb.rows * weights / (chunks * t)
+        power = sum(self.power_breakdown_w(w_bits).values())
+        area = sum(self.area_breakdown_mm2().values())
+        gops = 2 * macs_per_s / 1e9
+        return PeakFigures(
+            w_bits=w_bits,
+            a_bits=a_bits,
+            macs_per_cycle=macs_per_s / self.frequency_hz,
+            gops=gops,
+            power_w=power,
+            area_mm2=area,
+            tops_per_w=gops / 1e3 / power,
+            tops_per_mm2=gops / 1e3 / area,
+            notes=f"{self.total_crossbars} crossbars {xb.rows}x{xb.cols}, t_read {t * 1e9:.3g} ns, {chunks} chunks",
+        )
+
+
+@register_fabric(CrossbarArch)
+def evaluate_layer(layer: Layer, precision: Precision, arch: CrossbarArch) -> LayerResult:
+    node = arch.technology_nm
+    xb = arch.crossbar
+    if not layer.has_macs or layer.weights_are_activations:
+        touched = layer.input_elems
+        cycles = math.ceil(touched / arch.vector_lanes)
+        return LayerResult(
+            compute_cycles=cycles,
+            stall_cycles=0,
+            energy_breakdown_pj={"digital": touched * tech.int_add_energy_pj(precision.a_bits, node)},
+            accesses={"buffer_reads": touched, "buffer_writes": layer.output_elems},
+            peak_macs_per_cycle=float(arch.vector_lanes),
+            mapping_efficiency=0.0,
+            mapping={"kind": "digital_vector_unit"},
+        )
+    mp = map_layer(layer, precision, xb, arch.total_crossbars, arch.max_replication)
+    rows_per_tile = min(xb.rows, mp.K)
+    per_read = read_energy_pj(
+        xb,
+        node,
+        rows_per_tile,
+        min(xb.cols, mp.N * mp.columns_per_weight),
+        min(xb.cols // xb.devices_per_cell, mp.N * mp.weight_slices),
+        arch.input_activity,
+        arch.mean_level_fraction,
+        arch.sample_hold_energy_pj,
+        arch.shift_add_energy_pj,
+    )
+    # reads: every crossbar of one copy reads M·chunks times in total (copies split the pixels)
+    total_reads = mp.M * mp.chunks * mp.crossbars
+    conv_scale = mp.conversions / max(
+        total_reads * min(xb.cols // xb.devices_per_cell, mp.N * mp.weight_slices), 1
+    )
+    energy = {k: v * total_reads for k, v in per_read.items()}
+    for key in ("adc", "sense_amp", "sample_hold", "shift_add"):
+        if key in energy:
+            energy[key] *= conv_scale
+    energy["partial_sum"] = mp.partial_sum_adds * tech.int_add_energy_pj(precision.acc_bits, node)
+    tiles_used = min(arch.tiles, math.ceil(mp.crossbars * mp.replication / arch.crossbars_per_tile))
+    energy["tile_digital"] = arch.tile_digital_power_w * tiles_used * mp.latency_s * 1e12
+    cycles = math.ceil(mp.latency_s * arch.frequency_hz)
+    peak_macs = (
+        arch.total_crossbars
+        * xb.rows
+        * (xb.cols // mp.columns_per_weight)
+        / (mp.chunks * mp.read_period_s * arch.frequency_hz)
+    )
+    return LayerResult(
+        compute_cycles=cycles,
+        stall_cycles=0,
+        energy_breakdown_pj=energy,
+        accesses={
+            "crossbar_reads": float(total_reads),
+            "adc_conversions": float(mp.conversions),
+            "buffer_read_bytes": mp.M * mp.K * mp.groups * mp.col_tiles * precision.a_bits / 8,
+            "buffer_write_bytes": layer.output_elems * precision.out_bits / 8,
+        },
+        peak_macs_per_cycle=peak_macs,
+        mapping_efficiency=mp.cell_utilization,
+        mapping={"kind": "crossbar", **mp.as_dict()},
+    )
