@@ -105,3 +105,36 @@ def test_bad_array(bad):
 def test_dataflow_typo():
     with pytest.raises(AccelsimInputError, match="allowed: os, ws, is"):
         plan_gemm(4, 4, 4, 4, 4, "wss")
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    M=st.integers(1, 9),
+    N=st.integers(1, 9),
+    K=st.integers(1, 9),
+    R=st.integers(1, 4),
+    C=st.integers(1, 4),
+    chunk=st.integers(1, 5),
+    dataflow=st.sampled_from(["ws", "is"]),
+    mode=st.sampled_from(["native", "scalesim"]),
+)
+def test_stream_split_equals_reference_pass_by_pass(M, N, K, R, C, chunk, dataflow, mode):
+    """Splitting T into passes = running the reference on each slice of the streamed operand."""
+    rng = np.random.default_rng(M * 1000 + N * 100 + K)
+    A = rng.integers(-8, 8, size=(M, K))
+    B = rng.integers(-8, 8, size=(K, N))
+    plan = plan_gemm(M, N, K, R, C, dataflow, t_chunk=chunk)
+    T = M if dataflow == "ws" else N
+    cycles = 0
+    out = np.zeros((M, N), dtype=np.int64)
+    for t0 in range(0, T, chunk):
+        t1 = min(T, t0 + chunk)
+        if dataflow == "ws":
+            part, cyc = reference_gemm(A[t0:t1], B, R, C, dataflow, mode)
+            out[t0:t1] = part
+        else:
+            part, cyc = reference_gemm(A, B[:, t0:t1], R, C, dataflow, mode)
+            out[:, t0:t1] = part
+        cycles += cyc
+    np.testing.assert_array_equal(out, A @ B)
+    assert cycles == total_cycles(plan, mode) == int(fold_cycles(plan, mode).sum())
