@@ -1,0 +1,51 @@
+"""``accelsim compare-dataflows --network alexnet``: the ISCA'16 RS / WS / OS / NLR energy comparison."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from accelsim.cli.app import CliApps
+from accelsim.workload import load_network
+
+
+def register(apps: CliApps) -> None:
+    @apps.root.command("compare-dataflows")
+    def compare_dataflows_cmd(
+        network: Annotated[
+            str, typer.Option("--network", "-n", help="network name or YAML path")
+        ] = "alexnet",
+        batch: Annotated[int, typer.Option(help="batch size (the paper uses 16)")] = 16,
+        all_layers: Annotated[bool, typer.Option("--all-layers", help="include fc/matmul layers")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    ) -> None:
+        """Normalized energy of RS, WS, OS and NLR on 256 PEs with equal storage (Chen et al. ISCA'16)."""
+        from accelsim.dataflow.eyeriss_baselines import LEVELS, compare_dataflows
+
+        rows = compare_dataflows(load_network(network), batch=batch, conv_only=not all_layers)
+        rs = next(r for r in rows if r.dataflow == "RS")
+        if as_json:
+            doc = [
+                {"dataflow": r.dataflow, "energy_per_mac": r.energy_per_mac, "vs_rs": r.energy / rs.energy,
+                 "per_mac_by_level": {k: v / r.macs for k, v in r.energy_by_level.items()}}
+                for r in rows
+            ]  # fmt: skip
+            typer.echo(json.dumps(doc, indent=2))
+            return
+        table = Table(
+            "dataflow", *[f"{k}/MAC" for k in LEVELS], "total/MAC", "× RS",
+            title=f"{network} {'MAC' if all_layers else 'CONV'} layers, batch {batch}: normalized energy "
+            "(ALU 1, RF 1, array 2, GLB 6, DRAM 200), 256 PEs, 256 KB storage",
+        )  # fmt: skip
+        for r in rows:
+            table.add_row(
+                r.dataflow,
+                *[f"{r.energy_by_level[k] / r.macs:.3f}" for k in LEVELS],
+                f"{r.energy_per_mac:.3f}",
+                f"{r.energy / rs.energy:.2f}",
+            )
+        Console().print(table)
