@@ -116,22 +116,45 @@ def sliced_gemm(
     a_slices: list[tuple[np.ndarray, int]],
     w_slices: list[tuple[np.ndarray, int]],
 ) -> np.ndarray:
-    """Σ_ij coeff_i·coeff_j·(A_i · W_j): one exact GEMM per slice pair, shifted and added (int64)."""
-    out = np.zeros((a.shape[0], w.shape[1]), dtype=np.int64)
+    """Σ_ij coeff_i·coeff_j·(A_i · W_j): one exact GEMM per slice pair, shifted and added (int64).
+
+    The W slices are laid side by side so each A slice meets all of them in one BLAS call
+    (``A_i · [W_0 | W_1 | …]``, column block j = A_i·W_j); the bound check covers every pair.
+    """
+    m, k = a.shape
+    n = w.shape[1]
+    out = np.zeros((m, n), dtype=np.int64)
+    if out.size == 0 or k == 0:
+        return out
+    amax = max(int(np.abs(c).max()) for c, _ in a_slices)
+    wmax = max(int(np.abs(c).max()) for c, _ in w_slices)
+    bound = k * amax * wmax
+    if bound >= _F64_EXACT:
+        for a_chunk, ca in a_slices:
+            for w_chunk, cw in w_slices:
+                out += (ca * cw) * exact_gemm(a_chunk, w_chunk)
+        return out
+    dtype = np.float32 if bound < _F32_EXACT else np.float64
+    w_cat = np.concatenate([c.astype(dtype) for c, _ in w_slices], axis=1)
     for a_chunk, ca in a_slices:
-        for w_chunk, cw in w_slices:
-            out += (ca * cw) * exact_gemm(a_chunk, w_chunk)
+        prod = a_chunk.astype(dtype) @ w_cat
+        for j, (_, cw) in enumerate(w_slices):
+            out += (ca * cw) * prod[:, j * n : (j + 1) * n].astype(np.int64)
     return out
 
 
-def im2col(x: np.ndarray, kh: int, kw: int, stride: int, pad: int) -> tuple[np.ndarray, int, int]:
-    """NCHW int tensor -> [N·P·Q × C·kh·kw] patch matrix (zero padding), plus P and Q."""
+def im2col(
+    x: np.ndarray, kh: int, kw: int, stride: int | tuple[int, int], pad: int | tuple[int, int, int, int]
+) -> tuple[np.ndarray, int, int]:
+    """NCHW int tensor -> [N·P·Q × C·kh·kw] patch matrix (zero padding [top, bottom, left, right]), P, Q."""
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    pt, pb, pl, pr = (pad,) * 4 if isinstance(pad, int) else pad
     n, c, h, wd = x.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    p = (h + 2 * pad - kh) // stride + 1
-    q = (wd + 2 * pad - kw) // stride + 1
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    p = (h + pt + pb - kh) // sh + 1
+    q = (wd + pl + pr - kw) // sw + 1
     s = xp.strides
     view = np.lib.stride_tricks.as_strided(
-        xp, (n, p, q, c, kh, kw), (s[0], s[2] * stride, s[3] * stride, s[1], s[2], s[3]), writeable=False
+        xp, (n, p, q, c, kh, kw), (s[0], s[2] * sh, s[3] * sw, s[1], s[2], s[3]), writeable=False
     )
     return view.reshape(n * p * q, c * kh * kw), p, q
