@@ -1,0 +1,441 @@
+"""Whole-network execution of a :class:`~accelsim.functional.ptq.QuantizedModel` three ways.
+
+Every execution walks ``network.layers`` in order; a layer reads the tensors named by ``inputs`` (``None`` =
+the previous layer, ``'input'`` = the network input). fc layers read their producer flattened in NCHW
+(C, H, W) order; ``activation`` (relu / relu6) is applied to the layer output.
+
+* :func:`run_float` — float64 reference with the float weights.
+* :func:`run_fake` — fake quantization (float simulation): the input is quantized and dequantized, weights
+  are ``s_w·w_q``, biases ``s_x·s_w·b_q``; every layer computes in float64 on these values and its output
+  is quantized to its output :class:`~accelsim.functional.ptq.TensorQ` with round-half-even
+  (``q = clamp(rint(y / s_y) + z_y)``) and dequantized for the next layer.
+* :func:`run_integer` — integer only, as integer hardware does it:
+
+  - MAC layers: ``acc[k] = b_q[k] − z_x·Σ w'[k] + Σ x_q·w'`` with ``w' = w_q − z_w`` (zero-point folding:
+    the input zero point goes into the bias; convolution padding is filled with ``z_x``, i.e. real 0),
+    computed by the exact integer kernels (:func:`accelsim.functional.run_layer`, ``acc_bits``/``overflow``
+    of the layer's precision) or, with ``arch``, by the fabric's ``functional_layer`` on ``x_q − z_x``;
+  - requantization ``q_y = clamp(z_y + requant(acc, M0[k], n[k]))`` with dyadic multipliers
+    (:func:`accelsim.quant.requant.requantize`, gemmlowp rounding) — or, for ``requant="onnx"`` models,
+    onnxruntime's CPU rule ``clamp(rint(float32(acc)·float32(s_x·s_w/s_y)) + z_y)`` — then
+    relu: ``max(q, z_y)``; relu6: ``min(max(q, z_y), z_y + rint(6/s_y))``;
+  - add / concat: ``q_y = z_y + round_half_even(Σ_i (q_i − z_i)·M0_i·2^−(31+n_i))`` (one exact rounding of
+    the dyadic sum); max pool on codes; average pool ``z + avgpool_half_even(q − z)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from accelsim.errors import AccelsimInputError
+from accelsim.functional.layer import run_layer
+from accelsim.functional.pooling import int_pool2d
+from accelsim.functional.ptq import MULT_BITS, LayerQ, QuantizedModel, TensorQ, producers
+from accelsim.quant.requant import requantize, round_half_even_shift
+from accelsim.workload import Layer, Precision
+
+
+@dataclass
+class Execution:
+    """Outputs of one execution: ``tensors[name]`` (float, or integer codes for ``kind="integer"``)."""
+
+    kind: str
+    tensors: dict[str, np.ndarray]
+    codes: dict[str, np.ndarray] = field(default_factory=dict)  # fake: the integer codes of each output
+    stats: dict[str, dict] = field(default_factory=dict)
+    output_name: str = ""
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.tensors[self.output_name]
+
+
+# ---- float building blocks -----------------------------------------------------------------------
+
+
+def _windows(x: np.ndarray, layer: Layer, fill: float) -> np.ndarray:
+    """(N, C, P, Q, R, S) view of the padded input under each window of ``layer``."""
+    pt, pb, pl, pr = layer.padding
+    if any(layer.padding):
+        x = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=fill)
+    dh, dw = layer.dilation
+    er, es = dh * (layer.R - 1) + 1, dw * (layer.S - 1) + 1
+    v = sliding_window_view(x, (er, es), axis=(2, 3))
+    sh, sw = layer.stride
+    return v[:, :, : layer.P * sh : sh, : layer.Q * sw : sw, ::dh, ::dw]
+
+
+def conv2d_float(x: np.ndarray, w: np.ndarray, layer: Layer) -> np.ndarray:
+    """Grouped float convolution (cross-correlation), NCHW × KCRS, zero padding."""
+    v = _windows(np.asarray(x, np.float64), layer, 0.0)
+    N, C, P, Q, R, S = v.shape
+    G = layer.groups
+    Kg = layer.K // G
+    vg = v.reshape(N, G, C // G, P, Q, R, S)
+    wg = np.asarray(w, np.float64).reshape(G, Kg, C // G, R, S)
+    out = np.einsum("ngcpqrs,gkcrs->ngkpq", vg, wg, optimize=True)
+    return out.reshape(N, layer.K, P, Q)
+
+
+def pool_float(x: np.ndarray, layer: Layer) -> np.ndarray:
+    """Max (padding ignored) or average (padding counted as zeros, PyTorch's default) pooling."""
+    if layer.pool_type == "max":
+        return _windows(np.asarray(x, np.float64), layer, -np.inf).max(axis=(4, 5))
+    return _windows(np.asarray(x, np.float64), layer, 0.0).mean(axis=(4, 5))
+
+
+def _flat(x: np.ndarray, layer: Layer) -> np.ndarray:
+    """fc input: (N, C) from (N, C, H, W) flattened in C, H, W order when the layer has in_h = in_w = 1."""
+    if x.ndim == 4 and layer.H * layer.W == 1:
+        x = x.reshape(x.shape[0], -1)
+    return x
+
+
+def _check_in(x: np.ndarray, layer: Layer) -> None:
+    if layer.op in ("conv2d", "depthwise_conv2d", "pool"):
+        want = (layer.C, layer.H, layer.W)
+        if x.ndim != 4 or x.shape[1:] != want:
+            raise AccelsimInputError("data", f"layer {layer.name!r} needs (N, {want}) input, got {x.shape}")
+    elif layer.op == "fc":
+        ok = (
+            (x.ndim == 4 and layer.H * layer.W == 1 and int(np.prod(x.shape[1:])) == layer.C)
+            or (x.ndim == 2 and x.shape[1] == layer.C)
+            or (x.ndim == 4 and x.shape[1:] == (layer.C, layer.H, layer.W))
+        )
+        if not ok:
+            raise AccelsimInputError(
+                "data", f"layer {layer.name!r} needs {layer.C} input features, got {x.shape}"
+            )
+
+
+def mac_float(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, layer: Layer) -> np.ndarray:
+    """Float output of a MAC layer (before the activation); output-channel axis 1 (matmul: last)."""
+    _check_in(x, layer)
+    w = np.asarray(w, np.float64)
+    if layer.op in ("conv2d", "depthwise_conv2d"):
+        y = conv2d_float(x, w, layer)
+        return y if b is None else y + np.asarray(b, np.float64).reshape(1, -1, 1, 1)
+    if layer.op == "fc":
+        x = _flat(x, layer)
+        if x.ndim == 4:  # fc over H×W positions: a 1×1 convolution
+            y = np.einsum("nchw,kc->nkhw", x, w, optimize=True)
+            return y if b is None else y + np.asarray(b, np.float64).reshape(1, -1, 1, 1)
+        y = x @ w.T
+    else:
+        y = np.asarray(x, np.float64) @ w
+    return y if b is None else y + np.asarray(b, np.float64)
+
+
+def activation_float(y: np.ndarray, act: str) -> np.ndarray:
+    if act == "relu":
+        return np.maximum(y, 0.0)
+    if act == "relu6":
+        return np.clip(y, 0.0, 6.0)
+    return y
+
+
+def _walk(
+    model: QuantizedModel, x: object, fn: Callable[[Layer, list], object], feed: dict | None = None
+) -> dict[str, object]:
+    """Apply ``fn(layer, inputs)`` in order; inputs come from ``feed`` (teacher forcing) when given."""
+    env: dict[str, object] = {"input": x}
+    srcs = producers(model.network)
+    for layer in model.network.layers:
+        src = env if feed is None else feed
+        env[layer.name] = fn(layer, [src[s] for s in srcs[layer.name]])
+    return env
+
+
+def _nchw(x: np.ndarray, model: QuantizedModel) -> np.ndarray:
+    x = np.asarray(x)
+    inp = model.network.input
+    if inp is not None and (x.ndim != 4 or x.shape[1:] != (inp.channels, inp.height, inp.width)):
+        if (
+            x.ndim == 3
+            and x.shape[1:] == (inp.height, inp.channels)
+            and model.network.layers[0].op == "matmul"
+        ):
+            return x
+        raise AccelsimInputError(
+            "data",
+            f"network {model.network.name!r} needs (N, {inp.channels}, {inp.height}, {inp.width}) "
+            f"inputs, got {x.shape}",
+        )
+    return x
+
+
+# ---- float reference -------------------------------------------------------------------------------
+
+
+def _float_layer(model: QuantizedModel, layer: Layer, ins: list[np.ndarray]) -> np.ndarray:
+    if layer.has_macs:
+        y = mac_float(ins[0], model.weights[layer.name], model.biases.get(layer.name), layer)
+    elif layer.op == "pool":
+        _check_in(ins[0], layer)
+        y = pool_float(ins[0], layer)
+    elif layer.op == "add":
+        y = ins[0] + ins[1]
+    elif layer.op == "concat":
+        y = np.concatenate(ins, axis=1)
+    else:  # pragma: no cover - OpName is closed
+        raise AccelsimInputError("op", f"unsupported op {layer.op!r}")
+    return activation_float(y, layer.activation)
+
+
+def run_float(model: QuantizedModel, x: np.ndarray) -> dict[str, np.ndarray]:
+    """Float64 outputs of every layer (and ``'input'``) for float inputs ``x``."""
+    x = _nchw(np.asarray(x, np.float64), model)
+    return _walk(model, x, lambda layer, ins: _float_layer(model, layer, ins))  # type: ignore[return-value]
+
+
+def float_execution(model: QuantizedModel, x: np.ndarray) -> Execution:
+    t = run_float(model, x)
+    return Execution("float", t, output_name=model.network.layers[-1].name)
+
+
+# ---- fake quantization -----------------------------------------------------------------------------
+
+
+def _need_q(model: QuantizedModel) -> None:
+    if not model.quantized:
+        raise AccelsimInputError("model", "not quantized: run ptq() first (or import a quantized ONNX graph)")
+
+
+def fake_weights(lq: LayerQ, layer: Layer) -> tuple[np.ndarray, np.ndarray | None]:
+    """Dequantized weights ``s_w·(w_q − z_w)`` and bias ``s_x·s_w·b_q``."""
+    axis = 1 if layer.op == "matmul" else 0
+    shape = [1] * lq.w_q.ndim
+    shape[axis] = -1
+    w = (lq.w_q - lq.w_zero_point.reshape(shape)) * lq.w_scale.reshape(shape)
+    b = None if lq.bias_q is None else lq.bias_q * (lq.inputs[0].scale * lq.w_scale)
+    return w, b
+
+
+def run_fake(model: QuantizedModel, x: np.ndarray, feed: dict[str, np.ndarray] | None = None) -> Execution:
+    """Fake-quantized execution: float arithmetic on quantized values, outputs rounded to their grids.
+
+    ``feed`` (teacher forcing): every layer reads these real-valued tensors (e.g. the dequantized integer
+    execution) instead of the fake execution's own, which isolates each layer's local mismatch.
+    """
+    _need_q(model)
+    x = _nchw(np.asarray(x, np.float64), model)
+    codes: dict[str, np.ndarray] = {}
+    f32 = model.requant == "onnx"
+    codes["input"] = model.input_q.quantize(x, float32=f32)
+
+    def fn(layer: Layer, ins: list[np.ndarray]) -> np.ndarray:
+        lq = model.layers[layer.name]
+        if layer.has_macs:
+            w, b = fake_weights(lq, layer)
+            y = activation_float(mac_float(ins[0], w, b, layer), layer.activation)
+        elif layer.op == "pool":
+            _check_in(ins[0], layer)
+            y = pool_float(ins[0], layer)
+        elif layer.op == "add":
+            y = activation_float(ins[0] + ins[1], layer.activation)
+        else:
+            y = activation_float(np.concatenate(ins, axis=1), layer.activation)
+        if lq.output is None:  # raw accumulator output: express it in accumulator units
+            codes[layer.name] = np.rint(y / (lq.inputs[0].scale * _chan(lq.w_scale, y, layer))).astype(
+                np.int64
+            )
+            return y
+        q = lq.output.quantize(y)
+        codes[layer.name] = q
+        return lq.output.dequantize(q)
+
+    t = _walk(model, model.input_q.dequantize(codes["input"]), fn, feed)
+    return Execution("fake", t, codes, output_name=model.network.layers[-1].name)  # type: ignore[arg-type]
+
+
+def _chan(v: np.ndarray, y: np.ndarray, layer: Layer) -> np.ndarray:
+    """Per-output-channel vector broadcast against a layer output (channel axis 1, matmul: last)."""
+    if layer.op == "matmul":
+        return v.reshape((1,) * (y.ndim - 1) + (-1,))
+    return v.reshape((1, -1) + (1,) * (y.ndim - 2))
+
+
+# ---- integer only ----------------------------------------------------------------------------------
+
+
+def layer_precision(model: QuantizedModel, layer: Layer) -> Precision:
+    """The layer's precision with the PTQ bit widths (accumulator width/overflow from the Network)."""
+    lq = model.layers[layer.name]
+    return model.network.precision_of(layer).model_copy(update={"w_bits": lq.w_bits, "a_bits": lq.a_bits})
+
+
+def _out_axis(layer: Layer, ndim: int) -> int:
+    return ndim - 1 if layer.op == "matmul" else 1
+
+
+def requant_mac(acc: np.ndarray, lq: LayerQ, layer: Layer, model: QuantizedModel) -> np.ndarray:
+    """Accumulators → output codes (dyadic or onnxruntime rule, see module doc), then the activation."""
+    out = lq.output
+    axis = _out_axis(layer, acc.ndim)
+    if model.requant == "onnx":
+        f = np.float32
+        sc = (f(lq.inputs[0].scale) * lq.w_scale.astype(f)) / f(out.scale)
+        shape = [1] * acc.ndim
+        shape[axis] = -1
+        v = acc.astype(f) * sc.reshape(shape).astype(f)
+        v = np.clip(v, f(out.qmin - out.zero_point), f(out.qmax - out.zero_point))
+        q = np.rint(v).astype(np.int64) + out.zero_point
+    else:
+        q = requantize(
+            np.clip(acc, -(1 << 31), (1 << 31) - 1),
+            lq.m0,
+            lq.shift,
+            out.zero_point,
+            out.bits,
+            out.signed,
+            axis=axis,
+            mult_bits=MULT_BITS,
+            rounding=model.rounding,
+        )
+    return activation_int(q, out, layer.activation)
+
+
+def activation_int(q: np.ndarray, out: TensorQ, act: str) -> np.ndarray:
+    if act == "relu":
+        return np.maximum(q, out.zero_point)
+    if act == "relu6":
+        six = min(out.qmax, out.zero_point + int(np.rint(6.0 / out.scale)))
+        return np.clip(q, out.zero_point, six)
+    return q
+
+
+def _weights_int(lq: LayerQ, layer: Layer) -> np.ndarray:
+    """``w' = w_q − z_w`` in the kernel layout (conv KCRS, fc (K, C), matmul (C, K))."""
+    axis = 1 if layer.op == "matmul" else 0
+    shape = [1] * lq.w_q.ndim
+    shape[axis] = -1
+    return lq.w_q - lq.w_zero_point.reshape(shape).astype(np.int64)
+
+
+def mac_integer(
+    model: QuantizedModel, layer: Layer, xq: np.ndarray, functional: Callable | None, arch, seed: int
+) -> tuple[np.ndarray, dict]:
+    """Exact accumulators of a MAC layer (with bias) from input codes ``xq``; see the module doc."""
+    lq = model.layers[layer.name]
+    zx = lq.inputs[0].zero_point
+    w = _weights_int(lq, layer)
+    prec = layer_precision(model, layer)
+    bias = np.zeros(layer.K, np.int64) if lq.bias_q is None else lq.bias_q.astype(np.int64)
+    _check_in(xq, layer)
+    if functional is not None:
+        x0 = xq - zx
+        if layer.op == "fc":
+            x0 = _flat(x0, layer)
+        acc, stats = functional(x0, w, layer, prec, arch, seed)
+        acc = np.asarray(acc, np.int64)
+        return acc + _chan(bias, acc, layer), dict(stats)
+    red_axes = tuple(i for i in range(w.ndim) if i != (1 if layer.op == "matmul" else 0))
+    folded = bias - zx * w.sum(axis=red_axes)
+    run = layer
+    if layer.op in ("conv2d", "depthwise_conv2d") and any(layer.padding) and zx != 0:
+        pt, pb, pl, pr = layer.padding
+        xq = np.pad(xq, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=zx)
+        run = layer.model_copy(
+            update={"padding": (0, 0, 0, 0), "in_h": layer.H + pt + pb, "in_w": layer.W + pl + pr}
+        )
+    r = run_layer(run, xq, w, prec, bias=folded, check_ranges=False)
+    return r.out, {
+        "overflow_outputs": r.overflow_outputs,
+        "overflow_events": r.overflow_events,
+        "path": r.path,
+    }
+
+
+def _rescale(q: np.ndarray, t: TensorQ, m0: int, n: int) -> np.ndarray:
+    """``(q − z)·M0`` aligned to a total shift of 31 + n (helper for add/concat)."""
+    return (q - t.zero_point).astype(np.int64) * np.int64(m0), MULT_BITS + int(n)
+
+
+def _sum_rescaled(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """round_half_even(Σ p_i / 2^s_i), exact: align every term to the largest shift first."""
+    smax = max(s for _, s in parts)
+    total = None
+    for p, s in parts:
+        d = smax - s
+        if d > 0 and np.abs(p).max(initial=0) >= (1 << (62 - d)):
+            raise AccelsimInputError("scales", "operand scales differ too much for a 64-bit integer rescale")
+        term = p << d
+        total = term if total is None else total + term
+    return round_half_even_shift(total, np.int64(smax))
+
+
+def run_integer(
+    model: QuantizedModel,
+    x: np.ndarray,
+    arch: object | None = None,
+    seed: int = 0,
+    x_is_codes: bool = False,
+    functional: Callable | None = None,
+) -> Execution:
+    """Integer-only execution of float inputs ``x`` (or input codes when ``x_is_codes``).
+
+    ``arch`` (preset name or model) routes MAC layers through its fabric's ``functional_layer`` (contract in
+    :func:`accelsim.fabrics.get_functional_layer`; None there = the plain exact kernels); ``functional``
+    passes such a function directly.
+    """
+    _need_q(model)
+    arch_model = None
+    if arch is not None and functional is None:
+        from accelsim.arch.base import ArchitectureBase
+        from accelsim.fabrics import get_functional_layer, load_arch
+
+        arch_model = arch if isinstance(arch, ArchitectureBase) else load_arch(arch)
+        functional = get_functional_layer(arch_model.fabric)
+    x = _nchw(np.asarray(x), model)
+    xq = np.asarray(x, np.int64) if x_is_codes else model.input_q.quantize(x, float32=model.requant == "onnx")
+    stats: dict[str, dict] = {}
+
+    def fn(layer: Layer, ins: list[np.ndarray]) -> np.ndarray:
+        lq = model.layers[layer.name]
+        if layer.has_macs:
+            acc, st = mac_integer(model, layer, ins[0], functional, arch_model, seed)
+            stats[layer.name] = st
+            if lq.output is None:
+                return acc
+            return requant_mac(acc, lq, layer, model)
+        if layer.op == "pool":
+            _check_in(ins[0], layer)
+            t = lq.inputs[0]
+            kind = layer.pool_type or "max"
+            src = ins[0] if kind == "max" else ins[0] - t.zero_point
+            out = int_pool2d(
+                src, (layer.R, layer.S), kind, layer.stride, layer.padding, layer.dilation, "half_even"
+            )
+            return out if kind == "max" else out + t.zero_point
+        out_t = lq.output
+        if layer.op == "concat" and all(
+            t.scale == out_t.scale and t.zero_point == out_t.zero_point for t in lq.inputs
+        ):
+            return activation_int(np.concatenate(ins, axis=1), out_t, layer.activation)
+        scaled = [_rescale(q, t, m, n) for q, t, m, n in zip(ins, lq.inputs, lq.m0, lq.shift, strict=True)]
+        if layer.op == "add":
+            y = _sum_rescaled(scaled)
+        else:
+            y = np.concatenate([_sum_rescaled([p]) for p in scaled], axis=1)
+        q = np.clip(y + out_t.zero_point, out_t.qmin, out_t.qmax)
+        return activation_int(q, out_t, layer.activation)
+
+    t = _walk(model, xq, fn)
+    return Execution("integer", t, stats=stats, output_name=model.network.layers[-1].name)  # type: ignore[arg-type]
+
+
+def dequantize_outputs(model: QuantizedModel, ex: Execution) -> dict[str, np.ndarray]:
+    """Real values of an integer execution's tensors (``'input'`` included)."""
+    out = {"input": model.input_q.dequantize(ex.tensors["input"])}
+    for layer in model.network.layers:
+        lq = model.layers[layer.name]
+        q = ex.tensors[layer.name]
+        if lq.output is None:
+            out[layer.name] = q * lq.inputs[0].scale * _chan(lq.w_scale, q, layer)
+        else:
+            out[layer.name] = lq.output.dequantize(q)
+    return out
