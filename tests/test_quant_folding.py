@@ -7,10 +7,12 @@ from hypothesis import strategies as st
 
 from accelsim.errors import AccelsimInputError
 from accelsim.quant import (
+    conv2d_fake_vs_real,
     fc_fake_vs_real,
     fold_batchnorm,
     fold_zero_points,
     gemm_int_folded,
+    im2col,
     mismatch,
     quantize,
     quantize_bias,
@@ -132,3 +134,52 @@ def test_fake_vs_real_fc_differs_by_at_most_one_lsb(seed, per_channel, rounding,
 def test_mismatch_metric():
     mm = mismatch(np.array([1, 2, 3, 4]), np.array([1, 2, 5, 3]))
     assert (mm.max_abs_diff_lsb, mm.fraction_bit_exact, mm.count) == (2, 0.5, 4)
+
+
+def _conv_direct(x, w, stride, padding):
+    """Naive float conv2d reference (groups = 1)."""
+    n, c, h, wd = x.shape
+    k, _, r, s = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    p, q = (h + 2 * padding - r) // stride + 1, (wd + 2 * padding - s) // stride + 1
+    y = np.zeros((n, k, p, q))
+    for i in range(p):
+        for j in range(q):
+            patch = xp[:, :, i * stride : i * stride + r, j * stride : j * stride + s]
+            y[:, :, i, j] = np.tensordot(patch, w, axes=([1, 2, 3], [1, 2, 3]))
+    return y
+
+
+def test_im2col_by_hand():
+    # 1×1×3×3 input 0..8, 2×2 kernel, stride 1: patches [0,1,3,4], [1,2,4,5], [3,4,6,7], [4,5,7,8]
+    x = np.arange(9).reshape(1, 1, 3, 3)
+    assert im2col(x, (2, 2)).tolist() == [[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]
+    # padding 1 with pad value 9 (a zero point), stride 2: the four corner windows
+    assert im2col(x, (2, 2), stride=2, padding=1, pad_value=9).tolist() == [
+        [9, 9, 9, 0],
+        [9, 9, 1, 2],
+        [9, 3, 9, 6],
+        [4, 5, 7, 8],
+    ]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**31),
+    stride=st.integers(1, 2),
+    padding=st.integers(0, 1),
+    per_channel=st.booleans(),
+    rounding=st.sampled_from(["gemmlowp", "half_even"]),
+)
+def test_conv2d_fake_vs_real(seed, stride, padding, per_channel, rounding):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, size=(2, 3, 5, 5))
+    w = rng.normal(size=(4, 3, 3, 3))
+    b = rng.normal(size=4)
+    r = conv2d_fake_vs_real(
+        x, w, b, stride=stride, padding=padding, per_channel=per_channel, rounding=rounding
+    )
+    # the fake path is the float conv of the dequantized operands (padding with real 0)
+    ref = _conv_direct(r.x_q.dequantize(), r.w_q.dequantize(), stride, padding) + b[None, :, None, None]
+    assert np.allclose(r.y_float, ref, rtol=1e-12, atol=1e-12)
+    assert r.q_real.shape == ref.shape and r.mismatch.max_abs_diff_lsb <= 1

@@ -8,7 +8,7 @@ from accelsim.quant.calibration import calibrate
 from accelsim.quant.codebook import kmeans_quantize
 from accelsim.quant.dorefa import dorefa_activations, dorefa_weights
 from accelsim.quant.folding import fold_batchnorm, fold_zero_points, gemm_int_folded, quantize_bias
-from accelsim.quant.layer_sim import fc_fake_vs_real, mismatch
+from accelsim.quant.layer_sim import conv2d_fake_vs_real, fc_fake_vs_real, gemm_fake_vs_real, im2col, mismatch
 from accelsim.quant.logquant import LogTensor, log2_quantize, log4_quantize
 from accelsim.quant.minifloat import FP8_E5M2, MinifloatFormat, MinifloatTensor, fp8_quantize
 from accelsim.quant.pact import pact
@@ -31,6 +31,7 @@ __all__ = [
     "bwn_weights",
     "calibrate",
     "compute_qparams",
+    "conv2d_fake_vs_real",
     "dorefa_activations",
     "dorefa_weights",
     "fake_quantize",
@@ -39,7 +40,9 @@ __all__ = [
     "fold_zero_points",
     "fp8_quantize",
     "gemm_int_folded",
+    "gemm_fake_vs_real",
     "get_quantizer",
+    "im2col",
     "int_range",
     "kmeans_quantize",
     "log2_quantize",
