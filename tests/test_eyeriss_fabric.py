@@ -181,3 +181,21 @@ def test_rlc_expected_size_matches_monte_carlo():
     assert measured_compression_ratio(dense) == pytest.approx(32 * 64 / (96 * 16))
     with pytest.raises(AccelsimInputError):
         rlc_pairs(np.array([0.5]))
+
+
+def test_measured_activation_tensors_drive_dram_traffic():
+    from accelsim.fabrics.eyeriss import with_measured_activations
+
+    layer = load_network("alexnet").layers[4].with_batch(1)  # conv3, input 256x13x13
+    rng = np.random.default_rng(3)
+    relu_like = np.maximum(rng.integers(-200, 100, size=(1, 256, 13, 13)), 0)  # ~2/3 zeros
+    dense = rng.integers(1, 100, size=(1, 256, 13, 13))
+    base = load_arch("eyeriss")
+    ev = get_fabric("eyeriss").evaluate_layer
+    sparse_arch = with_measured_activations(base, {"conv3": relu_like})
+    dense_arch = with_measured_activations(base, {"conv3": dense})
+    assert sparse_arch.activation_sparsity_per_layer["conv3"] == pytest.approx(np.mean(relu_like == 0))
+    assert dense_arch.input_dram_ratio_per_layer["conv3"] == 1.0  # RLC bypassed on dense data
+    r_sparse, r_dense = ev(layer, P16, sparse_arch), ev(layer, P16, dense_arch)
+    assert r_sparse.mapping["dram_ratio_in"] == pytest.approx(measured_compression_ratio(relu_like))
+    assert r_sparse.accesses["dram_read_bytes"] < r_dense.accesses["dram_read_bytes"]

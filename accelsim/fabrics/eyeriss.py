@@ -6,8 +6,8 @@ adds what the mapper does not know:
 
 * activation sparsity: the zero fraction of the layer's input activations is ``activation_sparsity``
   (or ``activation_sparsity_per_layer[name]``); the output zero fraction is the same value for layers
-  with a ReLU/ReLU6 and 0 otherwise. Measured sparsity of real tensors enters through
-  ``activation_sparsity_per_layer`` (see :func:`sparsity_from_tensors`);
+  with a ReLU/ReLU6 and 0 otherwise. Real activation tensors enter through
+  :func:`with_measured_activations` (measured zero fractions and measured RLC sizes per layer);
 * DRAM compression: v1 RLC (:mod:`accelsim.memory.rlc`, expected size for i.i.d. zeros, bypassed when it
   would expand the data); v2 CSC, ``density · (bits + index_bits)/bits`` (bypassed likewise);
 * zero gating (v1, energy only): a zero ifmap skips the MAC, the filter read and the psum update;
@@ -42,7 +42,7 @@ from accelsim.dataflow.row_stationary import (
 )
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics.registry import LayerResult, register_fabric
-from accelsim.memory.rlc import compression_ratio
+from accelsim.memory.rlc import compression_ratio, measured_compression_ratio
 from accelsim.workload import Layer, Precision
 
 
@@ -75,6 +75,14 @@ class EyerissArch(ArchitectureBase):
     )
     activation_sparsity_per_layer: dict[str, float] = Field(
         default_factory=dict, description="zero fraction of a layer's input activations, by layer name"
+    )
+    input_dram_ratio_per_layer: dict[str, float] = Field(
+        default_factory=dict,
+        description="measured compressed/raw DRAM size of a layer's input activations (overrides the estimate)",
+    )
+    output_dram_ratio_per_layer: dict[str, float] = Field(
+        default_factory=dict,
+        description="measured compressed/raw DRAM size of a layer's output activations (overrides the estimate)",
     )
     weight_sparsity: float = Field(0.0, ge=0, le=1, description="zero fraction of weights (v2 sparse)")
     zero_gating: bool = Field(True, description="skip MAC/filter read/psum update on zero ifmaps (energy)")
@@ -141,6 +149,29 @@ def sparsity_from_tensors(tensors: dict[str, np.ndarray]) -> dict[str, float]:
     return {name: float(np.mean(np.asarray(t) == 0)) for name, t in tensors.items()}
 
 
+def with_measured_activations(
+    arch: EyerissArch,
+    inputs: dict[str, np.ndarray],
+    outputs: dict[str, np.ndarray] | None = None,
+) -> EyerissArch:
+    """Arch copy driven by real integer activation tensors, keyed by layer name.
+
+    Input zero fractions set zero gating / sparse processing; DRAM sizes are the measured RLC sizes
+    (:func:`accelsim.memory.rlc.measured_compression_ratio`, v1) of the tensors, capped at 1 (encoder
+    bypassed when it would expand the data). v2 uses the CSC estimate from the measured zero fraction.
+    """
+    sparsity = sparsity_from_tensors(inputs)
+    update: dict[str, object] = {
+        "activation_sparsity_per_layer": {**arch.activation_sparsity_per_layer, **sparsity}
+    }
+    if arch.version == "v1" and arch.rlc_compression:
+        ins = {k: min(1.0, measured_compression_ratio(v, arch.act_bits)) for k, v in inputs.items()}
+        outs = {k: min(1.0, measured_compression_ratio(v, arch.act_bits)) for k, v in (outputs or {}).items()}
+        update["input_dram_ratio_per_layer"] = {**arch.input_dram_ratio_per_layer, **ins}
+        update["output_dram_ratio_per_layer"] = {**arch.output_dram_ratio_per_layer, **outs}
+    return arch.model_copy(update=update)
+
+
 def _dram_ratio(arch: EyerissArch, sparsity: float, bits: int) -> float:
     if not arch.rlc_compression:
         return 1.0
@@ -173,8 +204,8 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: EyerissArch) -> Lay
         )
     s_in = arch.activation_sparsity_per_layer.get(layer.name, arch.activation_sparsity)
     s_out = arch.activation_sparsity if layer.activation != "none" else 0.0
-    ratio_in = _dram_ratio(arch, s_in, arch.act_bits)
-    ratio_out = _dram_ratio(arch, s_out, arch.act_bits)
+    ratio_in = arch.input_dram_ratio_per_layer.get(layer.name, _dram_ratio(arch, s_in, arch.act_bits))
+    ratio_out = arch.output_dram_ratio_per_layer.get(layer.name, _dram_ratio(arch, s_out, arch.act_bits))
     shape = conv_shape(layer)
     hw = arch.rs_hardware()
     mapping, cost = _search_cached(
