@@ -150,6 +150,9 @@ def im2col(x, out, sh, sw, pt, pl, dh, dw, groups, R, S, P, Q):
             for r in range(R):
                 for s in range(S):
                     row = (c * R + r) * S + s
+                    off = s * dw - pl  # input column of output column q is q·sw + off
+                    q_lo = min(Q, max(0, (-off + sw - 1) // sw))  # first q with q·sw + off ≥ 0
+                    q_hi = max(q_lo, min(Q, (W - off + sw - 1) // sw))  # first q with q·sw + off ≥ W
                     for n in range(N):
                         for p in range(P):
                             hh = p * sh - pt + r * dh
@@ -158,10 +161,10 @@ def im2col(x, out, sh, sw, pt, pl, dh, dw, groups, R, S, P, Q):
                                 for q in range(Q):
                                     out[g, row, base + q] = 0
                                 continue
-                            for q in range(Q):
-                                ww = q * sw - pl + s * dw
-                                if ww < 0 or ww >= W:
-                                    out[g, row, base + q] = 0
-                                else:
-                                    out[g, row, base + q] = x[n, ci, hh, ww]
+                            for q in range(q_lo):
+                                out[g, row, base + q] = 0
+                            for q in range(q_lo, q_hi):  # branch-free, vectorizable for sw = 1
+                                out[g, row, base + q] = x[n, ci, hh, q * sw + off]
+                            for q in range(q_hi, Q):
+                                out[g, row, base + q] = 0
     return out

@@ -6,7 +6,8 @@ sum — every subset of its addends, which covers whatever order or blocking a B
     |partial| ≤ B_j = |b_j| + Σ_k max|d_k|·|w_kj|            (1)
 
 where ``max|d_k|`` is the largest magnitude the data takes at reduction index ``k`` (over all output rows;
-for a convolution, over all pixels of the channel of ``k``). ``B = max_j B_j`` is what we check. The
+for a convolution, over all pixels of the channel of ``k``). ``B = max_j B_j`` is what we check (after a cheaper
+bound ``max|b| + Σ_k max|d_k|·max|w|`` that needs no pass over the weights, when that one suffices). The
 static, data-free version (from bit widths and signedness) is ``K·A·W`` with ``A = 2^(a_bits−1)`` if signed
 else ``2^a_bits − 1`` (same for ``W``); (1) is never larger.
 
@@ -21,6 +22,7 @@ the exact sum and both overflow counters are 0, which is the only case the float
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,7 +68,8 @@ class ExactPlan:
 
 def plan_reduction(
     dmax: np.ndarray,
-    wabs: np.ndarray,
+    wabs: Callable[[], np.ndarray],
+    wmax: int,
     bias_abs: np.ndarray | None,
     acc_bits: int,
     operands_max: int,
@@ -74,40 +77,54 @@ def plan_reduction(
 ) -> ExactPlan:
     """Pick the path for stacked reductions ``y[g, ·, j] = b[g, j] + Σ_k d[g, ·, k]·w[g, k, j]``.
 
-    ``dmax``: (G, K) int64, max |d| per reduction index; ``wabs``: (G, K, J) int64, |w|;
-    ``bias_abs``: (G, J) int64 or None; ``operands_max``: max |value| of every operand.
+    ``dmax``: (G, K) int64, max |d| per reduction index; ``wabs()``: returns (G, K, J) int64 |w| (only
+    called when the cheap bound fails); ``wmax``: max |w|; ``bias_abs``: (G, J) int64 or None;
+    ``operands_max``: max |value| of every operand.
     ``force``: "auto", "int" (always the integer loops) or "blas" (float path, error if not provably exact).
+
+    Two stages: the cheap bound ``max_g Σ_k max|d_gk|·max|w| + max|b|`` (no pass over the weights); if it
+    does not prove the float path exact, the tight bound (1), which needs |w| per element.
     """
     G, K = dmax.shape
-    wmax = int(wabs.max()) if wabs.size else 0
-    dm = int(dmax.max()) if dmax.size else 0
     bmax = int(bias_abs.max()) if bias_abs is not None and bias_abs.size else 0
-    simple = bmax + K * dm * wmax
-    if simple < (1 << 62):  # tight bound (1) exactly in int64
-        per_out = np.einsum("gk,gkj->gj", dmax, wabs)
+    dsum = int(dmax.sum(axis=1).max()) if dmax.size else 0
+    cheap = bmax + dsum * wmax
+    if force != "int" and cheap <= min(acc_max(acc_bits), F64_EXACT) and operands_max <= F64_EXACT:
+        t = dmax.max(axis=0, initial=0) * wmax if K else np.zeros(0, np.int64)
+        return _float_plan(cheap, t, K, operands_max)
+    wa = wabs()
+    if cheap < (1 << 62):  # tight bound (1) exactly in int64
+        per_out = np.einsum("gk,gkj->gj", dmax, wa)
         if bias_abs is not None:
             per_out = per_out + bias_abs
         bound = int(per_out.max()) if per_out.size else 0
     else:
-        bound = simple
+        bound = cheap
     if force == "int":
         return ExactPlan("int_loop", bound, (), "integer path forced")
     if bound > acc_max(acc_bits):
         return ExactPlan("int_loop", bound, (), f"bound {bound} may overflow the {acc_bits}-bit accumulator")
     if bound > F64_EXACT or operands_max > F64_EXACT:
         return ExactPlan("int_loop", bound, (), f"bound {bound} exceeds the float64 mantissa 2^53")
-    full = ((0, K),)
-    if operands_max <= F32_EXACT:
-        t = (dmax * wabs.max(axis=2, initial=0)).max(axis=0, initial=0) if K else np.zeros(0, np.int64)
-        if K == 0 or int(t.max()) <= F32_EXACT:
-            chunks = _greedy_chunks(t, F32_EXACT)
-            if len(chunks) == 1 or K / len(chunks) >= MIN_MEAN_CHUNK:
-                return ExactPlan("blas_f32", bound, chunks, f"{len(chunks)} float32 chunk(s) each ≤ 2^24")
-    return ExactPlan("blas_f64", bound, full, f"bound {bound} ≤ 2^53")
+    t = (dmax * wa.max(axis=2, initial=0)).max(axis=0, initial=0) if K else np.zeros(0, np.int64)
+    return _float_plan(bound, t, K, operands_max)
+
+
+def _float_plan(bound: int, t: np.ndarray, K: int, operands_max: int) -> ExactPlan:
+    """blas_f32 (chunks whose Σ t_k ≤ 2^24) when worthwhile, else blas_f64; ``bound`` ≤ 2^53 already."""
+    if operands_max <= F32_EXACT and (K == 0 or int(t.max()) <= F32_EXACT):
+        chunks = _greedy_chunks(t, F32_EXACT)
+        if len(chunks) == 1 or K / len(chunks) >= MIN_MEAN_CHUNK:
+            return ExactPlan("blas_f32", bound, chunks, f"{len(chunks)} float32 chunk(s) each ≤ 2^24")
+    return ExactPlan("blas_f64", bound, ((0, K),), f"bound {bound} ≤ 2^53")
 
 
 def _greedy_chunks(t: np.ndarray, limit: int) -> tuple[tuple[int, int], ...]:
-    """Split [0, len(t)) into maximal consecutive chunks whose sum of ``t`` stays ≤ ``limit``."""
+    """Split [0, len(t)) into the fewest consecutive chunks whose sum of ``t`` stays ≤ ``limit``.
+
+    The greedy split gives the minimal count n; when n equal-length chunks also respect the limit (the
+    usual case: t nearly uniform) they are used instead, so that no GEMM is left with a sliver of K.
+    """
     K = len(t)
     if K == 0:
         return ((0, 0),)
@@ -119,4 +136,8 @@ def _greedy_chunks(t: np.ndarray, limit: int) -> tuple[tuple[int, int], ...]:
         k1 = max(min(k1, K), k0 + 1)
         chunks.append((k0, k1))
         k0 = k1
+    n = len(chunks)
+    edges = [(i * K) // n for i in range(n + 1)]
+    if all(int(cum[b] - cum[a]) <= limit for a, b in zip(edges[:-1], edges[1:], strict=True)):
+        return tuple(zip(edges[:-1], edges[1:], strict=True))
     return tuple(chunks)

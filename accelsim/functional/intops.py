@@ -17,6 +17,7 @@ int64 registers, stepwise saturate/wrap).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,14 +88,68 @@ def _resolve(plan: ExactPlan, path: str) -> None:
         raise AccelsimInputError("path", f"float path not provably exact: {plan.reason}")
 
 
-def _chunked_matmul(lhs: np.ndarray, rhs: np.ndarray, chunks: tuple[tuple[int, int], ...]) -> np.ndarray:
-    """Σ over chunks of lhs[..., k0:k1] @ rhs[..., k0:k1, :]; one chunk: a single matmul (float dtype)."""
+_WS = threading.local()
+
+
+def _workspace(name: str, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+    """A reusable per-thread scratch array (grown on demand, never returned to callers).
+
+    Large temporaries (im2col patches, GEMM results) are reused between calls: freshly allocated
+    multi-megabyte arrays are page-faulted in on every call once glibc trims the heap, which costs as much
+    as the im2col itself. :func:`clear_workspace` releases the memory.
+    """
+    bufs = getattr(_WS, "bufs", None)
+    if bufs is None:
+        bufs = _WS.bufs = {}
+    n = int(np.prod(shape, dtype=np.int64))
+    key = (name, np.dtype(dtype).str)
+    buf = bufs.get(key)
+    if buf is None or buf.size < n:
+        buf = bufs[key] = np.empty(max(n, 1), dtype=dtype)
+    return buf[:n].reshape(shape)
+
+
+def clear_workspace() -> None:
+    """Release the scratch buffers of the calling thread."""
+    _WS.bufs = {}
+
+
+def _chunked_matmul(
+    lhs: np.ndarray, rhs: np.ndarray, chunks: tuple[tuple[int, int], ...], ft: type
+) -> np.ndarray:
+    """Σ over chunks of lhs[..., k0:k1] @ rhs[..., k0:k1, :] in float dtype ``ft``; one BLAS call per
+    chunk and group. Integer operands are cast per chunk; chunk operands are made C-contiguous so that
+    numpy dispatches to BLAS (a strided slice falls back to numpy's slow non-BLAS loop); one group is
+    multiplied as plain 2-D matrices. Several chunks are summed in float64 (exact: bound ≤ 2^53).
+    The result lives in a workspace buffer: copy it out before the next call."""
+    G = lhs.shape[0]
+    shape = lhs.shape[:-1] + rhs.shape[-1:]
+
+    def mm(lc: np.ndarray, rc: np.ndarray, out: np.ndarray) -> np.ndarray:
+        lc = lc.astype(ft, order="C", copy=False)
+        rc = rc.astype(ft, order="C", copy=False)
+        if G == 1:
+            np.matmul(lc[0], rc[0], out=out[0])
+        else:
+            np.matmul(lc, rc, out=out)
+        return out
+
     if len(chunks) == 1:
-        return np.matmul(lhs, rhs)
-    acc = np.zeros(lhs.shape[:-1] + rhs.shape[-1:], dtype=np.float64)
+        return mm(lhs, rhs, _workspace("mm", shape, ft))
+    acc = _workspace("acc", shape, np.float64)
+    acc[...] = 0
+    part = _workspace("mm", shape, ft)
     for k0, k1 in chunks:
-        acc += np.matmul(lhs[..., k0:k1], rhs[..., k0:k1, :])
+        acc += mm(lhs[..., k0:k1], rhs[..., k0:k1, :], part)
     return acc
+
+
+def _dmax(d: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+    """max |d| over ``axis`` as int64, from min/max reductions in the native dtype (no abs overflow)."""
+    if d.size == 0:
+        shape = [n for i, n in enumerate(d.shape) if i not in np.atleast_1d(axis) % d.ndim]
+        return np.zeros(shape, np.int64)
+    return np.maximum(-d.min(axis=axis).astype(np.int64), d.max(axis=axis).astype(np.int64))
 
 
 def _float_dtype(plan: ExactPlan) -> type:
@@ -113,10 +168,11 @@ def _stacked_gemm(
     omax = _check_products(a, b, "a, b")
     if bias is not None:
         omax = max(omax, abs_max(bias))
-    dmax = np.abs(a.astype(np.int64)).max(axis=1, initial=0)  # (G, K)
-    wabs = np.abs(b.astype(np.int64))
+    dmax = _dmax(a, 1)  # (G, K)
     babs = None if bias is None else np.broadcast_to(np.abs(bias), (G, N))
-    plan = plan_reduction(dmax, wabs, babs, int(acc_bits), omax, force=path)
+    plan = plan_reduction(
+        dmax, lambda: np.abs(b.astype(np.int64)), abs_max(b), babs, int(acc_bits), omax, force=path
+    )
     _resolve(plan, path)
     if plan.path == "int_loop":
         a64 = np.ascontiguousarray(a, dtype=np.int64)
@@ -127,7 +183,7 @@ def _stacked_gemm(
         )
         return IntResult(out, int(n_out), int(n_ev), plan.path, plan.bound, 0)
     ft = _float_dtype(plan)
-    res = _chunked_matmul(a.astype(ft), b.astype(ft), plan.chunks).astype(np.int64)
+    res = _chunked_matmul(a, b, plan.chunks, ft).astype(np.int64)  # fresh copy out of the workspace
     if bias is not None:
         res += bias
     return IntResult(res, 0, 0, plan.path, plan.bound, len(plan.chunks))
@@ -293,15 +349,19 @@ def int_conv2d(
         omax = max(omax, abs_max(b))
     G, Kg, RS = groups, Kout // groups, R * S
     # data side: max |x| per input channel, repeated over (r, s) in (c, r, s) order
-    if x.size:
-        chmax = np.abs(x.astype(np.int64)).max(axis=(0, 2, 3))
-    else:
-        chmax = np.zeros(C, np.int64)
+    chmax = _dmax(x, (0, 2, 3))
     dmax = np.repeat(chmax.reshape(G, Cg), RS, axis=1)  # (G, Cg·R·S)
     wg = w.reshape(G, Kg, Cg * RS)
-    wabs = np.abs(wg.astype(np.int64)).transpose(0, 2, 1)  # (G, Cg·R·S, Kg)
     babs = None if b is None else np.abs(b).reshape(G, Kg)
-    plan = plan_reduction(dmax, wabs, babs, int(acc_bits), omax, force=path)
+    plan = plan_reduction(
+        dmax,
+        lambda: np.abs(wg.astype(np.int64)).transpose(0, 2, 1),  # (G, Cg·R·S, Kg)
+        abs_max(w),
+        babs,
+        int(acc_bits),
+        omax,
+        force=path,
+    )
     _resolve(plan, path)
     if plan.path == "int_loop":
         x64 = np.ascontiguousarray(x, dtype=np.int64)
@@ -326,10 +386,13 @@ def int_conv2d(
         )
         return IntResult(out, int(n_out), int(n_ev), plan.path, plan.bound, 0)
     ft = _float_dtype(plan)
-    patches = np.empty((G, Cg * RS, N * P * Q), dtype=ft)
+    patches = _workspace("patches", (G, Cg * RS, N * P * Q), ft)
     K.im2col(np.ascontiguousarray(x), patches, sh, sw, pad[0], pad[2], dh, dw, G, R, S, P, Q)
-    res = _chunked_matmul(wg.astype(ft), patches, plan.chunks)  # (G, Kg, N·P·Q)
-    out = res.reshape(G, Kg, N, P, Q).transpose(2, 0, 1, 3, 4).reshape(N, Kout, P, Q).astype(np.int64)
+    res = _chunked_matmul(wg, patches, plan.chunks, ft)  # (G, Kg, N·P·Q)
+    out = np.empty((N, Kout, P, Q), np.int64)
+    np.copyto(
+        out.reshape(N, G, Kg, P, Q), res.reshape(G, Kg, N, P, Q).transpose(2, 0, 1, 3, 4), casting="unsafe"
+    )
     if b is not None:
         out += b.reshape(1, Kout, 1, 1)
     return IntResult(out, 0, 0, plan.path, plan.bound, len(plan.chunks))
