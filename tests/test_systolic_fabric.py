@@ -58,13 +58,19 @@ def test_unlimited_bandwidth_no_stall_and_utilization(dataflow):
         assert 0 < layer.mapping_efficiency <= 1
 
 
-def test_finite_bandwidth_stalls_simpy_and_closed_form():
-    arch = load_arch("scalesim-32x32-ws", mode="native", **{"dram.bandwidth_bytes_per_cycle": 0.5})
-    simpy_res = _eval(CONV, arch)
-    closed = _eval(CONV, arch.model_copy(update={"stall_model": "closed_form"}))
-    assert simpy_res.stall_cycles > 0
-    # the closed form ignores write-back contention: never more stalls than the event model
-    assert closed.stall_cycles <= simpy_res.stall_cycles
+@pytest.mark.parametrize("preset", ["scalesim-32x32-ws", "systolic-vwa", "tpu-v1"])
+def test_finite_bandwidth_stalls_simpy_equals_recurrence(preset):
+    arch = load_arch(preset, mode="native", **{"dram.bandwidth_bytes_per_cycle": 0.5})
+    layers = [
+        CONV,
+        CONV.model_copy(update={"name": "g", "groups": 4}),
+        Layer(name="f", op="fc", in_channels=300, out_channels=50),
+    ]
+    for layer in layers:
+        fast = _eval(layer, arch)
+        event = _eval(layer, arch.model_copy(update={"stall_model": "simpy"}))
+        assert fast.stall_cycles > 0
+        assert fast.stall_cycles == event.stall_cycles
 
 
 def test_precision_sets_bytes_and_mac_energy():

@@ -9,9 +9,10 @@ Per layer (whole batch), closed form (see ``docs/systolic.md``):
   forced by capacity, psum spills; SRAM reads per operand counted per fold as SCALE-Sim counts them;
 * stream tiling (native mode, ws/is): when the psums of a column block (T·C words) do not fit the
   ofmap buffer, T is split into passes that fit (each pass pays its own fill/drain and stationary load);
-* stalls: :mod:`accelsim.memory.dram` — simpy at fold granularity (folds merged into at most
-  ``max_tiles_per_layer`` tiles) with DRAM bandwidth, prefetch of tile i+1 overlapping tile i when the
-  input buffers are double-buffered; exactly 0 with unlimited bandwidth;
+* stalls: :mod:`accelsim.memory.dram` — an in-order DMA engine at fold granularity (folds merged into at
+  most ``max_tiles_per_layer`` tiles), prefetch of tile i+1 overlapping tile i when the input buffers are
+  double-buffered; simpy event model or its exact recurrence (``stall_model``); exactly 0 with unlimited
+  bandwidth;
 * energy (Horowitz 45 nm via :mod:`accelsim.tech`, scaled to ``technology_nm``):
 
   - ``mac``: MACs · (w×a multiply + ``acc_bits`` add);
@@ -73,12 +74,13 @@ class SystolicArch(ArchitectureBase):
         description="native: real conv arithmetic, partial folds use their occupied rows/cols; scalesim: "
         "SCALE-Sim's conventions (ceil output size, no padding, full-array folds, its SRAM counting)",
     )
-    stall_model: Literal["simpy", "closed_form"] = Field(
-        "simpy",
-        description="simpy: event model with write-back contention; closed_form: read-only recurrence",
+    stall_model: Literal["recurrence", "simpy"] = Field(
+        "recurrence",
+        description="recurrence: the stall machine's exact recurrence (numba, fast); simpy: the same machine "
+        "as a simpy event simulation (tests require equal results)",
     )
     max_tiles_per_layer: int = Field(
-        512, ge=1, description="simpy granularity: folds are merged into at most this many tiles per layer"
+        1024, ge=1, description="stall-model granularity: folds merged into at most this many tiles per layer"
     )
     register_pj_per_bit: float | None = Field(
         None, ge=0, description="PE register energy per bit accessed; null = tech SRAM model at one word"
@@ -225,7 +227,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> La
         if arch.stall_model == "simpy":
             stall = simulate_stalls(*tiles, bw, double).stall_cycles
         else:
-            stall = stall_cycles_closed_form(tiles[0], tiles[1], bw, double)
+            stall = stall_cycles_closed_form(*tiles, bw, double)
 
     # ---- SRAM accesses (words) -----------------------------------------------------------------
     array = sram_accesses(plan)

@@ -1,20 +1,29 @@
-"""DRAM bandwidth stalls at tile granularity: a simpy event model and a closed form.
+"""DRAM bandwidth stalls at tile granularity: a simpy event model and its exact recurrence.
 
 Machine (one event per tile transfer, never per MAC):
 
-* one DRAM channel of ``bandwidth_bytes_per_cycle``; a transfer of b bytes holds it ceil(b / bw) cycles;
-  requests are served first come, first served (simpy ``Resource``, capacity 1);
-* the loader fetches tile i's inputs into a free buffer slot: 2 slots when double-buffered (the fetch of
-  tile i+1 overlaps the compute of tile i), 1 otherwise (fetch, then compute);
-* the array computes tile i (its closed-form cycles) once its inputs have arrived and tile i−1 is done,
-  then frees the slot and issues tile i's write-back on the same channel;
+* one DMA engine on one DRAM channel of ``bandwidth_bytes_per_cycle``; a transfer of b bytes takes
+  ceil(b / bw) cycles; the engine executes its descriptors **in program order**, each one waiting for its
+  dependency;
+* buffer slots: 2 when double-buffered (the fetch of tile i+1 overlaps the compute of tile i), else 1;
+* program: loads L_0 .. L_{slots−1}; then for every tile j: L_{j+slots} (needs tile j's slot, i.e. waits
+  for compute j to end), then the write-back W_j (waits for compute j to end). Prefetch goes before the
+  write-back so that writes never delay the next tile's inputs more than necessary;
+* the array computes tile i once L_i is done and tile i−1 has finished;
 * the layer ends when the last compute and the last write-back are done. Stall = end − Σ compute.
 
 With unlimited bandwidth every transfer takes 0 cycles and the stall is exactly 0.
 
-Closed form (:func:`stall_cycles_closed_form`), exact when there are no write-backs, is the recurrence
-of the same machine: with L_i = ceil(read_i / bw), load i starts at max(end of load i−1, end of compute
-i−slots) and compute i starts at max(end of load i, end of compute i−1).
+:func:`simulate_stalls` runs this machine in simpy (a DMA process and an array process exchanging
+events). :func:`stall_cycles_closed_form` is its recurrence, compiled with numba::
+
+    dma = Σ L_0..L_{slots−1} (issued back to back);  prev = 0
+    for j: start_j = max(load_end_j, prev); prev = start_j + C_j
+           if j + slots < n: dma = max(dma, prev) + L_{j+slots}; load_end_{j+slots} = dma
+           if W_j > 0:       dma = max(dma, prev) + W_j
+    end = max(prev, dma)
+
+Tests require the two to agree exactly on random schedules.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import simpy
 
@@ -43,6 +53,15 @@ def transfer_cycles(nbytes: float, bandwidth_bytes_per_cycle: float | None) -> i
     return math.ceil(nbytes / bandwidth_bytes_per_cycle - 1e-9)
 
 
+def _transfers(nbytes, bandwidth_bytes_per_cycle: float | None) -> np.ndarray:
+    """Vectorized :func:`transfer_cycles`."""
+    b = np.asarray(nbytes, dtype=np.float64)
+    if bandwidth_bytes_per_cycle is None:
+        return np.zeros(b.shape, dtype=np.int64)
+    t = np.ceil(b / bandwidth_bytes_per_cycle - 1e-9).astype(np.int64)
+    return np.where(b > 0, np.maximum(t, 0), 0)
+
+
 def simulate_stalls(
     compute_cycles: Sequence[int] | np.ndarray,
     read_bytes: Sequence[float] | np.ndarray,
@@ -53,45 +72,58 @@ def simulate_stalls(
     """Run the tile schedule through simpy (see the module docstring)."""
     n = len(compute_cycles)
     compute = [int(x) for x in compute_cycles]
-    loads = [transfer_cycles(float(b), bandwidth_bytes_per_cycle) for b in read_bytes]
-    stores = [transfer_cycles(float(b), bandwidth_bytes_per_cycle) for b in write_bytes]
+    loads = _transfers(read_bytes, bandwidth_bytes_per_cycle).tolist()
+    stores = _transfers(write_bytes, bandwidth_bytes_per_cycle).tolist()
+    slots = 2 if double_buffered else 1
     env = simpy.Environment()
-    channel = simpy.Resource(env, capacity=1)
-    slots = simpy.Container(env, capacity=2 if double_buffered else 1, init=2 if double_buffered else 1)
-    ready = [env.event() for _ in range(n)]
+    loaded = [env.event() for _ in range(n)]
+    computed = [env.event() for _ in range(n)]
     starts = [0] * n
-    last_write = [0]
 
-    def loader():
-        for i in range(n):
-            yield slots.get(1)
-            if loads[i]:
-                with channel.request() as req:
-                    yield req
-                    yield env.timeout(loads[i])
-            ready[i].succeed()
-
-    def writer(i: int):
-        with channel.request() as req:
-            yield req
-            yield env.timeout(stores[i])
-        last_write[0] = max(last_write[0], int(env.now))
+    def dma():
+        for i in range(min(slots, n)):
+            yield env.timeout(loads[i])
+            loaded[i].succeed()
+        for j in range(n):
+            yield computed[j]
+            if j + slots < n:
+                yield env.timeout(loads[j + slots])
+                loaded[j + slots].succeed()
+            if stores[j]:
+                yield env.timeout(stores[j])
 
     def array():
         for i in range(n):
-            yield ready[i]
+            yield loaded[i]
             starts[i] = int(env.now)
             yield env.timeout(compute[i])
-            yield slots.put(1)
-            if stores[i]:
-                env.process(writer(i))
+            computed[i].succeed()
 
-    env.process(loader())
-    done = env.process(array())
+    env.process(dma())
+    env.process(array())
     env.run()
-    end = max(int(env.now), last_write[0])
-    assert done.triggered
+    end = int(env.now)
     return StallResult(total_cycles=end, stall_cycles=end - sum(compute), compute_start=starts)
+
+
+@numba.njit(cache=True)
+def _recurrence(compute: np.ndarray, loads: np.ndarray, stores: np.ndarray, slots: int) -> int:
+    n = compute.shape[0]
+    load_end = np.zeros(n, dtype=np.int64)
+    dma = 0
+    for i in range(min(slots, n)):
+        dma += loads[i]
+        load_end[i] = dma
+    prev = 0
+    for j in range(n):
+        start = max(load_end[j], prev)
+        prev = start + compute[j]
+        if j + slots < n:
+            dma = max(dma, prev) + loads[j + slots]
+            load_end[j + slots] = dma
+        if stores[j] > 0:
+            dma = max(dma, prev) + stores[j]
+    return max(prev, dma)
 
 
 def coarsen_tiles(
@@ -115,25 +147,21 @@ def coarsen_tiles(
 def stall_cycles_closed_form(
     compute_cycles: Sequence[int] | np.ndarray,
     read_bytes: Sequence[float] | np.ndarray,
+    write_bytes: Sequence[float] | np.ndarray,
     bandwidth_bytes_per_cycle: float | None,
     double_buffered: bool = True,
 ) -> int:
-    """Stall cycles of the read-only schedule by its recurrence (no write-backs; equals simpy then)."""
+    """Stall cycles of the schedule by its recurrence (numba; equals :func:`simulate_stalls` exactly)."""
     if bandwidth_bytes_per_cycle is None:
         return 0
-    slots = 2 if double_buffered else 1
-    compute = [int(x) for x in compute_cycles]
-    load_end = 0
-    compute_end: list[int] = []
-    prev_end = 0
-    for i, c in enumerate(compute):
-        slot_free = compute_end[i - slots] if i >= slots else 0
-        load_start = max(load_end, slot_free)
-        load_end = load_start + transfer_cycles(float(read_bytes[i]), bandwidth_bytes_per_cycle)
-        start = max(load_end, prev_end)
-        prev_end = start + c
-        compute_end.append(prev_end)
-    return prev_end - sum(compute)
+    compute = np.asarray(compute_cycles, dtype=np.int64)
+    end = _recurrence(
+        compute,
+        _transfers(read_bytes, bandwidth_bytes_per_cycle),
+        _transfers(write_bytes, bandwidth_bytes_per_cycle),
+        2 if double_buffered else 1,
+    )
+    return int(end - compute.sum())
 
 
 __all__ = ["coarsen_tiles", "StallResult", "simulate_stalls", "stall_cycles_closed_form", "transfer_cycles"]
