@@ -89,10 +89,21 @@ def test_requantize_documented_ties():
     m0, n = quantize_multiplier(0.125)
     assert requantize(acc, m0, n, 0, 8, True).tolist() == [2, -2, 3, -3]
     assert requantize(acc, m0, n, 0, 8, True, rounding="half_even").tolist() == [2, -2, 2, -2]
+    assert requantize(acc, m0, n, 0, 8, True, rounding="single_half_up").tolist() == [2, -1, 3, -2]
     # M = 1/2 = 0.5·2^0 → (2^30, 0): the only rounding is SRDHM's: 1.5 → 2, −1.5 → −1
     m0, n = quantize_multiplier(0.5)
     assert requantize(np.array([3, -3]), m0, n, 0, 8, True).tolist() == [2, -1]
     assert requantize(np.array([3, -3]), m0, n, 0, 8, True, rounding="half_even").tolist() == [2, -2]
+
+
+def test_gemmlowp_double_rounding_example():
+    # 4-bit-like layer: M = 0.432236727185928 → n = 1. acc = −10: exact −4.322 → −4 with one rounding,
+    # gemmlowp: h = round(−10·M·2) = round(−8.645) = −9, then −9/2 = −4.5 → away from zero → −5
+    m0, n = quantize_multiplier(0.432236727185928)
+    assert int(n) == 1
+    assert requantize(np.array([-10]), m0, n, 0, 8, True).tolist() == [-5]
+    assert requantize(np.array([-10]), m0, n, 0, 8, True, rounding="half_even").tolist() == [-4]
+    assert requantize(np.array([-10]), m0, n, 0, 8, True, rounding="single_half_up").tolist() == [-4]
 
 
 def test_requantize_bad_inputs():
@@ -134,10 +145,12 @@ def test_rounding_modes_against_the_exact_rational_value(acc, m, mult_bits):
     wide = dict(bits=32, signed=True, mult_bits=mult_bits)
     a = np.array(acc, dtype=np.int64)
     even = requantize(a, m0, n, 0, rounding="half_even", **wide).tolist()
+    up = requantize(a, m0, n, 0, rounding="single_half_up", **wide).tolist()
     gl = requantize(a, m0, n, 0, **wide).tolist()
-    for v, y_even, y_gl in zip(acc, even, gl):
+    for v, y_even, y_gl, y_up in zip(acc, even, gl, up):
         r = Fraction(v * m0, 2 ** (mult_bits + n))
         assert y_even == round(r)  # Fraction rounds half to even: a single exact rounding
+        assert y_up == (r + Fraction(1, 2)).__floor__()  # single rounding, ties toward +inf
         # gemmlowp: two roundings; always floor or ceil, and the nearest integer unless r is within
         # 2^-(n+1) of a half-integer (documented)
         assert y_gl in (r.numerator // r.denominator, -((-r.numerator) // r.denominator))

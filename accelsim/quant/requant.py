@@ -24,7 +24,15 @@ a left shift, used when ``M ≥ 1``.)
   Two roundings: ``|y − acc·M0·2^−(mult_bits+n)| < 1`` always, and ``y`` is the nearest integer whenever
   that real value lies farther than ``2^−(n+1)`` from a half-integer.
 * ``rounding="half_even"``: a single exact rounding, ``y = round_half_even(acc·M0 / 2^(mult_bits+n))``
-  (exact in int64 since ``|acc·M0| < 2^62``), then the same offset and clamp.
+  (exact in int64 since ``|acc·M0| < 2^62``), then the same offset and clamp. This is DESIGN.md's default
+  rounding and equals the float reference whenever ``M`` is exactly ``M0·2^−(mult_bits+n)``.
+* ``rounding="single_half_up"``: one rounding with ties toward +∞,
+  ``y = (acc·M0 + 2^(s−1)) >> s`` with ``s = mult_bits + n`` — the form of TFLite's
+  ``TFLITE_SINGLE_ROUNDING`` build of ``MultiplyByQuantizedMultiplier``.
+
+gemmlowp's intermediate ``h`` keeps only ``n`` fraction bits, so its first rounding costs up to
+``2^−(n+1)`` output LSB: negligible for int8 layers (``M ≈ 1e−3``, ``n ≈ 10``) but visible when ``n`` is
+small (e.g. 4-bit operands, ``M ≈ 0.4``, ``n = 1``: −10·0.432 = −4.32 → h = round(−8.645) = −9 → −4.5 → −5).
 
 This module imports nothing else of accelsim except :mod:`accelsim.errors`.
 """
@@ -40,8 +48,8 @@ from accelsim.quant.qtensor import broadcast_param, int_range
 
 INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1
-ROUNDINGS: tuple[str, ...] = ("gemmlowp", "half_even")
-Rounding = Literal["gemmlowp", "half_even"]
+ROUNDINGS: tuple[str, ...] = ("gemmlowp", "half_even", "single_half_up")
+Rounding = Literal["gemmlowp", "half_even", "single_half_up"]
 
 
 def quantize_multiplier(m: float | np.ndarray, mult_bits: int = 31) -> tuple[np.ndarray, np.ndarray]:
@@ -103,6 +111,16 @@ def round_half_even_shift(p: np.ndarray, s: np.ndarray) -> np.ndarray:
     return np.where(big, 0, out)
 
 
+def round_half_up_shift(p: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """``(p + 2^(s−1)) >> s`` for int64 ``p`` and ``s ≥ 0`` (``s = 0`` → p; ``s > 62`` → 0 as |p| < 2^62)."""
+    p = np.asarray(p, dtype=np.int64)
+    s = np.asarray(s, dtype=np.int64)
+    big = s > 62
+    s1 = np.where(big | (s == 0), 1, s)
+    out = (p + (np.int64(1) << (s1 - 1))) >> s1
+    return np.where(big, 0, np.where(s == 0, p, out))
+
+
 def requantize(
     acc: np.ndarray,
     m0: int | np.ndarray,
@@ -143,8 +161,9 @@ def requantize(
     else:
         total = mult_bits + n_b
         if np.any(total < 0):
-            raise AccelsimInputError("shift", f"half_even mode needs shift >= -{mult_bits}")
-        y = round_half_even_shift(acc * m0_b, total)
+            raise AccelsimInputError("shift", f"{rounding} mode needs shift >= -{mult_bits}")
+        rnd = round_half_even_shift if rounding == "half_even" else round_half_up_shift
+        y = rnd(acc * m0_b, total)
     return np.clip(y + z_b, qmin, qmax).astype(np.int64)
 
 
