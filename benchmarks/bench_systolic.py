@@ -3,7 +3,7 @@
 Runs, in one process:
 
 1. ``simulate("resnet18", "scalesim-32x32-os")`` — the zoo ResNet-18 (every layer: convs, fc, pools,
-   adds), SCALE-Sim conventions, 64 B/cycle DRAM with simpy stalls;
+   adds), SCALE-Sim conventions, 64 B/cycle DRAM with stalls (numba recurrence, equal to the simpy model);
 2. ``simulate_scalesim`` on the SCALE-Sim ResNet-18 topology + config of tests/data/scalesim/
    resnet18_os_32x32 (exactly what the golden SCALE-Sim run simulated, unlimited bandwidth), checking
    Σ cycles against SCALE-Sim's Σ(Total Cycles + 1).
@@ -101,7 +101,7 @@ def main() -> int:
 
     rep = zoo()
     t = rep.totals
-    print(f"accelsim resnet18 (zoo, {len(rep.layers)} layers) on scalesim-32x32-os, 64 B/cycle DRAM (simpy):")
+    print(f"accelsim resnet18 (zoo, {len(rep.layers)} layers) on scalesim-32x32-os, 64 B/cycle DRAM:")
     print(f"  cycles {t.cycles:,} (stall {t.stall_cycles:,}), DRAM read {t.accesses['dram_read_bytes']:,.0f} B, "
           f"write {t.accesses['dram_write_bytes']:,.0f} B, energy {t.energy_pj * 1e-6:.1f} µJ, "
           f"utilization {t.utilization:.3f}")  # fmt: skip
