@@ -122,3 +122,21 @@ def test_systolic_vwa_row():
     power_w = onchip_pj * 1e-12 / t.latency_s
     assert tops_per_w == pytest.approx(1.084, rel=0.25)
     assert power_w == pytest.approx(0.154, rel=0.40)
+
+
+def test_cli_peak_tpu_v1_and_dataflow_typo_exit_2(capsys):
+    import json
+
+    from typer.testing import CliRunner
+
+    from accelsim.cli.app import build_app
+
+    ok = CliRunner().invoke(build_app(), ["arch", "peak", "tpu-v1", "--bits", "8/8", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["gops"] / 1e3 == pytest.approx(91.75, abs=0.001)
+    from accelsim.cli.app import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["arch", "peak", "tpu-v1", "--set", "dataflow=wss"])
+    assert exc.value.code == 2
+    assert "'os', 'ws' or 'is'" in capsys.readouterr().err
