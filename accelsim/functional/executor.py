@@ -154,11 +154,10 @@ def _nchw(x: np.ndarray, model: QuantizedModel) -> np.ndarray:
     x = np.asarray(x)
     inp = model.network.input
     if inp is not None and (x.ndim != 4 or x.shape[1:] != (inp.channels, inp.height, inp.width)):
-        if (
-            x.ndim == 3
-            and x.shape[1:] == (inp.height, inp.channels)
-            and model.network.layers[0].op == "matmul"
-        ):
+        first = model.network.layers[0].op
+        if x.ndim == 3 and x.shape[1:] == (inp.height, inp.channels) and first == "matmul":
+            return x
+        if x.ndim == 2 and x.shape[1] == inp.channels and inp.height * inp.width == 1 and first == "fc":
             return x
         raise AccelsimInputError(
             "data",

@@ -1,0 +1,592 @@
+"""Import ONNX graphs (float, QDQ and QOperator) into the :class:`~accelsim.workload.Network` IR with weights.
+
+:func:`load_onnx` parses the protobuf only (``onnx`` package; no custom ops, no external data, nothing from
+the file is executed), runs ONNX shape inference, and walks the nodes in their (topological) order:
+
+* float ops: Conv → ``conv2d`` (``depthwise_conv2d`` when group = C), Gemm / MatMul with a constant right
+  operand → ``fc`` (3-D MatMul → ``matmul``), MaxPool / AveragePool / GlobalAveragePool → ``pool``,
+  Add of two tensors → ``add`` (Add of a constant after a MAC layer → its bias), Relu / Clip(0, 6) → the
+  producing layer's ``activation``, BatchNormalization → folded into the preceding convolution
+  (``w' = w·γ/√(σ²+ε)``, ``b' = (b − μ)·γ/√(σ²+ε) + β``), Flatten / Reshape to (N, −1) → the fc flatten,
+  Softmax at the output → dropped (arg-max invariant), Identity / Dropout → dropped;
+* QDQ form: DequantizeLinear of an integer initializer gives quantized weights (per-tensor or per-channel);
+  QuantizeLinear → DequantizeLinear on an activation gives that tensor's ``(scale, zero_point)``;
+* QOperator form: QLinearConv, QLinearMatMul (requantized outputs), ConvInteger, MatMulInteger (raw int32
+  accumulator outputs).
+
+A graph with quantization parameters becomes a quantized :class:`~accelsim.functional.ptq.QuantizedModel`
+with ``requant="onnx"``: the integer executor then reproduces onnxruntime's CPU integer semantics exactly
+(tests/test_onnx.py). A float graph comes back with float weights; quantize it with
+:func:`accelsim.functional.ptq.ptq`.
+
+Every problem — unreadable/corrupt/truncated file, file above ``max_bytes``, unsupported operator (named
+with its node), unsupported attribute, a shape the IR cannot express — raises
+:class:`~accelsim.errors.AccelsimInputError`; nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from accelsim.errors import AccelsimInputError
+from accelsim.functional.ptq import LayerQ, QuantizedModel, TensorQ, set_multipliers
+from accelsim.workload import Layer, Network, NetworkInput, Precision
+
+MAX_BYTES = 512 * 1024 * 1024
+SUPPORTED_OPS = (
+    "Conv", "Gemm", "MatMul", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Add",
+    "BatchNormalization", "Flatten", "Reshape", "Softmax", "Identity", "Dropout", "QuantizeLinear",
+    "DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger",
+)  # fmt: skip
+
+
+def _onnx():
+    try:
+        import onnx
+        from onnx import numpy_helper, shape_inference
+    except ImportError:  # pragma: no cover - optional extra
+        raise AccelsimInputError(
+            "onnx", "the onnx package is not installed; pip install 'accelsim[onnx]'"
+        ) from None
+    return onnx, numpy_helper, shape_inference
+
+
+@dataclass
+class _Tensor:
+    """What the importer knows about one graph tensor."""
+
+    layer: str  # producing layer name ('input' = network input)
+    shape: tuple[int, ...]
+    q: TensorQ | None = None  # set when the tensor holds quantized codes / has QDQ parameters
+    codes: bool = False  # the tensor carries integer codes (QOperator) rather than real values
+    flat: bool = False
+
+
+@dataclass
+class _Const:
+    value: np.ndarray
+    q: tuple[np.ndarray, np.ndarray, int | None] | None = None  # (scale, zero_point, axis) of DQ'd codes
+    codes: np.ndarray | None = None
+
+
+@dataclass
+class _Builder:
+    name: str
+    layers: list[dict] = field(default_factory=list)
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
+    biases: dict[str, np.ndarray] = field(default_factory=dict)
+    lq: dict[str, LayerQ] = field(default_factory=dict)
+    consumers: dict[str, int] = field(default_factory=dict)
+
+
+def _err(node, msg: str) -> AccelsimInputError:
+    return AccelsimInputError("onnx", f"node {node.name or node.output[0]!r} ({node.op_type}): {msg}")
+
+
+def read_model(path: str | Path | bytes, max_bytes: int = MAX_BYTES):
+    """Parse an ONNX protobuf (never executing anything from it); size-checked; errors are one line."""
+    onnx, _, _ = _onnx()
+    from google.protobuf.message import DecodeError
+
+    if isinstance(path, bytes | bytearray):
+        data = bytes(path)
+        label = "<bytes>"
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise AccelsimInputError("onnx", f"no such file {str(p)!r}")
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise AccelsimInputError(
+                "onnx", f"{p.name} is {size} bytes, above the limit of {max_bytes} bytes"
+            )
+        data = p.read_bytes()
+        label = p.name
+    if len(data) > max_bytes:
+        raise AccelsimInputError("onnx", f"model is {len(data)} bytes, above the limit of {max_bytes} bytes")
+    model = onnx.ModelProto()
+    try:
+        model.ParseFromString(data)
+    except (DecodeError, ValueError, RuntimeError) as exc:
+        raise AccelsimInputError(
+            "onnx", f"{label} is not a valid ONNX protobuf (corrupt or truncated): {exc}"
+        ) from None
+    if not model.graph.node:
+        raise AccelsimInputError("onnx", f"{label} has no graph nodes (empty, corrupt or truncated file)")
+    for init in model.graph.initializer:
+        if init.data_location == onnx.TensorProto.EXTERNAL:
+            raise AccelsimInputError(
+                "onnx", f"initializer {init.name!r} uses external data, which is not loaded"
+            )
+    try:
+        onnx.checker.check_model(model)
+    except Exception as exc:  # onnx raises ValidationError and others
+        raise AccelsimInputError(
+            "onnx", f"{label} fails the ONNX checker: {str(exc).splitlines()[0]}"
+        ) from None
+    return model
+
+
+def load_onnx(
+    path: str | Path | bytes, max_bytes: int = MAX_BYTES, batch: int = 1, name: str | None = None
+) -> QuantizedModel:
+    """Import an ONNX model file (or its bytes) as a :class:`QuantizedModel` (see the module doc)."""
+    onnx, numpy_helper, shape_inference = _onnx()
+    model = read_model(path, max_bytes)
+    try:
+        model = shape_inference.infer_shapes(model, strict_mode=False)
+    except Exception as exc:
+        raise AccelsimInputError("onnx", f"shape inference failed: {str(exc).splitlines()[0]}") from None
+    g = model.graph
+    consts: dict[str, _Const] = {i.name: _Const(numpy_helper.to_array(i)) for i in g.initializer}
+    shapes: dict[str, tuple[int, ...]] = {}
+    for vi in list(g.input) + list(g.value_info) + list(g.output):
+        dims = vi.type.tensor_type.shape.dim
+        shapes[vi.name] = tuple(int(d.dim_value) if d.dim_value > 0 else batch for d in dims)
+    inputs = [i for i in g.input if i.name not in consts]
+    if len(inputs) != 1:
+        raise AccelsimInputError("onnx", f"exactly one graph input is supported, found {len(inputs)}")
+    inp = inputs[0]
+    in_shape = shapes.get(inp.name, ())
+    if len(in_shape) not in (2, 4):
+        raise AccelsimInputError("onnx", f"input {inp.name!r} must be NCHW or (N, C), has shape {in_shape}")
+    elem = inp.type.tensor_type.elem_type
+    in_codes = elem in (onnx.TensorProto.UINT8, onnx.TensorProto.INT8)
+    if elem not in (onnx.TensorProto.FLOAT, onnx.TensorProto.UINT8, onnx.TensorProto.INT8):
+        raise AccelsimInputError("onnx", f"input {inp.name!r} must be float32, uint8 or int8")
+    tensors: dict[str, _Tensor] = {inp.name: _Tensor("input", in_shape, codes=in_codes)}
+    b = _Builder(name or (g.name or "onnx-model"))
+    for node in g.node:
+        for t in node.input:
+            b.consumers[t] = b.consumers.get(t, 0) + 1
+    for node in g.node:
+        if node.op_type not in SUPPORTED_OPS:
+            raise _err(node, f"unsupported operator; supported: {', '.join(SUPPORTED_OPS)}")
+        if node.domain not in ("", "ai.onnx"):
+            raise _err(node, f"unsupported operator domain {node.domain!r}")
+        _convert(node, tensors, consts, shapes, b, numpy_helper)
+    if len(g.output) != 1:
+        raise AccelsimInputError("onnx", f"exactly one graph output is supported, found {len(g.output)}")
+    out = tensors.get(g.output[0].name)
+    if out is None or not b.layers or out.layer != b.layers[-1]["name"]:
+        raise AccelsimInputError("onnx", "the graph output must be produced by the last layer")
+    C = in_shape[1]
+    H, W = (in_shape[2], in_shape[3]) if len(in_shape) == 4 else (1, 1)
+    quantized = bool(b.lq)
+    try:
+        net = Network(
+            name=b.name,
+            source=f"ONNX import ({'quantized' if quantized else 'float'})",
+            input=NetworkInput(channels=C, height=H, width=W),
+            precision=Precision(a_signed=False),
+            layers=[Layer(**spec) for spec in b.layers],
+        )
+    except AccelsimInputError:
+        raise
+    except Exception as exc:
+        raise AccelsimInputError(
+            "onnx", f"graph cannot be expressed in the IR: {str(exc).splitlines()[0]}"
+        ) from None
+    qm = QuantizedModel(net, b.weights, b.biases, source="onnx")
+    if quantized:
+        missing = [la["name"] for la in b.layers if la["name"] not in b.lq]
+        if missing:
+            raise AccelsimInputError(
+                "onnx", f"layers without quantization parameters in a quantized graph: {missing}"
+            )
+        if tensors[inp.name].q is None:
+            raise AccelsimInputError("onnx", "quantized graph without a QuantizeLinear on its input")
+        qm.input_q = tensors[inp.name].q
+        qm.layers = b.lq
+        qm.requant = "onnx"
+        qm.rounding = "half_even"
+        net.precision.a_signed = qm.input_q.signed
+    qm.source = f"onnx:{'codes' if in_codes else 'float'}"
+    return qm
+
+
+# ---- node conversion ----------------------------------------------------------------------------
+
+
+def _attrs(node) -> dict:
+    from onnx import helper
+
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _tq(scale: np.ndarray, zp: np.ndarray, node) -> TensorQ:
+    s = np.asarray(scale, np.float32)
+    z = np.asarray(zp)
+    if s.size != 1 or z.size != 1:
+        raise _err(node, "activation quantization must be per-tensor")
+    signed = z.dtype == np.int8
+    if z.dtype not in (np.int8, np.uint8):
+        raise _err(node, f"activation zero point must be int8 or uint8, got {z.dtype}")
+    return TensorQ(float(s.reshape(())), int(z.reshape(())), 8, bool(signed))
+
+
+def _const(name: str, consts: dict[str, _Const], node) -> _Const:
+    if name not in consts:
+        raise _err(node, f"input {name!r} must be a constant initializer")
+    return consts[name]
+
+
+def _tensor(name: str, tensors: dict[str, _Tensor], node) -> _Tensor:
+    if name not in tensors:
+        raise _err(node, f"input {name!r} is not produced by a supported node")
+    return tensors[name]
+
+
+def _conv_spec(node, lname: str, x: _Tensor, w_shape: tuple[int, ...], tensors, src: str) -> dict:
+    a = _attrs(node)
+    if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
+        raise _err(node, "auto_pad SAME_* is not supported; export with explicit pads")
+    if len(x.shape) != 4 or len(w_shape) != 4:
+        raise _err(node, "only 2-D convolutions are supported")
+    pads = list(a.get("pads", [0, 0, 0, 0]))
+    group = int(a.get("group", 1))
+    K, _, R, S = w_shape
+    C = x.shape[1]
+    op = "depthwise_conv2d" if group == C and group > 1 else "conv2d"
+    return {
+        "name": lname, "op": op, "in_channels": C, "out_channels": K, "in_h": x.shape[2], "in_w": x.shape[3],
+        "kernel_h": R, "kernel_w": S, "stride": tuple(a.get("strides", [1, 1])),
+        "padding": (pads[0], pads[2], pads[1], pads[3]), "dilation": tuple(a.get("dilations", [1, 1])),
+        "groups": group, "inputs": [src],
+    }  # fmt: skip
+
+
+def _fc_spec(lname: str, x: _Tensor, K: int, src: str, node) -> dict:
+    if len(x.shape) == 3:
+        return {"name": lname, "op": "matmul", "in_channels": x.shape[2], "out_channels": K,
+                "in_h": x.shape[1], "inputs": [src]}  # fmt: skip
+    if len(x.shape) != 2 and not (len(x.shape) == 4 and x.flat):
+        raise _err(node, f"fc input must be 2-D (or flattened), got shape {x.shape}")
+    C = int(np.prod(x.shape[1:]))
+    return {"name": lname, "op": "fc", "in_channels": C, "out_channels": K, "inputs": [src]}
+
+
+def _layer_name(node, b: _Builder) -> str:
+    base = node.name or node.output[0]
+    names = {la["name"] for la in b.layers}
+    name = base if base != "input" else "input_"
+    i = 1
+    while name in names:
+        name = f"{base}_{i}"
+        i += 1
+    return name
+
+
+def _weight_q(c: _Const, K: int, axis: int, node) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(codes, (K,) scales, (K,) zero points) of a dequantized weight constant."""
+    scale, zp, _ = c.q
+    s = np.broadcast_to(np.asarray(scale, np.float32).reshape(-1), (K,)).astype(np.float64)
+    z = np.broadcast_to(np.asarray(zp).reshape(-1), (K,)).astype(np.int64)
+    if np.asarray(scale).size not in (1, K):
+        raise _err(
+            node,
+            f"weight scales must be per-tensor or per output channel ({K}), got {np.asarray(scale).size}",
+        )
+    return c.codes.astype(np.int64), s, z
+
+
+def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None:  # noqa: C901
+    op = node.op_type
+    a = _attrs(node)
+    out = node.output[0]
+    if op in ("Identity", "Dropout", "Softmax"):
+        if op == "Softmax" and b.consumers.get(out, 0):
+            raise _err(node, "Softmax is only supported as the last node")
+        tensors[out] = _tensor(node.input[0], tensors, node)
+        return
+    if op == "DequantizeLinear":
+        src = node.input[0]
+        scale = _const(node.input[1], consts, node).value
+        zp = consts[node.input[2]].value if len(node.input) > 2 and node.input[2] else np.zeros((), np.uint8)
+        if src in consts:  # quantized weights / bias
+            c = consts[src]
+            axis = int(a.get("axis", 1)) if np.asarray(scale).size > 1 else None
+            sb = np.asarray(scale, np.float32)
+            zb = np.asarray(zp)
+            if axis is not None:
+                shape = [1] * c.value.ndim
+                shape[axis] = -1
+                sb, zb = sb.reshape(shape), zb.reshape(shape)
+            real = (c.value.astype(np.float64) - zb.astype(np.float64)) * sb.astype(np.float64)
+            consts[out] = _Const(real, (np.asarray(scale), np.asarray(zp), axis), c.value)
+            return
+        t = _tensor(src, tensors, node)
+        q = _tq(scale, zp, node)
+        tensors[out] = _Tensor(t.layer, t.shape, q, codes=False, flat=t.flat)
+        return
+    if op == "QuantizeLinear":
+        t = _tensor(node.input[0], tensors, node)
+        scale = _const(node.input[1], consts, node).value
+        zp = consts[node.input[2]].value if len(node.input) > 2 and node.input[2] else np.zeros((), np.uint8)
+        q = _tq(scale, zp, node)
+        if t.layer == "input":
+            t.q = q
+        elif t.q is None:
+            prod = b.lq.get(t.layer)
+            spec = next(la for la in b.layers if la["name"] == t.layer)
+            if spec["op"] == "pool":
+                raise _err(node, "re-quantizing a pooled tensor is not supported")
+            if prod is None:
+                raise _err(node, "quantizing the output of a layer whose inputs are not quantized")
+            prod.output = q
+            if prod.w_scale is not None:
+                set_multipliers(prod, prod.inputs[0].scale * prod.w_scale / q.scale)
+            else:
+                set_multipliers(prod, np.array([i.scale / q.scale for i in prod.inputs]))
+        elif (t.q.scale, t.q.zero_point) != (q.scale, q.zero_point):
+            raise _err(node, "a tensor quantized twice with different parameters is not supported")
+        tensors[out] = _Tensor(t.layer, t.shape, q, codes=True, flat=t.flat)
+        return
+    if op in ("Relu", "Clip"):
+        t = _tensor(node.input[0], tensors, node)
+        act = "relu"
+        if op == "Clip":
+            lo = a.get("min", None)
+            hi = a.get("max", None)
+            if len(node.input) > 1 and node.input[1]:
+                lo = float(_const(node.input[1], consts, node).value)
+            if len(node.input) > 2 and node.input[2]:
+                hi = float(_const(node.input[2], consts, node).value)
+            if lo != 0.0 or hi not in (6.0, None):
+                raise _err(node, f"only Clip(0, 6) (relu6) and Clip(0, inf) are supported, got ({lo}, {hi})")
+            act = "relu6" if hi == 6.0 else "relu"
+        spec = next((la for la in b.layers if la["name"] == t.layer), None)
+        if spec is None or spec.get("activation", "none") != "none" or spec["op"] in ("pool", "concat"):
+            raise _err(node, "activation must directly follow a Conv/Gemm/MatMul/Add layer")
+        if t.q is not None or b.consumers.get(node.input[0], 0) > 1:
+            raise _err(node, "activation input must be a float tensor read only by this node")
+        spec["activation"] = act
+        tensors[out] = t
+        return
+    if op in ("Flatten", "Reshape"):
+        t = _tensor(node.input[0], tensors, node)
+        if op == "Flatten" and int(a.get("axis", 1)) != 1:
+            raise _err(node, "only Flatten(axis=1) is supported")
+        if op == "Reshape":
+            target = _const(node.input[1], consts, node).value.tolist()
+            ok = (
+                len(target) == 2
+                and target[1] in (-1, int(np.prod(t.shape[1:])))
+                and target[0] in (0, -1, t.shape[0])
+            )
+            if not ok:
+                raise _err(node, f"only reshapes to (N, -1) are supported, got {target}")
+        tensors[out] = _Tensor(t.layer, t.shape, t.q, t.codes, flat=True)
+        return
+    if op == "BatchNormalization":
+        t = _tensor(node.input[0], tensors, node)
+        spec = next((la for la in b.layers if la["name"] == t.layer), None)
+        if (
+            spec is None
+            or spec["op"] not in ("conv2d", "depthwise_conv2d")
+            or spec.get("activation", "none") != "none"
+        ):
+            raise _err(node, "BatchNormalization must directly follow a float Conv to be folded")
+        if t.layer in b.lq or b.consumers.get(node.input[0], 0) > 1:
+            raise _err(node, "BatchNormalization can only be folded into a float Conv read only by it")
+        gamma, beta, mean, var = (_const(n, consts, node).value.astype(np.float64) for n in node.input[1:5])
+        k = gamma / np.sqrt(var + float(a.get("epsilon", 1e-5)))
+        w = b.weights[t.layer]
+        b.weights[t.layer] = (w * k.reshape(-1, 1, 1, 1)).astype(np.float64)
+        bias = b.biases.get(t.layer, np.zeros(w.shape[0]))
+        b.biases[t.layer] = (bias - mean) * k + beta
+        tensors[out] = t
+        return
+    if op in ("MaxPool", "AveragePool", "GlobalAveragePool"):
+        t = _tensor(node.input[0], tensors, node)
+        if len(t.shape) != 4:
+            raise _err(node, "pooling needs an NCHW input")
+        N, C, H, W = t.shape
+        if op == "GlobalAveragePool":
+            kern, strides, pads, dil = [H, W], [1, 1], [0, 0, 0, 0], [1, 1]
+        else:
+            kern = list(a["kernel_shape"])
+            strides = list(a.get("strides", [1, 1]))
+            pads = list(a.get("pads", [0, 0, 0, 0]))
+            dil = list(a.get("dilations", [1, 1]))
+            if int(a.get("ceil_mode", 0)):
+                raise _err(node, "ceil_mode=1 is not supported")
+            if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
+                raise _err(node, "auto_pad SAME_* is not supported")
+            if op == "AveragePool" and any(pads) and not int(a.get("count_include_pad", 0)):
+                raise _err(node, "padded AveragePool needs count_include_pad=1")
+        lname = _layer_name(node, b)
+        b.layers.append({
+            "name": lname, "op": "pool", "pool_type": "max" if op == "MaxPool" else "avg", "in_channels": C,
+            "in_h": H, "in_w": W, "kernel_h": kern[0], "kernel_w": kern[1], "stride": tuple(strides),
+            "padding": (pads[0], pads[2], pads[1], pads[3]), "dilation": tuple(dil), "inputs": [t.layer],
+        })  # fmt: skip
+        if t.q is not None:
+            b.lq[lname] = LayerQ(lname, [t.q], t.q)
+        P, Q = shapes.get(out, (N, C, 1, 1))[2:] if len(shapes.get(out, ())) == 4 else (1, 1)
+        tensors[out] = _Tensor(lname, (N, C, P, Q), t.q, t.codes)
+        return
+    if op == "Add":
+        x0, x1 = node.input[0], node.input[1]
+        if x1 in consts or x0 in consts:
+            t = _tensor(x0 if x1 in consts else x1, tensors, node)
+            c = consts[x1 if x1 in consts else x0].value.astype(np.float64).reshape(-1)
+            spec = next((la for la in b.layers if la["name"] == t.layer), None)
+            if (
+                spec is None
+                or spec["op"] not in ("fc", "matmul", "conv2d", "depthwise_conv2d")
+                or t.layer in b.lq
+            ):
+                raise _err(node, "adding a constant is only supported as the bias of a float MAC layer")
+            if c.size not in (1, spec["out_channels"]) or spec.get("activation", "none") != "none":
+                raise _err(node, "constant Add must be a per-output-channel bias before any activation")
+            b.biases[t.layer] = b.biases.get(t.layer, 0.0) + np.broadcast_to(c, (spec["out_channels"],))
+            tensors[out] = t
+            return
+        ta, tb = _tensor(x0, tensors, node), _tensor(x1, tensors, node)
+        if ta.shape != tb.shape or len(ta.shape) != 4:
+            raise _err(node, f"Add operands must have the same NCHW shape, got {ta.shape} and {tb.shape}")
+        lname = _layer_name(node, b)
+        N, C, H, W = ta.shape
+        b.layers.append({"name": lname, "op": "add", "in_channels": C, "in_h": H, "in_w": W,
+                         "inputs": [ta.layer, tb.layer]})  # fmt: skip
+        if ta.q is not None and tb.q is not None:
+            b.lq[lname] = LayerQ(lname, [ta.q, tb.q], None)  # output set by the following QuantizeLinear
+        tensors[out] = _Tensor(lname, ta.shape)
+        return
+    # ---- MAC layers ----
+    lname = _layer_name(node, b)
+    if op == "Conv":
+        t = _tensor(node.input[0], tensors, node)
+        wc = _const(node.input[1], consts, node)
+        spec = _conv_spec(node, lname, t, wc.value.shape, tensors, t.layer)
+        b.layers.append(spec)
+        b.weights[lname] = wc.value.astype(np.float64)
+        bc = consts.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+        if bc is not None:
+            b.biases[lname] = bc.value.astype(np.float64)
+        if wc.q is not None and t.q is not None:
+            K = wc.value.shape[0]
+            wq, ws, wz = _weight_q(wc, K, 0, node)
+            lq = LayerQ(lname, [t.q], None, 8, 8, wq, ws, wz)
+            if bc is not None:
+                lq.bias_q = _bias_codes(bc, t.q.scale, ws, node)
+            b.lq[lname] = lq
+        tensors[out] = _Tensor(lname, shapes.get(out, ()))
+        return
+    if op in ("Gemm", "MatMul"):
+        t = _tensor(node.input[0], tensors, node)
+        wc = _const(node.input[1], consts, node)
+        w = wc.value.astype(np.float64)
+        if w.ndim != 2:
+            raise _err(node, "the right operand must be a 2-D constant")
+        codes = None if wc.codes is None else wc.codes
+        if op == "Gemm":
+            if int(a.get("transA", 0)):
+                raise _err(node, "transA=1 is not supported")
+            alpha, beta = float(a.get("alpha", 1.0)), float(a.get("beta", 1.0))
+            if not int(a.get("transB", 0)):
+                w = w.T
+                codes = None if codes is None else codes.T
+            if wc.q is not None and alpha != 1.0:
+                raise _err(node, "alpha must be 1 for quantized weights")
+            w = w * alpha
+        else:
+            w = w.T  # MatMul: (C, K) -> fc (K, C)
+            codes = None if codes is None else codes.T
+        K = w.shape[0]
+        spec = _fc_spec(lname, t, K, t.layer, node)
+        b.layers.append(spec)
+        b.weights[lname] = w if spec["op"] == "fc" else w.T
+        bc = None
+        if op == "Gemm" and len(node.input) > 2 and node.input[2]:
+            bc = _const(node.input[2], consts, node)
+            bias = bc.value.astype(np.float64).reshape(-1) * beta
+            b.biases[lname] = np.broadcast_to(bias, (K,)).copy()
+        if wc.q is not None and t.q is not None:
+            wq, ws, wz = _weight_q(_Const(w, wc.q, codes), K, 0, node)
+            lq = LayerQ(lname, [t.q], None, 8, 8, wq if spec["op"] == "fc" else wq.T, ws, wz)
+            if bc is not None:
+                lq.bias_q = _bias_codes(bc, t.q.scale, ws, node)
+            b.lq[lname] = lq
+        tensors[out] = _Tensor(lname, shapes.get(out, ()))
+        return
+    if op in ("QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger"):
+        _convert_qop(node, lname, tensors, consts, shapes, b, a)
+        return
+    raise _err(node, "unsupported operator")  # pragma: no cover
+
+
+def _bias_codes(bc: _Const, sx: float, ws: np.ndarray, node) -> np.ndarray:
+    if bc.codes is not None:
+        return bc.codes.astype(np.int64).reshape(-1)
+    return np.rint(bc.value.astype(np.float64).reshape(-1) / (sx * ws)).astype(np.int64)
+
+
+def _zp(node, consts, idx: int, default_dtype=np.uint8) -> np.ndarray:
+    if len(node.input) > idx and node.input[idx]:
+        return np.asarray(_const(node.input[idx], consts, node).value)
+    return np.zeros((), default_dtype)
+
+
+def _convert_qop(node, lname, tensors, consts, shapes, b: _Builder, a: dict) -> None:
+    op = node.op_type
+    out = node.output[0]
+    t = _tensor(node.input[0], tensors, node)
+    if op == "QLinearConv" or op == "QLinearMatMul":
+        xs = _const(node.input[1], consts, node).value
+        xq = _tq(xs, _zp(node, consts, 2), node)
+        wc = _const(node.input[3], consts, node)
+        ws = np.asarray(_const(node.input[4], consts, node).value, np.float32).reshape(-1)
+        wz = np.asarray(_zp(node, consts, 5)).reshape(-1)
+        yq = _tq(_const(node.input[6], consts, node).value, _zp(node, consts, 7), node)
+        bias_name = node.input[8] if op == "QLinearConv" and len(node.input) > 8 and node.input[8] else None
+    else:
+        xz = _zp(node, consts, 2)
+        xq = TensorQ(1.0, int(np.asarray(xz).reshape(-1)[0]), 8, np.asarray(xz).dtype == np.int8)
+        wc = _const(node.input[1], consts, node)
+        ws = np.ones(1, np.float32)
+        wz = np.asarray(_zp(node, consts, 3)).reshape(-1)
+        yq = None
+        bias_name = None
+    if (
+        t.q is not None
+        and (t.q.scale, t.q.zero_point) != (xq.scale, xq.zero_point)
+        and op.startswith("QLinear")
+    ):
+        raise _err(node, "input scale/zero point differ from the producer's output quantization")
+    if t.layer == "input" and t.q is None:
+        t.q = xq
+    if t.q is None:
+        t.q = xq
+    codes = wc.value.astype(np.int64)
+    if op in ("QLinearConv", "ConvInteger"):
+        spec = _conv_spec(node, lname, t, codes.shape, tensors, t.layer)
+        K = codes.shape[0]
+        wq = codes
+    else:
+        if codes.ndim != 2:
+            raise _err(node, "the right operand must be a 2-D constant")
+        K = codes.shape[1]
+        spec = _fc_spec(lname, t, K, t.layer, node)
+        wq = codes.T if spec["op"] == "fc" else codes
+    if ws.size not in (1, K) or wz.size not in (1, K):
+        raise _err(node, f"weight scale/zero point must be per-tensor or per output channel ({K})")
+    wsK = np.broadcast_to(ws, (K,)).astype(np.float64)
+    wzK = np.broadcast_to(wz, (K,)).astype(np.int64)
+    b.layers.append(spec)
+    axis = 1 if spec["op"] == "matmul" else 0
+    shape = [1] * wq.ndim
+    shape[axis] = -1
+    b.weights[lname] = (wq - wzK.reshape(shape)) * wsK.reshape(shape)
+    lq = LayerQ(lname, [t.q if op.startswith("QLinear") else xq], yq, 8, 8, wq, wsK, wzK)
+    if bias_name is not None:
+        lq.bias_q = _const(bias_name, consts, node).value.astype(np.int64).reshape(-1)
+        b.biases[lname] = lq.bias_q * (xq.scale * wsK)
+    if yq is not None:
+        set_multipliers(lq, (np.float64(np.float32(xq.scale)) * wsK) / yq.scale)
+    b.lq[lname] = lq
+    tensors[out] = _Tensor(lname, shapes.get(out, ()), yq, codes=True)

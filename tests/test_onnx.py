@@ -1,0 +1,221 @@
+"""ONNX import: onnxruntime is the golden reference for integer semantics (exact equality of output codes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+from accelsim.errors import AccelsimInputError  # noqa: E402
+from accelsim.functional.executor import run_float, run_integer  # noqa: E402
+from accelsim.io.onnx import load_onnx  # noqa: E402
+
+
+def _model(nodes, inits, in_shape, out_shape, in_type=TensorProto.FLOAT, out_type=TensorProto.UINT8):
+    g = helper.make_graph(
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", in_type, in_shape)],
+        [helper.make_tensor_value_info("y", out_type, out_shape)],
+        [numpy_helper.from_array(v, k) for k, v in inits.items()],
+    )
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    return m.SerializeToString()
+
+
+def _ort(data: bytes, x: np.ndarray, optimize: bool = True) -> np.ndarray:
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    if not optimize:
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
+    return sess.run(None, {"x": x})[0]
+
+
+def _qparams(rng, per_channel: bool, K: int):
+    sx = np.float32(rng.uniform(0.005, 0.05))
+    zx = np.uint8(rng.integers(0, 256))
+    ws = rng.uniform(0.002, 0.03, K if per_channel else 1).astype(np.float32)
+    sy = np.float32(rng.uniform(0.01, 0.3))
+    zy = np.uint8(rng.integers(0, 256))
+    return sx, zx, ws, sy, zy
+
+
+def _qlinearconv_case(seed: int):
+    rng = np.random.default_rng(seed)
+    N, C = int(rng.integers(1, 3)), int(rng.integers(1, 6))
+    H, W = int(rng.integers(4, 10)), int(rng.integers(4, 10))
+    R = int(rng.integers(1, 4))
+    groups = int(rng.choice([g for g in (1, 2, C) if C % g == 0]))
+    K = groups * int(rng.integers(1, 4))
+    stride, pad, dil = int(rng.integers(1, 3)), int(rng.integers(0, 3)), int(rng.integers(1, 3))
+    if dil * (R - 1) + 1 > min(H, W) + 2 * pad:
+        dil = 1
+    per_channel = bool(rng.integers(0, 2))
+    sx, zx, ws, sy, zy = _qparams(rng, per_channel, K)
+    w = rng.integers(-127, 128, (K, C // groups, R, R)).astype(np.int8)
+    bias = rng.integers(-5000, 5000, K).astype(np.int32)
+    inits = {
+        "sx": np.array(sx), "zx": np.array(zx), "w": w, "ws": ws if per_channel else ws.reshape(()),
+        "wz": np.zeros(K if per_channel else (), np.int8), "sy": np.array(sy), "zy": np.array(zy), "b": bias,
+    }  # fmt: skip
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "sx", "zx"], ["xq"]),
+        helper.make_node(
+            "QLinearConv", ["xq", "sx", "zx", "w", "ws", "wz", "sy", "zy", "b"], ["y"], name="qconv",
+            strides=[stride, stride], pads=[pad, pad, pad, pad], dilations=[dil, dil], group=groups,
+        ),
+    ]  # fmt: skip
+    P = (H + 2 * pad - dil * (R - 1) - 1) // stride + 1
+    Q = (W + 2 * pad - dil * (R - 1) - 1) // stride + 1
+    x = ((rng.random((N, C, H, W)) * 255 - zx) * sx).astype(np.float32)
+    return _model(nodes, inits, [N, C, H, W], [N, K, P, Q]), x
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_qlinearconv_equals_onnxruntime_exactly(seed):
+    data, x = _qlinearconv_case(seed)
+    want = _ort(data, x)
+    model = load_onnx(data)
+    got = run_integer(model, x).output
+    np.testing.assert_array_equal(got, want.astype(np.int64))
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_qlinearmatmul_equals_onnxruntime_exactly(seed):
+    rng = np.random.default_rng(100 + seed)
+    N, C, K = int(rng.integers(1, 5)), int(rng.integers(1, 40)), int(rng.integers(1, 20))
+    per_channel = bool(rng.integers(0, 2))
+    sx, zx, ws, sy, zy = _qparams(rng, per_channel, K)
+    wz = np.zeros(K if per_channel else (), np.int8)
+    inits = {"sx": np.array(sx), "zx": np.array(zx), "w": rng.integers(-127, 128, (C, K)).astype(np.int8),
+             "ws": ws if per_channel else ws.reshape(()), "wz": wz, "sy": np.array(sy), "zy": np.array(zy)}  # fmt: skip
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "sx", "zx"], ["xq"]),
+        helper.make_node("QLinearMatMul", ["xq", "sx", "zx", "w", "ws", "wz", "sy", "zy"], ["y"], name="qmm"),
+    ]
+    x = ((rng.random((N, C)) * 255 - zx) * sx).astype(np.float32)
+    data = _model(nodes, inits, [N, C], [N, K])
+    want = _ort(data, x)
+    got = run_integer(load_onnx(data), x).output
+    np.testing.assert_array_equal(got, want.astype(np.int64))
+
+
+def _qdq_conv_case(seed: int):
+    rng = np.random.default_rng(200 + seed)
+    N, C, H, W, K = (
+        1,
+        int(rng.integers(1, 5)),
+        int(rng.integers(4, 9)),
+        int(rng.integers(4, 9)),
+        int(rng.integers(1, 6)),
+    )
+    R, pad = int(rng.integers(1, 4)), int(rng.integers(0, 2))
+    sx, zx, ws, sy, zy = _qparams(rng, True, K)
+    w = rng.integers(-127, 128, (K, C, R, R)).astype(np.int8)
+    bias = rng.integers(-3000, 3000, K).astype(np.int32)
+    bscale = (np.float32(sx) * ws).astype(np.float32)
+    inits = {"sx": np.array(sx), "zx": np.array(zx), "w": w, "ws": ws, "wz": np.zeros(K, np.int8),
+             "b": bias, "bs": bscale, "bz": np.zeros(K, np.int32), "sy": np.array(sy), "zy": np.array(zy)}  # fmt: skip
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "sx", "zx"], ["xq"]),
+        helper.make_node("DequantizeLinear", ["xq", "sx", "zx"], ["xd"]),
+        helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wd"], axis=0),
+        helper.make_node("DequantizeLinear", ["b", "bs", "bz"], ["bd"], axis=0),
+        helper.make_node("Conv", ["xd", "wd", "bd"], ["c"], name="conv", pads=[pad] * 4),
+        helper.make_node("QuantizeLinear", ["c", "sy", "zy"], ["y"]),
+    ]
+    P, Q = H + 2 * pad - R + 1, W + 2 * pad - R + 1
+    x = ((rng.random((N, C, H, W)) * 255 - zx) * sx).astype(np.float32)
+    return _model(nodes, inits, [N, C, H, W], [N, K, P, Q]), x
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_qdq_conv_equals_onnxruntime_exactly(seed):
+    data, x = _qdq_conv_case(seed)
+    want = _ort(data, x)  # onnxruntime fuses DQ -> Conv -> Q into QLinearConv
+    got = run_integer(load_onnx(data), x).output
+    np.testing.assert_array_equal(got, want.astype(np.int64))
+
+
+def test_float_graph_with_bn_relu_pool_flatten_gemm_matches_onnxruntime():
+    rng = np.random.default_rng(7)
+    inits = {
+        "w": rng.standard_normal((6, 3, 3, 3)).astype(np.float32), "b": rng.standard_normal(6).astype(np.float32),
+        "g": rng.uniform(0.5, 2, 6).astype(np.float32), "be": rng.standard_normal(6).astype(np.float32),
+        "mu": rng.standard_normal(6).astype(np.float32), "var": rng.uniform(0.5, 2, 6).astype(np.float32),
+        "w2": rng.standard_normal((6, 6, 1, 1)).astype(np.float32),
+        "fw": rng.standard_normal((5, 6 * 4 * 4)).astype(np.float32), "fb": rng.standard_normal(5).astype(np.float32),
+        "mw": rng.standard_normal((5, 4)).astype(np.float32), "mb": rng.standard_normal(4).astype(np.float32),
+        "six": np.array(6.0, np.float32), "zero": np.array(0.0, np.float32),
+    }  # fmt: skip
+    nodes = [
+        helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1], name="conv"),
+        helper.make_node("BatchNormalization", ["c", "g", "be", "mu", "var"], ["bn"]),
+        helper.make_node("Relu", ["bn"], ["r"]),
+        helper.make_node("Conv", ["r", "w2"], ["c2"], name="conv2"),
+        helper.make_node("Add", ["c2", "r"], ["s"], name="add"),
+        helper.make_node("Clip", ["s", "zero", "six"], ["r6"]),
+        helper.make_node("MaxPool", ["r6"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Flatten", ["p"], ["f"]),
+        helper.make_node("Gemm", ["f", "fw", "fb"], ["g1"], transB=1, name="fc"),
+        helper.make_node("MatMul", ["g1", "mw"], ["m"], name="mm"),
+        helper.make_node("Add", ["m", "mb"], ["lo"]),
+        helper.make_node("Softmax", ["lo"], ["y"]),
+    ]
+    data = _model(nodes, inits, [2, 3, 8, 8], [2, 4], out_type=TensorProto.FLOAT)
+    x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
+    want = _ort(data, x)
+    model = load_onnx(data)
+    assert [la.op for la in model.network.layers] == ["conv2d", "conv2d", "add", "pool", "fc", "fc"]
+    logits = run_float(model, x)[model.network.layers[-1].name]
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(e / e.sum(axis=1, keepdims=True), want, rtol=1e-4, atol=1e-5)
+
+
+def test_bad_files_and_ops(tmp_path):
+    data, _ = _qlinearconv_case(0)
+    with pytest.raises(AccelsimInputError, match="corrupt or truncated|no graph nodes|checker"):
+        load_onnx(data[: len(data) // 2])
+    with pytest.raises(AccelsimInputError, match="onnx"):
+        load_onnx(b"\x00\x01garbage-not-a-model")
+    with pytest.raises(AccelsimInputError, match="above the limit"):
+        load_onnx(data, max_bytes=100)
+    p = tmp_path / "m.onnx"
+    p.write_bytes(data)
+    with pytest.raises(AccelsimInputError, match="above the limit"):
+        load_onnx(p, max_bytes=100)
+    with pytest.raises(AccelsimInputError, match="no such file"):
+        load_onnx(tmp_path / "missing.onnx")
+    nodes = [helper.make_node("Sigmoid", ["x"], ["y"], name="sig0")]
+    bad = _model(nodes, {}, [1, 4], [1, 4], out_type=TensorProto.FLOAT)
+    with pytest.raises(AccelsimInputError, match=r"'sig0' \(Sigmoid\): unsupported operator"):
+        load_onnx(bad)
+    before = sorted(tmp_path.iterdir())
+    assert sorted(tmp_path.iterdir()) == before  # nothing written
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_convinteger_and_matmulinteger_equal_onnxruntime_exactly(seed):
+    rng = np.random.default_rng(300 + seed)
+    C, K, H = int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(3, 7))
+    zx = np.uint8(rng.integers(0, 256))
+    w = rng.integers(0, 256, (K, C, 3, 3)).astype(np.uint8)
+    wz = np.uint8(rng.integers(0, 256))
+    nodes = [helper.make_node("ConvInteger", ["x", "w", "zx", "wz"], ["y"], pads=[1, 1, 1, 1], name="ci")]
+    data = _model(nodes, {"w": w, "zx": np.array(zx), "wz": np.array(wz)}, [1, C, H, H], [1, K, H, H],
+                  in_type=TensorProto.UINT8, out_type=TensorProto.INT32)  # fmt: skip
+    x = rng.integers(0, 256, (1, C, H, H)).astype(np.uint8)
+    got = run_integer(load_onnx(data), x, x_is_codes=True).output
+    np.testing.assert_array_equal(got, _ort(data, x).astype(np.int64))
+    w2 = rng.integers(0, 256, (C * 3, K)).astype(np.uint8)
+    nodes = [helper.make_node("MatMulInteger", ["x", "w", "zx", "wz"], ["y"], name="mi")]
+    data = _model(nodes, {"w": w2, "zx": np.array(zx), "wz": np.array(wz)}, [2, C * 3], [2, K],
+                  in_type=TensorProto.UINT8, out_type=TensorProto.INT32)  # fmt: skip
+    x2 = rng.integers(0, 256, (2, C * 3)).astype(np.uint8)
+    got = run_integer(load_onnx(data), x2, x_is_codes=True).output
+    np.testing.assert_array_equal(got, _ort(data, x2).astype(np.int64))
