@@ -242,6 +242,16 @@ def test_chunked_float32_path_is_exact():
     np.testing.assert_array_equal(r.out, a @ b)
 
 
+def test_chunked_float32_grouped_conv_is_exact():
+    """Grouped conv whose reduction (2 700 per group) needs several float32 chunks."""
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 256, (2, 600, 4, 5))
+    w = rng.integers(-128, 128, (4, 300, 3, 3))
+    r = int_conv2d(x, w, stride=(1, 2), padding=(1, 0, 1, 1), groups=2, acc_bits=32)
+    assert r.path == "blas_f32" and r.chunks > 1
+    np.testing.assert_array_equal(r.out, ref_conv(x, w, (1, 2), (1, 0, 1, 1), (1, 1), 2))
+
+
 # ---- path selection -----------------------------------------------------------------------------
 
 

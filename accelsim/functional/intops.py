@@ -54,7 +54,7 @@ def _check_common(acc_bits: int, overflow: str, path: str) -> None:
         raise AccelsimInputError("path", f"unknown value {path!r}; allowed: {', '.join(PATH_CHOICES)}")
 
 
-def _as_int(a: object, name: str, ndim: int | None = None) -> np.ndarray:
+def _as_int(a: object, name: str, ndim: int | None = None, check_range: bool = True) -> np.ndarray:
     arr = np.asarray(a)
     if not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):
         raise AccelsimInputError(name, f"must be an integer array, got dtype {arr.dtype}")
@@ -62,15 +62,20 @@ def _as_int(a: object, name: str, ndim: int | None = None) -> np.ndarray:
         raise AccelsimInputError(name, f"must have {ndim} dimensions, got shape {arr.shape}")
     if arr.dtype == np.bool_:
         arr = arr.astype(np.int8)
-    if arr.size and abs_max(arr) > (1 << 32):
+    if check_range and arr.size and abs_max(arr) > (1 << 32):
         raise AccelsimInputError(name, "values must fit 32 bits (|v| ≤ 2^32)")
     return arr
 
 
-def _check_products(a: np.ndarray, b: np.ndarray, names: str) -> int:
-    amax, bmax = abs_max(a), abs_max(b)
+def _check_products(amax: int, bmax: int, a_name: str, b_name: str) -> int:
+    """Operands must fit 32 bits and their products int64; returns the largest operand magnitude."""
+    for v, name in ((amax, a_name), (bmax, b_name)):
+        if v > (1 << 32):
+            raise AccelsimInputError(name, "values must fit 32 bits (|v| ≤ 2^32)")
     if amax * bmax >= (1 << 63):
-        raise AccelsimInputError(names, f"max|a|·max|b| = {amax * bmax} does not fit int64 products (< 2^63)")
+        raise AccelsimInputError(
+            f"{a_name}, {b_name}", f"max|a|·max|b| = {amax * bmax} does not fit int64 products (< 2^63)"
+        )
     return max(amax, bmax)
 
 
@@ -165,13 +170,14 @@ def _stacked_gemm(
     """a (G, M, K) · b (G, K, N) + bias (N,) with the accumulator semantics of this module."""
     G, M, Kr = a.shape
     N = b.shape[2]
-    omax = _check_products(a, b, "a, b")
+    dmax = _dmax(a, 1)  # (G, K)
+    bmax = abs_max(b)
+    omax = _check_products(int(dmax.max()) if dmax.size else 0, bmax, "a", "b")
     if bias is not None:
         omax = max(omax, abs_max(bias))
-    dmax = _dmax(a, 1)  # (G, K)
     babs = None if bias is None else np.broadcast_to(np.abs(bias), (G, N))
     plan = plan_reduction(
-        dmax, lambda: np.abs(b.astype(np.int64)), abs_max(b), babs, int(acc_bits), omax, force=path
+        dmax, lambda: np.abs(b.astype(np.int64)), bmax, babs, int(acc_bits), omax, force=path
     )
     _resolve(plan, path)
     if plan.path == "int_loop":
@@ -203,8 +209,8 @@ def int_gemm(
     loops) or "blas" (force the float path; AccelsimInputError if it is not provably exact).
     """
     _check_common(acc_bits, overflow, path)
-    a = _as_int(a, "a", 2)
-    b = _as_int(b, "b", 2)
+    a = _as_int(a, "a", 2, check_range=False)
+    b = _as_int(b, "b", 2, check_range=False)
     if a.shape[1] != b.shape[0]:
         raise AccelsimInputError("b", f"inner sizes differ: a is {a.shape}, b is {b.shape}")
     r = _stacked_gemm(a[None], b[None], _bias_vec(bias, b.shape[1]), acc_bits, overflow, path)
@@ -222,8 +228,8 @@ def int_matmul(
 ) -> IntResult:
     """Batched exact matmul ``a (..., M, K) @ b (..., K, N)`` with numpy broadcasting of the batch axes."""
     _check_common(acc_bits, overflow, path)
-    a = _as_int(a, "a")
-    b = _as_int(b, "b")
+    a = _as_int(a, "a", check_range=False)
+    b = _as_int(b, "b", check_range=False)
     if a.ndim < 2 or b.ndim < 2:
         raise AccelsimInputError("a, b", f"need at least 2 dimensions, got {a.shape} and {b.shape}")
     if a.shape[-1] != b.shape[-2]:
@@ -254,8 +260,8 @@ def int_fc(
 
     ``x`` may be (N, C) or (N, C, 1, 1); ``w`` (K, C) or (K, C, 1, 1).
     """
-    x = _as_int(x, "x")
-    w = _as_int(w, "w")
+    x = _as_int(x, "x", check_range=False)
+    w = _as_int(w, "w", check_range=False)
     x2 = x.reshape(x.shape[0], -1) if x.ndim == 4 else x
     w2 = w.reshape(w.shape[0], -1) if w.ndim == 4 else w
     if x2.ndim != 2 or w2.ndim != 2:
@@ -326,8 +332,8 @@ def int_conv2d(
     (top, bottom, left, right). Depthwise: ``groups = C`` and w of shape (C·mult, 1, R, S).
     """
     _check_common(acc_bits, overflow, path)
-    x = _as_int(x, "x", 4)
-    w = _as_int(w, "w", 4)
+    x = _as_int(x, "x", 4, check_range=False)
+    w = _as_int(w, "w", 4, check_range=False)
     sh, sw = _pair(stride, "stride")
     dh, dw = _pair(dilation, "dilation")
     pad = _quad(padding)
@@ -344,19 +350,20 @@ def int_conv2d(
     if P < 1 or Q < 1:
         raise AccelsimInputError("w", f"dilated kernel {R}x{S} is larger than the padded input")
     b = _bias_vec(bias, Kout)
-    omax = _check_products(x, w, "x, w")
+    # data side: max |x| per input channel, repeated over (r, s) in (c, r, s) order
+    chmax = _dmax(x, (0, 2, 3))
+    wmax = abs_max(w)
+    omax = _check_products(int(chmax.max()) if chmax.size else 0, wmax, "x", "w")
     if b is not None:
         omax = max(omax, abs_max(b))
     G, Kg, RS = groups, Kout // groups, R * S
-    # data side: max |x| per input channel, repeated over (r, s) in (c, r, s) order
-    chmax = _dmax(x, (0, 2, 3))
     dmax = np.repeat(chmax.reshape(G, Cg), RS, axis=1)  # (G, Cg·R·S)
     wg = w.reshape(G, Kg, Cg * RS)
     babs = None if b is None else np.abs(b).reshape(G, Kg)
     plan = plan_reduction(
         dmax,
         lambda: np.abs(wg.astype(np.int64)).transpose(0, 2, 1),  # (G, Cg·R·S, Kg)
-        abs_max(w),
+        wmax,
         babs,
         int(acc_bits),
         omax,
