@@ -45,7 +45,9 @@ from pydantic import Field
 
 from accelsim import tech
 from accelsim.arch.base import ArchitectureBase, PeakFigures
+from accelsim.errors import AccelsimInputError
 from accelsim.fabrics.registry import LayerResult
+from accelsim.pe import tiling
 from accelsim.workload import Layer, Precision
 
 
@@ -160,8 +162,17 @@ def _passes(layer: Layer, rows_products: int, cols: int) -> tuple[int, str, int]
     return g * channel, "channel", layer.R * layer.S * ch_folds
 
 
+def is_input_layer(layer: Layer) -> bool:
+    """A layer reading the network input (the simulator maps only that one im2col): ``inputs: [input]``,
+    or no producer given and at most 4 input channels (an image)."""
+    if layer.inputs is not None:
+        return layer.inputs == ["input"]
+    return layer.C <= 4
+
+
 def evaluate_array_layer(layer: Layer, precision: Precision, arch: ArrayArchBase) -> LayerResult:
-    """Closed-form timing, traffic and energy of one layer on a precision-scalable PE array."""
+    """Closed-form timing, traffic and energy of one layer on a precision-scalable PE array: the Bit
+    Fusion simulator's tiling search (:mod:`accelsim.pe.tiling`) with this fabric's PE pass."""
     w_bits, a_bits = precision.w_bits, precision.a_bits
     fc = layer.op in ("fc", "matmul")
     products, cycles_per_pass = arch.pe_pass(w_bits, a_bits, fc)
@@ -172,73 +183,58 @@ def evaluate_array_layer(layer: Layer, precision: Precision, arch: ArrayArchBase
             0, 0, zero, {}, peak, 0.0, {"kind": "skipped (not timed, as in the Bit Fusion simulator)"}
         )
 
-    passes, kind, red_folds = _passes(layer, arch.rows * products, arch.cols)
-    compute = passes * cycles_per_pass
-
-    w_bytes = layer.weight_elems * w_bits / 8
-    i_bytes = layer.input_elems * a_bits / 8
-    o_bytes = layer.output_elems * precision.out_bits / 8
-    wb_half, ib_half, ob_half = arch.wbuf_bytes / 2, arch.ibuf_bytes / 2, arch.obuf_bytes / 2
-    if w_bytes <= wb_half or i_bytes <= ib_half:
-        w_reads, i_reads = 1, 1
+    g = layer.groups
+    if fc:
+        kh = kw = p = q = sh = sw = 1
+        batch = layer.N * layer.P * layer.Q
     else:
-        refetch_i = math.ceil(w_bytes / wb_half)
-        refetch_w = math.ceil(i_bytes / ib_half)
-        if w_bytes + i_bytes * refetch_i <= i_bytes + w_bytes * refetch_w:
-            w_reads, i_reads = 1, refetch_i
-        else:
-            w_reads, i_reads = refetch_w, 1
-    read_bytes = w_bytes * w_reads + i_bytes * i_reads
-    traffic = read_bytes + o_bytes
-
-    bw = arch.dram.bandwidth_bytes_per_cycle
-    if bw is None:
-        first = last = middle = stall = 0
-    else:
-        first = math.ceil((min(w_bytes, wb_half) + min(i_bytes, ib_half)) / bw)
-        last = math.ceil(min(o_bytes, ob_half) / bw)
-        middle = max(0, math.ceil(traffic / bw) - first - last)
-        stall = first + last + max(0, middle - compute)
-
+        kh, kw, p, q = layer.R, layer.S, layer.P, layer.Q
+        sh, sw = layer.stride
+        batch = layer.N
+    im2col = (not fc) and is_input_layer(layer)
     e = arch.sram_pj_per_bit()
-    wbuf_read_bits = passes * arch.n_pes * products * w_bits
-    ibuf_read_bits = passes * arch.rows * products * a_bits
-    obuf_write_bits = passes * arch.cols * arch.psum_bits
-    obuf_read_bits = obuf_write_bits if red_folds > 1 else 0
-    sram = {
-        "wbuf": wbuf_read_bits * e["wbuf_read"] + 8 * w_bytes * w_reads * e["wbuf_write"],
-        "ibuf": ibuf_read_bits * e["ibuf_read"] + 8 * i_bytes * i_reads * e["ibuf_write"],
-        "obuf": obuf_write_bits * e["obuf_write"] + (obuf_read_bits + 8 * o_bytes) * e["obuf_read"],
+    core_pj_per_cycle = arch.n_pes * arch.pe_energy_pj_per_cycle(w_bits, a_bits)
+    bw = arch.dram.bandwidth_bytes_per_cycle
+    res = tiling.search(
+        kh, kw, p, q, sh, sw, layer.C // g, layer.K // g, batch, a_bits, w_bits, products, cycles_per_pass,
+        arch.rows, arch.cols, im2col, arch.wbuf_bytes, arch.ibuf_bytes, arch.obuf_bytes,
+        math.inf if bw is None else 8 * bw,
+        (core_pj_per_cycle, e["wbuf_read"], e["wbuf_write"], e["ibuf_read"], e["ibuf_write"], e["obuf_read"],
+         e["obuf_write"], arch.dram.energy_pj_per_bit),
+    )  # fmt: skip
+    if not res:
+        raise AccelsimInputError(
+            "arch", f"layer {layer.name}: no tiling fits the buffers (wbuf/ibuf/obuf_bytes too small)"
+        )
+    compute = g * int(res["compute"])
+    stall = g * int(res["stall"])
+    bits = {k: g * res[k] for k in res if k.endswith("_bits")}
+    energy = {
+        "core": compute * core_pj_per_cycle,
+        "wbuf": bits["wbuf_read_bits"] * e["wbuf_read"] + bits["wbuf_write_bits"] * e["wbuf_write"],
+        "ibuf": bits["ibuf_read_bits"] * e["ibuf_read"] + bits["ibuf_write_bits"] * e["ibuf_write"],
+        "obuf": bits["obuf_read_bits"] * e["obuf_read"] + bits["obuf_write_bits"] * e["obuf_write"],
+        "dram": (bits["dram_read_bits"] + bits["dram_write_bits"]) * arch.dram.energy_pj_per_bit,
     }
-    core = compute * arch.n_pes * arch.pe_energy_pj_per_cycle(w_bits, a_bits)
+    accesses = dict(bits)
+    accesses["dram_read_bytes"] = bits["dram_read_bits"] / 8
+    accesses["dram_write_bytes"] = bits["dram_write_bits"] / 8
     return LayerResult(
         compute_cycles=compute,
         stall_cycles=stall,
-        energy_breakdown_pj={
-            "core": core,
-            **sram,
-            "dram": tech.dram_energy_pj(8 * traffic, arch.dram.energy_pj_per_bit),
-        },
-        accesses={
-            "wbuf_read_bits": wbuf_read_bits,
-            "ibuf_read_bits": ibuf_read_bits,
-            "obuf_write_bits": obuf_write_bits,
-            "obuf_read_bits": obuf_read_bits,
-            "dram_read_bytes": read_bytes,
-            "dram_write_bytes": o_bytes,
-        },
+        energy_breakdown_pj=energy,
+        accesses=accesses,
         peak_macs_per_cycle=peak,
         mapping_efficiency=layer.macs / (compute * peak) if compute else 0.0,
         mapping={
-            "kind": kind,
-            "passes": passes,
+            "kind": "im2col" if im2col else "channel",
             "products_per_pe": products,
             "cycles_per_pass": cycles_per_pass,
-            "reduction_folds": red_folds,
-            "weight_dram_reads": w_reads,
-            "input_dram_reads": i_reads,
-            "dram_first_tile_cycles": first,
-            "dram_last_tile_cycles": last,
-            "dram_middle_cycles": middle,
+            "groups": g,
+            "tile_b": int(res["tile_b"]),
+            "tile_ow": int(res["tile_ow"]),
+            "tile_ic": int(res["tile_ic"]),
+            "tile_oc": int(res["tile_oc"]),
+            "loop_order_outer_to_inner": res["order_loops"],
         },
     )

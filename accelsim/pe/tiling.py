@@ -1,0 +1,214 @@
+"""Loop-tiling search of the Bit Fusion simulator, re-derived as a closed-form model (numba).
+
+Follows the model of github.com/hsharma35/bitfusion (04ec1c8), ``optimizer.py`` / ``accelerator.py`` /
+``stats.py`` (described in shared/reference/bitfusion_config.md); this is an independent implementation
+of the same equations, checked against the authors' published per-layer results
+(``results/bitfusion-eyeriss-sim-sweep.csv``) in tests/test_pe_peer.py.
+
+A layer is a conv with kernel kh×kw, output P×Q, stride, IC, OC, batch B (fc/matmul: 1×1, B = rows).
+Tiles are powers of two (clipped to the dimension): b over B, ow = oh over the output, ic over IC, oc
+over OC (channel mapping: multiples of M columns; im2col: any power of two). For each tiling and
+each of the 120 orders of the five tile loops:
+
+* tile footprints in bits: weights ``ceil(kh·kw·ic/(N·f))·N·f·oc·w``, activations
+  ``(kw+(ow−1)·s)·(kh+(oh−1)·s)·ic·b·a`` (im2col: ``ow·oh·kh·kw·ic·b·a``), outputs
+  ``ow·oh·ceil(oc/M)·M·b·32``; a tiling whose footprint exceeds half a buffer is skipped
+  (double buffering);
+* DRAM traffic: walking the loops from the innermost out, a tensor's traffic is multiplied by the trip
+  count of every loop it depends on while its accumulated footprint still fits half its buffer
+  (reuse); once it no longer fits, by every outer loop. Outputs (32-bit partial sums) are both read
+  and written that way;
+* cycles = compute + stall, compute = tiles × per-tile cycles (``b·⌈oc/M⌉·oh·ow·kh·kw·⌈ic/(N·f)⌉``,
+  im2col ``b·oh·ow·⌈oc/M⌉·⌈kh·kw·ic/(N·f)⌉``) × cycles per pass;
+  stall = ``max(0, ⌈middle/if⌉ − compute) + ⌈first/if⌉ + ⌈last/if⌉`` (first-tile loads, last write-back);
+* SRAM reads/writes: the cheapest of input-, output- and weight-stationary inner orders, plus the
+  buffer fills from DRAM (writes) and the OBUF drain to DRAM (reads) and partial-sum fills (writes);
+* the search keeps the fewest cycles, ties broken on energy.
+
+``f`` is the PE's products per pass (Bit Fusion's perf factor). Traffic counts operands at their real
+widths (binary = 1 bit) while ``f`` clamps them to 2 bits, as the simulator does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numba
+import numpy as np
+
+_ORDERS = np.array(list(itertools.permutations(range(5))), dtype=np.int64)
+# loops: 0 B/b, 1 OW/ow, 2 OH/oh, 3 IC/ic, 4 OC/oc ; tensors: 0 wgt, 1 act, 2 out
+_DEPS = np.array(
+    [[0, 1, 1], [0, 1, 1], [0, 1, 1], [1, 1, 0], [1, 0, 1]],
+    dtype=np.int64,
+)
+
+N_OUT = 17
+"""Fields of the result vector (see :func:`search`)."""
+
+
+def _cdiv(a, b):
+    return -(-a // b)
+
+
+@numba.njit(cache=True)
+def _ceil(a, b):
+    return -(-a // b)
+
+
+@numba.njit(cache=True)
+def _nbits(x):
+    """ceil(log2(x)) + 1 (number of power-of-two tile sizes up to x)."""
+    n = 0
+    while (1 << n) < x:
+        n += 1
+    return n + 1
+
+
+@numba.njit(cache=True)
+def _search(kh, kw, p, q, sh, sw, ic_all, oc_all, b_all, aprec, wprec, f, cpp, n, m, im2col,
+            half_w, half_a, half_o, if_bits, e, orders, deps):  # fmt: skip
+    best = np.full(N_OUT, -1.0)
+    best_cycles = -1.0
+    best_energy = 0.0
+    o_all = max(p, q)
+    nf = n * f
+    for eb in range(_nbits(b_all)):
+        b = min(1 << eb, b_all)
+        nb = _ceil(b_all, b)
+        for eo in range(_nbits(o_all)):
+            ow = min(1 << eo, q)
+            oh = min(1 << eo, p)
+            now = _ceil(q, ow)
+            noh = _ceil(p, oh)
+            for ei in range(_nbits(ic_all)):
+                ic = min(1 << ei, ic_all)
+                nic = _ceil(ic_all, ic)
+                n_oc_opts = _nbits(oc_all) if im2col else _nbits(_ceil(oc_all, m))
+                for eo2 in range(n_oc_opts):
+                    oc = min(1 << eo2, oc_all) if im2col else min((1 << eo2) * m, oc_all)
+                    noc = _ceil(oc_all, oc)
+                    w0 = float(_ceil(kh * kw * ic, nf) * nf * oc * wprec)
+                    if im2col:
+                        a0 = float(ow * oh * kh * kw * ic * b * aprec)
+                    else:
+                        a0 = float((kw + (ow - 1) * sw) * (kh + (oh - 1) * sh) * ic * b * aprec)
+                    o0 = float(ow * oh * _ceil(oc, m) * m * b * 32)
+                    if w0 > half_w or a0 > half_a or o0 > half_o:
+                        continue
+                    trips = np.array([nb, now, noh, nic, noc], dtype=np.int64)
+                    tiles = nb * now * noh * nic * noc
+                    if im2col:
+                        per_tile = b * oh * ow * _ceil(oc, m) * _ceil(kh * kw * ic, nf)
+                        os_loop = _ceil(ic * kh * kw, nf) * nf
+                    else:
+                        per_tile = b * _ceil(oc, m) * ow * oh * kw * kh * _ceil(ic, nf)
+                        os_loop = _ceil(ic, nf) * nf * kh * kw
+                    compute = float(tiles * per_tile * cpp)
+                    # inner SRAM order (input / output / weight stationary)
+                    is_loop = _ceil(oc, m) * m
+                    ws_loop = b * oh * ow
+                    e_is = (os_loop * ws_loop) * (aprec + is_loop * (wprec + 32))
+                    e_os = (is_loop * ws_loop) * (32 + os_loop * (aprec + wprec))
+                    e_ws = (os_loop * is_loop) * (wprec + ws_loop * (aprec + 32))
+                    red = kw * kh * ic
+                    outs = oc * oh * ow * b
+                    if e_is <= e_os and e_is <= e_ws:
+                        r_act = tiles * red * oh * ow * b * aprec
+                        r_out = tiles * red * oh * ow * b * oc * 32
+                        w_out = r_out
+                        r_wgt = tiles * red * oh * ow * b * oc * wprec
+                    elif e_os <= e_ws:
+                        r_act = tiles * outs * red * aprec
+                        r_out = tiles * outs * 32
+                        w_out = r_out
+                        r_wgt = tiles * outs * red * wprec
+                    else:
+                        r_act = tiles * red * oc * b * ow * oh * aprec
+                        r_out = tiles * red * oc * b * ow * oh * 32
+                        w_out = r_out
+                        r_wgt = tiles * red * oc * wprec
+                    for oi in range(orders.shape[0]):
+                        wr = np.array([w0, a0, o0])
+                        mx = np.array([w0, a0, o0])
+                        promote = np.array([True, True, True])
+                        rd_out = o0
+                        mx_rd = o0
+                        rd_promote = True
+                        for li in range(4, -1, -1):
+                            loop = orders[oi, li]
+                            t = trips[loop]
+                            for ns in range(3):
+                                if promote[ns]:
+                                    if deps[loop, ns]:
+                                        wr[ns] *= t
+                                        half = half_w if ns == 0 else (half_a if ns == 1 else half_o)
+                                        if wr[ns] > half:
+                                            promote[ns] = False
+                                        else:
+                                            mx[ns] = wr[ns]
+                                else:
+                                    wr[ns] *= t
+                            if rd_promote:
+                                if deps[loop, 2]:
+                                    rd_out *= t
+                                    if rd_out > half_o:
+                                        rd_promote = False
+                                    else:
+                                        mx_rd = wr[2]
+                            else:
+                                rd_out *= t
+                        dram_rd = wr[0] + wr[1] + wr[2]
+                        dram_wr = rd_out
+                        first = mx[0] + mx[1] + mx[2]
+                        latency = math.ceil(first / if_bits) + math.ceil(mx_rd / if_bits)
+                        middle = dram_rd + dram_wr - first - mx_rd
+                        stall = max(0.0, math.ceil(middle / if_bits) - compute) + latency
+                        cycles = compute + stall
+                        energy = (
+                            compute * e[0] + r_wgt * e[1] + wr[0] * e[2] + r_act * e[3] + wr[1] * e[4]
+                            + (r_out + dram_wr) * e[5] + (w_out + wr[2]) * e[6] + (dram_rd + dram_wr) * e[7]
+                        )  # fmt: skip
+                        if (
+                            best_cycles < 0
+                            or cycles < best_cycles
+                            or (cycles == best_cycles and energy < best_energy)
+                        ):
+                            best_cycles = cycles
+                            best_energy = energy
+                            best[0] = cycles
+                            best[1] = stall
+                            best[2] = compute
+                            best[3] = dram_rd
+                            best[4] = dram_wr
+                            best[5] = r_wgt
+                            best[6] = wr[0]
+                            best[7] = r_act
+                            best[8] = wr[1]
+                            best[9] = r_out + dram_wr
+                            best[10] = w_out + wr[2]
+                            best[11] = b
+                            best[12] = ow
+                            best[13] = ic
+                            best[14] = oc
+                            best[15] = oi
+                            best[16] = energy
+    return best
+
+
+def search(kh, kw, p, q, sh, sw, ic, oc, b, a_bits, w_bits, products, cycles_per_pass, rows, cols, im2col,
+           wbuf_bytes, ibuf_bytes, obuf_bytes, if_bits, energies) -> dict[str, float]:  # fmt: skip
+    """Best tiling of one conv (one group). ``energies`` = (core pJ per compute cycle, WBUF read, WBUF
+    write, IBUF read, IBUF write, OBUF read, OBUF write, DRAM) pJ per bit. Counts are bits."""
+    res = _search(kh, kw, p, q, sh, sw, ic, oc, b, a_bits, w_bits, products, cycles_per_pass, rows, cols,
+                  bool(im2col), wbuf_bytes * 4.0, ibuf_bytes * 4.0, obuf_bytes * 4.0, float(if_bits),
+                  np.asarray(energies, dtype=np.float64), _ORDERS, _DEPS)  # fmt: skip
+    if res[0] < 0:
+        return {}
+    keys = ("cycles", "stall", "compute", "dram_read_bits", "dram_write_bits", "wbuf_read_bits",
+            "wbuf_write_bits", "ibuf_read_bits", "ibuf_write_bits", "obuf_read_bits", "obuf_write_bits",
+            "tile_b", "tile_ow", "tile_ic", "tile_oc", "order", "energy_pj")  # fmt: skip
+    out = dict(zip(keys, (float(v) for v in res), strict=True))
+    out["order_loops"] = "/".join(("B", "OW", "OH", "IC", "OC")[i] for i in _ORDERS[int(res[15])])
+    return out
