@@ -1,40 +1,28 @@
-"""A 2-D array of precision-scalable PEs behind double-buffered W/I/O buffers, timed the way the Bit
+"""A 2-D array of precision-scalable PEs behind double-buffered W/I/O buffers, timed exactly as the Bit
 Fusion simulator times its Fusion-Unit array (shared/reference/bitfusion_config.md). Every fabric of
 this family (``stripes``, ``loom``, ``bismo``, ``bitfusion``, ``unpu``, ``bitblade``, ``envision``,
 ``quest``) is this engine plus a PE model from :mod:`accelsim.pe`.
 
-PE model: a PE does ``products`` MACs every ``cycles`` cycles at (w_bits, a_bits) (``pe_pass``).
+PE model: a PE does ``products`` MACs every ``cycles`` cycles at (w_bits, a_bits) (``pe_pass``);
+``products`` plays the role of Bit Fusion's perf factor, ``cycles`` multiplies the compute time
+(bit-serial PEs).
 
-Mapping (per group of a grouped conv; fc = 1×1 conv, matmul = fc with ``in_h`` rows): input channels
-over the ``rows`` (N), ``rows·products`` reduced per pass, output channels over the ``cols`` (M)::
+Per layer (per group of a grouped conv; fc/matmul = 1×1 conv over ``batch·rows`` inputs): input channels
+over the ``rows`` (N), output channels over the ``cols`` (M); the loop-tiling search of
+:mod:`accelsim.pe.tiling` (power-of-two tiles, 120 loop orders, double-buffered halves, DRAM roofline
+stall with first-tile load and last write-back, SRAM inner order) gives cycles, stalls and every
+buffer and DRAM access in bits. Only the layer that reads the network input is mapped im2col
+(:func:`is_input_layer`), as in the simulator.
 
-    channel mapping  passes = B·P·Q·R·S·ceil(K_g/M)·ceil(C_g/(N·products))
-    im2col mapping   passes = B·P·Q·ceil(K_g/M)·ceil(R·S·C_g/(N·products))
+Energy (all dynamic, as the simulator's ``Stats.get_energy``): core = ``compute_cycles · rows·cols ·
+pe_energy_pj_per_cycle``; WBUF/IBUF/OBUF reads and writes × per-bit energies (Bit Fusion: the CACTI
+numbers of bitfusion_config.md; null fields: :func:`accelsim.tech.sram_access_energy_pj` at the
+buffer capacity); DRAM bits × ``dram.energy_pj_per_bit``. Pooling, add and concat cost nothing (the
+simulator times only conv and MatMul).
 
-The simulator uses im2col for the first layer only; this engine takes the cheaper of the two for
-every layer (it is the first layer's, C = 3, that differs). ``compute_cycles = groups·passes·cycles``.
-Power-of-two tile padding of the simulator's tiling search is not modeled.
-
-DRAM traffic (bytes at the stored widths w_bits / a_bits / out_bits): weights W, inputs I, outputs O.
-If W fits half the WBUF or I half the IBUF (double buffering), each crosses DRAM once; otherwise the
-cheaper loop order: ``W + I·ceil(W/(WBUF/2))`` or ``I + W·ceil(I/(IBUF/2))``. Outputs are written once.
-
-Stall (the simulator's double-buffered roofline): ``first = ceil(8·(min(W, WBUF/2) + min(I, IBUF/2))/if)``,
-``last = ceil(8·min(O, OBUF/2)/if)``, ``middle = ceil(8·traffic/if) − first − last``,
-``stall = first + last + max(0, middle − compute)``; zero with unlimited bandwidth.
-
-Energy (all dynamic):
-
-* core: ``compute_cycles · rows·cols · pe_energy_pj_per_cycle`` (every PE clocked every busy cycle, as
-  the simulator's 235.104 pJ/cycle array figure);
-* WBUF reads ``passes·N·M·products·w_bits`` bits (each PE reads its own bank every pass), IBUF reads
-  ``passes·N·products·a_bits`` (broadcast along a row), OBUF ``passes·M·psum_bits`` writes (+ the same
-  reads when the reduction is folded); buffer fills/drains = DRAM traffic bits; per-bit SRAM energies
-  from the preset (Bit Fusion: the CACTI numbers of bitfusion_config.md) or, when null, from
-  :func:`accelsim.tech.sram_access_energy_pj` at the buffer's capacity;
-* DRAM: traffic bits × ``dram.energy_pj_per_bit``.
-
-Pooling, add and concat cost nothing (the simulator times only conv and MatMul).
+Peak (:meth:`ArrayArchBase.peak`): ``rows·cols·products/cycles`` MACs per cycle; power = core + one
+operand word per PE from the WBUF, one per row from the IBUF and one 32-bit partial sum per column per
+pass; area = PE area model + ``sram_area_mm2``.
 """
 
 from __future__ import annotations
