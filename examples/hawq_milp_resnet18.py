@@ -19,16 +19,26 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 import accelsim
 from accelsim.cost import CostModel
+from accelsim.errors import AccelsimInputError
 
 CHOICES = (4, 8)
 
 
-def solve(arch: str = "bitfusion", budget_fraction: float = 0.6, network: str = "resnet18") -> dict:
-    """Bits per layer minimising the proxy with latency ≤ budget_fraction·(all-8-bit latency)."""
+def solve(
+    arch: str = "bitfusion",
+    budget_fraction: float = 0.6,
+    network: str = "resnet18",
+    metric: str = "latency_s",
+) -> dict:
+    """Bits per layer minimising the proxy with Σ metric ≤ budget_fraction·(all-8-bit Σ metric).
+
+    ``metric`` is the budgeted cost (latency_s on precision-scalable fabrics; energy_pj also on bit-parallel
+    ones such as tpu-v1, where 4-bit layers are no faster but move fewer bytes).
+    """
     net = accelsim.load_network(network)
     layers = net.mac_layers()
     cm = CostModel(arch)
-    lat = np.array([[cm.layer_cost(x, b, b).latency_s for b in CHOICES] for x in layers])
+    lat = np.array([[cm.layer_cost(x, b, b).metric(metric) for b in CHOICES] for x in layers])
     sens = np.array([[x.weight_elems * 2.0 ** (-2 * b) for b in CHOICES] for x in layers])
     n, m = lat.shape
     budget = budget_fraction * lat[:, CHOICES.index(8)].sum()
@@ -41,7 +51,12 @@ def solve(arch: str = "bitfusion", budget_fraction: float = 0.6, network: str = 
     ]
     res = milp(sens.ravel(), constraints=constraints, integrality=np.ones(n * m), bounds=Bounds(0, 1))
     if not res.success:
-        raise RuntimeError(f"no feasible bit assignment under the budget: {res.message}")
+        floor = lat.min(axis=1).sum() / lat[:, CHOICES.index(8)].sum()
+        raise AccelsimInputError(
+            "budget",
+            f"no assignment meets {budget_fraction:g} of the all-8-bit {metric} on {arch}; "
+            f"the smallest reachable is {floor:.3f}",
+        )
     pick = res.x.reshape(n, m).argmax(1)
     bits = [CHOICES[j] for j in pick]
     policy = [(b, b) for b in bits]
@@ -49,10 +64,12 @@ def solve(arch: str = "bitfusion", budget_fraction: float = 0.6, network: str = 
     return {
         "arch": arch,
         "bits": dict(zip([x.name for x in layers], bits, strict=True)),
+        "metric": metric,
+        "cost": float(lat[np.arange(n), pick].sum()),
+        "budget": budget,
+        "cost_8bit": float(lat[:, 1].sum()),
+        "cost_4bit": float(lat[:, 0].sum()),
         "latency_s": total.latency_s,
-        "budget_s": budget,
-        "latency_8bit_s": float(lat[:, 1].sum()),
-        "latency_4bit_s": float(lat[:, 0].sum()),
         "sensitivity": float(sens[np.arange(n), pick].sum()),
         "energy_pj": total.energy_pj,
     }
@@ -61,13 +78,21 @@ def solve(arch: str = "bitfusion", budget_fraction: float = 0.6, network: str = 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arch", default="bitfusion")
-    parser.add_argument("--budget", type=float, default=0.6, help="latency budget as a fraction of all-8-bit")
+    parser.add_argument(
+        "--budget", type=float, default=0.6, help="budget as a fraction of the all-8-bit cost"
+    )
+    parser.add_argument("--metric", default="latency_s", help="budgeted metric: latency_s or energy_pj")
+    parser.add_argument("--network", default="resnet18")
     args = parser.parse_args()
-    out = solve(args.arch, args.budget)
+    try:
+        out = solve(args.arch, args.budget, args.network, args.metric)
+    except AccelsimInputError as exc:
+        raise SystemExit(f"error: {exc}") from None
     n4 = sum(1 for b in out["bits"].values() if b == 4)
-    print(f"{args.arch}: {n4}/{len(out['bits'])} layers at 4 bits; latency {out['latency_s'] * 1e3:.3f} ms "
-          f"(budget {out['budget_s'] * 1e3:.3f} ms, all-8-bit {out['latency_8bit_s'] * 1e3:.3f} ms, "
-          f"all-4-bit {out['latency_4bit_s'] * 1e3:.3f} ms)")  # fmt: skip
+    print(
+        f"{args.arch}: {n4}/{len(out['bits'])} layers at 4 bits; {args.metric} {out['cost']:.4g} "
+        f"(budget {out['budget']:.4g}, all-8-bit {out['cost_8bit']:.4g}, all-4-bit {out['cost_4bit']:.4g})"
+    )
     for name, b in out["bits"].items():
         print(f"  {name:24s} {b}")
 
