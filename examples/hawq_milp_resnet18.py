@@ -47,7 +47,8 @@ def solve(
         one_hot[i, i * m : (i + 1) * m] = 1
     constraints = [
         LinearConstraint(one_hot, 1, 1),
-        LinearConstraint(lat.reshape(1, -1), -np.inf, budget),
+        # normalised by the budget: solver tolerances are absolute (~1e-6), latencies in seconds are ~1e-5
+        LinearConstraint(lat.reshape(1, -1) / budget, -np.inf, 1.0),
     ]
     res = milp(sens.ravel(), constraints=constraints, integrality=np.ones(n * m), bounds=Bounds(0, 1))
     if not res.success:
