@@ -19,15 +19,6 @@ from accelsim.quant.layer_sim import fc_fake_vs_real
 from accelsim.quant.registry import available_quantizers, get_quantizer
 from accelsim.quant.uniform import quantize
 
-NATIVE_BITS: dict[str, tuple[int, ...]] = {
-    "xnor": (1,),
-    "bwn": (1,),
-    "twn": (2,),
-    "ttq": (2,),
-    "fp8": (8,),
-    "log4": (4,),
-}
-
 
 def sqnr_db(x: np.ndarray, x_hat: np.ndarray) -> float:
     """``10·log10(Σx² / Σ(x − x̂)²)``; +inf when exact."""
@@ -43,9 +34,9 @@ def quantizer_table(seed: int = 0) -> list[tuple[str, int, float, float]]:
     rows = []
     for name in available_quantizers():
         spec = get_quantizer(name)
-        for bits in NATIVE_BITS.get(name, (2, 4, 8)):
+        for bits in spec.w_bits or (2, 4, 8):
             wq = spec.quantize_weights(w, bits)
-            a_bits = bits if name in ("xnor", "fp8", "log4") else max(bits, 2)
+            a_bits = bits if spec.a_bits else max(bits, 2)  # native activation width, else uniform >= 2 bits
             aq = spec.quantize_activations(a, a_bits)
             rows.append((name, bits, sqnr_db(w, wq.dequantize()), sqnr_db(a, aq.dequantize())))
     return rows
