@@ -122,3 +122,16 @@ def test_kmeans_is_seeded_and_a_lloyd_fixed_point(x, bits, seed):
         for j in np.unique(a.codes):
             assert a.codebook[j] == pytest.approx(x[a.codes == j].mean(), rel=1e-9, abs=1e-9)
     assert np.array_equal(assign(x, a.codebook), a.codes)
+
+
+LOG4_LEVELS = np.concatenate(([0.0], 4.0 ** np.arange(-3, 4)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(v=st.floats(-200, 200, allow_nan=False) | st.sampled_from([2.5, 0.625, 1 / 128, 10.0, 40.0, -2.5]))
+def test_log4_is_nearest_level_ties_low(v):
+    # brute force: nearest of {0, 4^-3, …, 4^3} to |v| (argmin takes the lower level on a tie), sign kept
+    a = abs(v)
+    expect = LOG4_LEVELS[int(np.argmin(np.abs(LOG4_LEVELS - a)))]
+    got = log4_quantize(np.array([v])).dequantize()[0]
+    assert got == (-expect if v < 0 and expect > 0 else expect)
