@@ -233,7 +233,7 @@ def _candidates(shape: ConvShape, hw: RSHardware) -> dict[str, np.ndarray]:
     else:
         e_max = hw.num_pes // rr
     e_vals = _distinct_tiles(shape.E, e_max)
-    n_vals = np.arange(1, shape.N + 1)
+    n_vals = _distinct_tiles(shape.N, shape.N)
     P, Qc, Ev, Nv = (a.ravel() for a in np.meshgrid(p_vals, q_vals, e_vals, n_vals, indexing="ij"))
     ok = (P * Qc * ss <= hw.filter_spad_words) & (Qc * ss <= hw.ifmap_spad_words)
     P, Qc, Ev, Nv = P[ok], Qc[ok], Ev[ok], Nv[ok]
@@ -250,7 +250,7 @@ def _candidates(shape: ConvShape, hw: RSHardware) -> dict[str, np.ndarray]:
     nb_total = shape.G * _ceil_div(shape.Kg, P)
     out: dict[str, list[np.ndarray]] = {k: [] for k in ("p", "q", "e", "n", "r", "t", "fit", "rows", "cols")}
     max_fit = int(fit.max()) if fit.size else 0
-    for r in range(1, max_fit + 1):
+    for r in _distinct_tiles(cge, max_fit).tolist():
         sel = (fit >= r) & (r <= _ceil_div(cge, Qc))
         if not sel.any():
             continue
