@@ -81,6 +81,8 @@ def test_bad_inputs():
         quantize(np.ones((2, 3)), 8, axis=2)
     with pytest.raises(AccelsimInputError, match="scale"):
         quantize_with(np.ones(3), 0.0, 0, 8)
+    with pytest.raises(AccelsimInputError, match="zero_point"):
+        quantize_with(np.ones(3), 1.0, 0.5, 8)
 
 
 def test_qtensor_check_rejects_out_of_range():

@@ -101,6 +101,8 @@ def quantize_with(
     z = broadcast_param(zero_point, x.ndim, axis)
     if np.any(s <= 0):
         raise AccelsimInputError("scale", "must be > 0")
+    if np.any(z != np.rint(z)):
+        raise AccelsimInputError("zero_point", "must be an integer (or integer array)")
     q = np.clip(np.rint(x / s) + z, qmin, qmax).astype(np.int64)
     scale_out = np.asarray(scale, dtype=np.float64)
     zp_out = np.asarray(zero_point).astype(np.int64)
