@@ -54,16 +54,18 @@ from accelsim.functional import int_conv2d  # noqa: E402
 from accelsim.functional._kernels import im2col  # noqa: E402
 from accelsim.functional.intops import conv_output_shape  # noqa: E402
 
-# name, C, K, H(=W), kernel, stride, padding
+# name, C, K, H(=W), kernel, stride, padding, groups
 RESNET18_LIKE = [
-    ("conv1", 3, 64, 224, 7, 2, 3),
-    ("layer1.conv", 64, 64, 56, 3, 1, 1),
-    ("layer2.0.conv1", 64, 128, 56, 3, 2, 1),
-    ("layer2.conv", 128, 128, 28, 3, 1, 1),
-    ("layer2.0.down", 64, 128, 56, 1, 2, 0),
-    ("layer3.conv", 256, 256, 14, 3, 1, 1),
-    ("layer4.conv", 512, 512, 7, 3, 1, 1),
+    ("conv1", 3, 64, 224, 7, 2, 3, 1),
+    ("layer1.conv", 64, 64, 56, 3, 1, 1, 1),
+    ("layer2.0.conv1", 64, 128, 56, 3, 2, 1, 1),
+    ("layer2.conv", 128, 128, 28, 3, 1, 1, 1),
+    ("layer2.0.down", 64, 128, 56, 1, 2, 0, 1),
+    ("layer3.conv", 256, 256, 14, 3, 1, 1, 1),
+    ("layer4.conv", 512, 512, 7, 3, 1, 1, 1),
 ]
+# not ResNet-18: a MobileNet-V2 depthwise layer, informative (baseline = stacked per-channel sgemm calls)
+EXTRA = [("mbv2.dw3x3", 144, 144, 56, 3, 1, 1, 144)]
 
 COMPILE_SNIPPET = """
 import time, numpy as np
@@ -136,22 +138,24 @@ def main() -> None:
     print(hdr + "   (GMAC/s)")
     ratios = []
     tot_exact = tot_blas = tot_macs = 0.0
-    for name, C, K, H, R, st, pad in RESNET18_LIKE:
+    for name, C, K, H, R, st, pad, G in RESNET18_LIKE + EXTRA:
         lo, hi = (-128, 128) if args.signed_acts else (0, 256)
         x = rng.integers(lo, hi, (args.batch, C, H, H), dtype=np.int64).astype(
             np.int8 if args.signed_acts else np.uint8
         )
-        w = rng.integers(-128, 128, (K, C, R, R), dtype=np.int64).astype(np.int8)
+        w = rng.integers(-128, 128, (K, C // G, R, R), dtype=np.int64).astype(np.int8)
         P, Q = conv_output_shape(H, H, R, R, (st, st), (pad,) * 4, (1, 1))
-        macs = args.batch * K * P * Q * C * R * R
-        patches = np.empty((1, C * R * R, args.batch * P * Q), np.float32)
-        im2col(x, patches, st, st, pad, pad, 1, 1, 1, R, R, P, Q)
-        wf = w.reshape(K, -1).astype(np.float32)
-        pf = patches[0]
-        res = int_conv2d(x, w, st, pad, acc_bits=32)
+        macs = args.batch * K * P * Q * (C // G) * R * R
+        patches = np.empty((G, C // G * R * R, args.batch * P * Q), np.float32)
+        im2col(x, patches, st, st, pad, pad, 1, 1, G, R, R, P, Q)
+        wf = w.reshape(G, K // G, -1).astype(np.float32)
+        pf = patches
+        if G == 1:
+            wf, pf = wf[0], pf[0]
+        res = int_conv2d(x, w, st, pad, groups=G, acc_bits=32)
         t_exact, t_blas = best_times(
             [
-                lambda x=x, w=w, st=st, pad=pad: int_conv2d(x, w, st, pad, acc_bits=32),
+                lambda x=x, w=w, st=st, pad=pad, G=G: int_conv2d(x, w, st, pad, groups=G, acc_bits=32),
                 lambda wf=wf, pf=pf: wf @ pf,
             ],
             args.reps,
@@ -159,28 +163,33 @@ def main() -> None:
         )
         # exactness check of the timed kernel: float64 GEMM is exact here (|partial sums| < 2^53)
         assert res.bound < 1 << 53
-        ref = (wf.astype(np.float64) @ pf.astype(np.float64)).astype(np.int64)
+        ref = np.matmul(wf.astype(np.float64), pf.astype(np.float64)).astype(np.int64)
         assert np.array_equal(res.out, ref.reshape(K, args.batch, P, Q).transpose(1, 0, 2, 3))
         il = ""
         if macs <= args.int_loop_max_macs:
             (t_int,) = best_times(
-                [lambda x=x, w=w, st=st, pad=pad: int_conv2d(x, w, st, pad, acc_bits=32, path="int")],
+                [
+                    lambda x=x, w=w, st=st, pad=pad, G=G: int_conv2d(
+                        x, w, st, pad, groups=G, acc_bits=32, path="int"
+                    )
+                ],
                 2,
                 clock,
             )
             il = f"{macs / t_int / 1e9:8.2f}"
         ratio = t_blas / t_exact
-        ratios.append(ratio)
-        tot_exact += t_exact
-        tot_blas += t_blas
-        tot_macs += macs
+        if G == 1:
+            ratios.append(ratio)
+            tot_exact += t_exact
+            tot_blas += t_blas
+            tot_macs += macs
         print(
             f"{name:16s} {macs / 1e6:8.1f}M {res.path:>9s} {res.chunks:6d} {macs / t_exact / 1e9:8.2f} "
             f"{macs / t_blas / 1e9:8.2f} {ratio:6.2f} {il:>8s}"
         )
-    total_ratio = tot_blas / tot_exact
+    total_ratio = tot_blas / tot_exact  # ResNet-18 layers only
     print(
-        f"{'all layers':16s} {tot_macs / 1e6:8.1f}M {'':>9s} {'':>6s} {tot_macs / tot_exact / 1e9:8.2f} "
+        f"{'resnet18 layers':16s} {tot_macs / 1e6:8.1f}M {'':>9s} {'':>6s} {tot_macs / tot_exact / 1e9:8.2f} "
         f"{tot_macs / tot_blas / 1e9:8.2f} {total_ratio:6.2f}"
     )
     worst = min(ratios)

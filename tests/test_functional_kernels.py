@@ -158,8 +158,10 @@ def test_conv_exact_both_paths(case):
         assert r.out.dtype == np.int64
         np.testing.assert_array_equal(r.out, ref)
         assert (r.overflow_outputs, r.overflow_events) == (0, 0)
-    # 16x16-bit operands over ≤ 27 products always fit float64 and a 64-bit accumulator
-    assert int_conv2d(x, w, stride, pad, dil, groups, acc_bits=64, bias=bias).path.startswith("blas")
+    # 16x16-bit operands over ≤ 27 products always fit float64 and a 64-bit accumulator: a float path
+    path = int_conv2d(x, w, stride, pad, dil, groups, acc_bits=64, bias=bias).path
+    assert path in ("blas_f32", "blas_f64", "direct_f32", "direct_f64")
+    assert path.startswith("direct") == (groups > 1 and w.size // groups <= 256)
 
 
 @settings(max_examples=60, deadline=None)

@@ -168,3 +168,36 @@ def im2col(x, out, sh, sw, pt, pl, dh, dw, groups, R, S, P, Q):
                             for q in range(q_hi, Q):
                                 out[g, row, base + q] = 0
     return out
+
+
+@numba.njit(cache=True)
+def conv2d_direct(x, w, out, sh, sw, pt, pl, dh, dw, groups):
+    """Direct grouped convolution of float-cast ``x``, ``w`` into ``out`` (N, K, P, Q), no overflow handling.
+
+    Only called when the partial-sum bound proves every partial sum exact in ``out``'s dtype and inside
+    the accumulator (then the order does not matter). Loops (n, k, c, r, s, p) with a branch-free,
+    vectorizable inner loop over the valid output columns q; efficient when the per-group GEMM is too
+    small for BLAS (depthwise).
+    """
+    N, C, H, W = x.shape
+    K, Cg, R, S = w.shape
+    P, Q = out.shape[2], out.shape[3]
+    Kg = K // groups
+    out[...] = 0
+    for n in range(N):
+        for k in range(K):
+            c0 = (k // Kg) * Cg
+            for c in range(Cg):
+                for r in range(R):
+                    for s in range(S):
+                        wv = w[k, c, r, s]
+                        off = s * dw - pl
+                        q_lo = min(Q, max(0, (-off + sw - 1) // sw))
+                        q_hi = max(q_lo, min(Q, (W - off + sw - 1) // sw))
+                        for p in range(P):
+                            hh = p * sh - pt + r * dh
+                            if hh < 0 or hh >= H:
+                                continue
+                            for q in range(q_lo, q_hi):
+                                out[n, k, p, q] += wv * x[n, c0 + c, hh, q * sw + off]
+    return out

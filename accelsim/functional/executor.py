@@ -415,6 +415,8 @@ def run_integer(
             t.scale == out_t.scale and t.zero_point == out_t.zero_point for t in lq.inputs
         ):
             return activation_int(np.concatenate(ins, axis=1), out_t, layer.activation)
+        if layer.op == "add" and model.requant == "onnx":
+            return add_onnx(ins, lq, layer.activation)
         scaled = [_rescale(q, t, m, n) for q, t, m, n in zip(ins, lq.inputs, lq.m0, lq.shift, strict=True)]
         if layer.op == "add":
             y = _sum_rescaled(scaled)
@@ -425,6 +427,20 @@ def run_integer(
 
     t = _walk(model, xq, fn)
     return Execution("integer", t, stats=stats, output_name=model.network.layers[-1].name)  # type: ignore[arg-type]
+
+
+def add_onnx(ins: list[np.ndarray], lq: LayerQ, act: str) -> np.ndarray:
+    """onnxruntime's unfused QDQ Add in float32: ``v = Σ (q_i − z_i)·s_i``, activation,
+    ``q = clamp(rint(v / s_y) + z_y)`` (DequantizeLinear → Add → [Relu] → QuantizeLinear)."""
+    f = np.float32
+    v = None
+    for q, t in zip(ins, lq.inputs, strict=True):
+        term = (q - t.zero_point).astype(f) * f(t.scale)
+        v = term if v is None else v + term
+    v = activation_float(v, act).astype(f)
+    out = lq.output
+    r = np.rint(v / f(out.scale)).astype(np.int64)
+    return np.clip(r + out.zero_point, out.qmin, out.qmax)
 
 
 def dequantize_outputs(model: QuantizedModel, ex: Execution) -> dict[str, np.ndarray]:

@@ -11,8 +11,10 @@ Semantics (identical on every path; see :mod:`accelsim.functional._kernels` for 
   additions whose exact result left the range.
 
 Paths (``IntResult.path``): ``blas_f32`` / ``blas_f64`` when the worst-case partial sum provably fits both
-the accumulator and the float mantissa (:mod:`accelsim.functional.bounds`), else ``int_loop`` (numba,
-int64 registers, stepwise saturate/wrap).
+the accumulator and the float mantissa (:mod:`accelsim.functional.bounds`); ``direct_f32`` / ``direct_f64``
+for grouped convolutions (depthwise) whose per-group GEMM is too small for BLAS, same proof, direct numba
+float loops; else ``int_loop`` (numba, int64 registers, stepwise saturate/wrap). ``path="blas"`` forces
+a float path (error if not provably exact), ``path="int"`` the integer loops.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from accelsim.functional import _kernels as K
 from accelsim.functional.bounds import ExactPlan, abs_max, plan_reduction
 
 OVERFLOW_MODES = ("saturate", "wrap")
+# grouped convolutions whose per-group GEMM has at most this many weights (K/G · C/G · R · S) run as direct
+# float loops instead of one tiny BLAS call per group (measured: depthwise 3×3 ≈ 1 GMAC/s via BLAS)
+DIRECT_MAX_GROUP_MACS = 256
 PATH_CHOICES = ("auto", "int", "blas")
 
 
@@ -37,7 +42,7 @@ class IntResult:
     out: np.ndarray  # int64 result
     overflow_outputs: int  # outputs whose accumulation overflowed at least once
     overflow_events: int  # additions whose exact result left the accumulator range
-    path: str  # "blas_f32", "blas_f64", "int_loop" (or "elementwise" for pooling/add)
+    path: str  # "blas_f32", "blas_f64", "direct_f32", "direct_f64", "int_loop" ("elementwise": pool/add)
     bound: int = 0  # proven bound on |every partial sum| (0 when not applicable)
     chunks: int = field(default=1)  # float32 reduction chunks used by blas_f32
 
@@ -154,7 +159,10 @@ def _dmax(d: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
     if d.size == 0:
         shape = [n for i, n in enumerate(d.shape) if i not in np.atleast_1d(axis) % d.ndim]
         return np.zeros(shape, np.int64)
-    return np.maximum(-d.min(axis=axis).astype(np.int64), d.max(axis=axis).astype(np.int64))
+    hi = d.max(axis=axis).astype(np.int64)
+    if np.issubdtype(d.dtype, np.unsignedinteger) or d.dtype == np.bool_:
+        return hi
+    return np.maximum(-d.min(axis=axis).astype(np.int64), hi)
 
 
 def _float_dtype(plan: ExactPlan) -> type:
@@ -393,13 +401,26 @@ def int_conv2d(
         )
         return IntResult(out, int(n_out), int(n_ev), plan.path, plan.bound, 0)
     ft = _float_dtype(plan)
+    if G > 1 and Kg * Cg * RS <= DIRECT_MAX_GROUP_MACS and len(plan.chunks) == 1:
+        # per-group GEMMs too small for BLAS (depthwise): direct float loops, same exactness proof
+        out_f = _workspace("direct", (N, Kout, P, Q), ft)
+        K.conv2d_direct(x.astype(ft), w.astype(ft), out_f, sh, sw, pad[0], pad[2], dh, dw, G)
+        out = out_f.astype(np.int64)
+        if b is not None:
+            out += b.reshape(1, Kout, 1, 1)
+        return IntResult(out, 0, 0, "direct_" + plan.path[5:], plan.bound, 1)
     patches = _workspace("patches", (G, Cg * RS, N * P * Q), ft)
     K.im2col(np.ascontiguousarray(x), patches, sh, sw, pad[0], pad[2], dh, dw, G, R, S, P, Q)
     res = _chunked_matmul(wg, patches, plan.chunks, ft)  # (G, Kg, N·P·Q)
-    out = np.empty((N, Kout, P, Q), np.int64)
-    np.copyto(
-        out.reshape(N, G, Kg, P, Q), res.reshape(G, Kg, N, P, Q).transpose(2, 0, 1, 3, 4), casting="unsafe"
-    )
+    if N == 1:  # (G, Kg, P·Q) is already the NCHW layout
+        out = res.reshape(1, Kout, P, Q).astype(np.int64)
+    else:
+        out = np.empty((N, Kout, P, Q), np.int64)
+        np.copyto(
+            out.reshape(N, G, Kg, P, Q),
+            res.reshape(G, Kg, N, P, Q).transpose(2, 0, 1, 3, 4),
+            casting="unsafe",
+        )
     if b is not None:
         out += b.reshape(1, Kout, 1, 1)
     return IntResult(out, 0, 0, plan.path, plan.bound, len(plan.chunks))
