@@ -139,3 +139,42 @@ def test_arch_schema_and_show(capsys):
     assert code == 0 and "IdealArch" in json.loads(out)["$defs"]
     code, out, _ = run_cli(["arch", "show", "ideal", "--set", "dram.bandwidth_bytes_per_cycle=null"], capsys)
     assert code == 0 and json.loads(out)["dram"]["bandwidth_bytes_per_cycle"] is None
+
+
+def test_scalesim_mode_matches_golden(tmp_path, capsys):
+    """`simulate --scalesim-topology/--scalesim-config` reproduces SCALE-Sim's cycles (+1) per layer."""
+    from pathlib import Path
+
+    case = Path(__file__).parent / "data" / "scalesim" / "synthetic_os_8x8"
+    golden = json.loads((case / "golden.json").read_text())
+    out = tmp_path / "s.json"
+    code, _, err = run_cli(
+        ["simulate", "--scalesim-topology", str(case / "topology.csv"), "--scalesim-config",
+         str(case / "config.cfg"), "--json", str(out), "-q"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    layers = json.loads(out.read_text())["layers"]
+    expected = [row["Total Cycles"] + 1 for row in golden["layers"]]
+    assert [x["cycles"] for x in layers] == expected
+
+
+def test_scalesim_mode_needs_both_files(capsys):
+    code, _, err = run_cli(["simulate", "--scalesim-topology", "x.csv"], capsys)
+    assert code == 2 and "needs both" in err
+
+
+def test_accuracy_flag_reports_accuracy_and_cost(tmp_path, capsys):
+    out = tmp_path / "a.json"
+    code, text, err = run_cli(
+        ["simulate", "-n", "lenet5-digits", "-a", "ideal", "--accuracy", "--bits", "8/8", "--max-images", "100",
+         "--json", str(out)],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(out.read_text())
+    overall = doc["accuracy"]["overall"]
+    assert overall["images"] == 100
+    assert overall["accuracy_int"] >= overall["accuracy_float"] - 0.03
+    assert doc["performance"]["totals"]["energy_pj"] > 0
+    assert "accuracy_int" in text

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from accelsim.cli.app import CliApps
 from accelsim.fabrics import arch_json_schema, available_presets, load_arch
-from accelsim.report import render_report
+from accelsim.report import Report, render_report
 from accelsim.simulate import simulate
 from accelsim.workload import available_networks, load_network
 
@@ -32,6 +32,31 @@ def parse_overrides(items: list[str]) -> dict[str, object]:
     return out
 
 
+def _atomic_json(path: Path, doc: object) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2))
+    tmp.replace(path)
+
+
+def render_accuracy(result: dict) -> None:
+    """Accuracy and mismatch summary of an accuracy_report() result, then per-layer mismatch."""
+    console = Console()
+    overall = result["accuracy"]["overall"]
+    title = f"accuracy: {result['network']} on {result['arch']} (weights {result['weights']}, PTQ {result['method']})"
+    table = Table("metric", "value", title=title)
+    for key, value in overall.items():
+        table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
+    console.print(table)
+    layers = Table("layer", "bits", "SQNR int vs float (dB)", "max err vs fake (LSB)", "bit-exact vs fake",
+                   title="per-layer mismatch")  # fmt: skip
+    for row in result["accuracy"]["layers"]:
+        iv, ik = row["int_vs_float"], row["int_vs_fake"]
+        sq = iv["sqnr_db"]
+        layers.add_row(row["name"], row["bits"], f"{sq:.1f}" if isinstance(sq, float) else str(sq),
+                       str(ik["max_err_lsb"]), f"{ik['frac_bit_exact']:.1%}")  # fmt: skip
+    console.print(layers)
+
+
 def _check_output_paths(*paths: Path | None) -> None:
     from accelsim.errors import AccelsimInputError
 
@@ -43,19 +68,100 @@ def _check_output_paths(*paths: Path | None) -> None:
 def register(apps: CliApps) -> None:
     @apps.root.command("simulate")
     def simulate_cmd(
-        network: Annotated[str, typer.Option("--network", "-n", help="network name or YAML path")],
-        arch: Annotated[str, typer.Option("--arch", "-a", help="preset name or YAML path")],
+        network: Annotated[
+            str | None, typer.Option("--network", "-n", help="network name or YAML path")
+        ] = None,
+        arch: Annotated[str | None, typer.Option("--arch", "-a", help="preset name or YAML path")] = None,
         bits: Annotated[str | None, typer.Option(help="global W/A bits, e.g. 4/8")] = None,
         batch: Annotated[int | None, typer.Option(help="batch size")] = None,
         set_: Annotated[list[str], typer.Option("--set", help="architecture override FIELD=VALUE")] = [],  # noqa: B006
+        onnx: Annotated[
+            Path | None, typer.Option("--onnx", help="import the network from an ONNX file")
+        ] = None,
+        accuracy: Annotated[
+            bool, typer.Option("--accuracy", help="also run numbers through the datapath")
+        ] = False,
+        data: Annotated[Path | None, typer.Option(help="inputs (.npz/.npy) for --accuracy")] = None,
+        labels: Annotated[Path | None, typer.Option(help="labels (.npz/.npy) for --accuracy")] = None,
+        calib: Annotated[Path | None, typer.Option(help="calibration inputs for PTQ (.npz/.npy)")] = None,
+        ptq_method: Annotated[str, typer.Option(help="calibration: minmax, percentile, mse, kl")] = "minmax",
+        keep_first_last_bits: Annotated[
+            int | None, typer.Option(help="run the first and last MAC layers at these bits")
+        ] = None,
+        max_images: Annotated[
+            int | None, typer.Option(help="--accuracy: use at most this many images")
+        ] = None,
+        seed: Annotated[int, typer.Option(help="seed for random weights/inputs and device noise")] = 0,
+        scalesim_topology: Annotated[
+            Path | None, typer.Option("--scalesim-topology", help="SCALE-Sim topology CSV")
+        ] = None,
+        scalesim_config: Annotated[
+            Path | None, typer.Option("--scalesim-config", help="SCALE-Sim .cfg")
+        ] = None,
+        scalesim_input_type: Annotated[
+            str, typer.Option(help="SCALE-Sim topology kind: conv or gemm")
+        ] = "conv",
         json_path: Annotated[Path | None, typer.Option("--json", help="write the report as JSON")] = None,
         csv_path: Annotated[Path | None, typer.Option("--csv", help="write per-layer rows as CSV")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no table on the terminal")] = False,
     ) -> None:
-        """Simulate a network on an architecture and print the per-layer report."""
+        """Simulate a network on an architecture and print the per-layer report.
+
+        The network comes from --network, --onnx, or a SCALE-Sim topology (--scalesim-topology with
+        --scalesim-config, which also defines the array). --accuracy runs the numbers through the
+        architecture's datapath and reports mismatch and accuracy next to latency and energy.
+        """
+        from accelsim.errors import AccelsimInputError
+
         _check_output_paths(json_path, csv_path)
+        if scalesim_topology is not None or scalesim_config is not None:
+            if scalesim_topology is None or scalesim_config is None:
+                raise AccelsimInputError(
+                    "--scalesim-topology", "needs both --scalesim-topology and --scalesim-config"
+                )
+            if network or onnx or arch or accuracy:
+                raise AccelsimInputError(
+                    "--scalesim-topology",
+                    "the SCALE-Sim mode takes its network and array from its two files only",
+                )
+            from accelsim.dataflow.systolic_scalesim import simulate_scalesim
+
+            report = simulate_scalesim(scalesim_topology, scalesim_config, input_type=scalesim_input_type)
+            report.write(json_path, csv_path)
+            if not quiet:
+                render_report(report)
+            return
+        if (network is None) == (onnx is None):
+            raise AccelsimInputError(
+                "--network", "give exactly one of --network NAME, --onnx FILE, --scalesim-topology"
+            )
+        if arch is None:
+            raise AccelsimInputError("--arch", "missing; see 'accelsim arch list'")
         arch_model = load_arch(arch, **parse_overrides(set_))
-        report = simulate(network, arch_model, bits=bits, batch=batch, progress=not quiet)
+        source = str(onnx) if onnx is not None else network
+        if accuracy:
+            from accelsim.functional.metrics import accuracy_report
+
+            result = accuracy_report(
+                source, arch_model, data=data, labels=labels, bits=bits, seed=seed, method=ptq_method,
+                keep_first_last_bits=keep_first_last_bits, calib=calib, max_images=max_images,
+            )  # fmt: skip
+            report = Report.model_validate(result["performance"])
+            if csv_path:
+                report.write(csv_path=csv_path)
+            if json_path:
+                _atomic_json(json_path, result)
+            if not quiet:
+                render_report(report)
+                render_accuracy(result)
+            return
+        if onnx is not None:
+            from accelsim.io.onnx import load_onnx
+
+            net = load_onnx(onnx).network
+            report = simulate(net, arch_model, bits=bits, batch=batch, progress=not quiet)
+        else:
+            report = simulate(network, arch_model, bits=bits, batch=batch, progress=not quiet)
         report.write(json_path, csv_path)
         if not quiet:
             render_report(report)
