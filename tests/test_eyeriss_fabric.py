@@ -46,15 +46,15 @@ def _arch(first_layer: str):
 
 def test_alexnet_conv_batch4_matches_jssc():
     fps, dram_per_mac = conv_totals("alexnet", 4, _arch("conv1"), "conv1")
-    # published 35 frames/s, 0.0029 DRAM accesses/MAC; measured 36.7 (+5 %) and 0.00375 (+29 %)
-    assert fps == pytest.approx(35, rel=0.10)
+    # published 35 frames/s, 0.0029 DRAM accesses/MAC; measured 35.19 (+0.5 %) and 0.00375 (+29 %)
+    assert fps == pytest.approx(35, rel=0.05)
     assert dram_per_mac == pytest.approx(0.0029, rel=0.35)
 
 
 def test_vgg16_conv_batch3_matches_jssc():
     fps, dram_per_mac = conv_totals("vgg16", 3, _arch("conv1_1"), "conv1_1")
-    # published 0.7 frames/s, 0.0035 DRAM accesses/MAC; measured 0.98 (+40 %) and 0.00384 (+10 %)
-    assert fps == pytest.approx(0.7, rel=0.5)
+    # published 0.7 frames/s, 0.0035 DRAM accesses/MAC; measured 0.920 (+31 %) and 0.00384 (+10 %)
+    assert fps == pytest.approx(0.7, rel=0.35)
     assert dram_per_mac == pytest.approx(0.0035, rel=0.15)
 
 
@@ -128,9 +128,10 @@ def test_layer_by_passes_of_set_reference(n, C, K, R, H, U, pad, seed):
     w = rng.integers(-50, 50, size=(K, C, R, R))
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     E, F = layer.P, layer.Q
-    # zero-pad every dimension to whole tiles (the closed form runs full p, q, e, n tiles)
-    nb, cb, eb = -(-K // m.p), -(-C // m.q), -(-E // m.e)
-    ig = -(-n // m.n)
+    # zero-pad every dimension to whole tiles (the closed form runs full p, q, r, e, n tiles)
+    nb, eb, ig = -(-K // m.p), -(-E // m.e), -(-n // m.n)
+    groups = -(-C // m.q)
+    cb = -(-groups // m.r) * m.r  # channel groups, a whole number of r-stacks
     wpad = np.zeros((nb * m.p, cb * m.q, R, R), dtype=np.int64)
     wpad[:K, :C] = w
     rows_needed = (eb * m.e - 1) * U + R
@@ -138,28 +139,30 @@ def test_layer_by_passes_of_set_reference(n, C, K, R, H, U, pad, seed):
     xpad[:n, :C, : xp.shape[2]] = xp
     out = np.zeros((ig * m.n, nb * m.p, eb * m.e, F), dtype=np.int64)
     cycles = 0
-    set_pass = None
+    width = (F - 1) * U + R
     for i0 in range(0, ig * m.n, m.n):
         for e0 in range(0, eb * m.e, m.e):
+            rows = slice(e0 * U, e0 * U + (m.e - 1) * U + R)
             for kb in range(0, nb, m.t):  # t filter bundles in parallel
-                for cg in range(0, cb, m.r):  # r channel groups in parallel
+                for cg in range(0, cb, m.r):  # r channel groups stacked into one chain
+                    pass_cycles = []
                     for kk in range(kb, min(kb + m.t, nb)):
-                        for cc in range(cg, min(cg + m.r, cb)):
-                            xs = xpad[
-                                i0 : i0 + m.n, cc * m.q : (cc + 1) * m.q, e0 * U : e0 * U + (m.e - 1) * U + R
-                            ]
-                            ws = wpad[kk * m.p : (kk + 1) * m.p, cc * m.q : (cc + 1) * m.q]
-                            o, cyc, *_ = pe_set_ref(ws, xs[:, :, :, : (F - 1) * U + R], m.e, F, U, U, 1, 1)
-                            out[i0 : i0 + m.n, kk * m.p : (kk + 1) * m.p, e0 : e0 + m.e] += o
-                            set_pass = cyc
-                    cycles += set_pass  # parallel sets finish together
+                        ws = np.stack([wpad[kk * m.p : (kk + 1) * m.p, c * m.q : (c + 1) * m.q]
+                                       for c in range(cg, cg + m.r)])  # fmt: skip
+                        xs = np.stack([xpad[i0 : i0 + m.n, c * m.q : (c + 1) * m.q, rows, :width]
+                                       for c in range(cg, cg + m.r)])  # fmt: skip
+                        o, cyc, *_ = pe_set_ref(ws, xs, m.e, F, U, U, 1, 1)
+                        out[i0 : i0 + m.n, kk * m.p : (kk + 1) * m.p, e0 : e0 + m.e] += o
+                        pass_cycles.append(cyc)
+                    assert len(set(pass_cycles)) == 1  # parallel sets finish together
+                    cycles += pass_cycles[0]
     ref = np.zeros((n, K, E, F), dtype=np.int64)
     for r in range(R):
         for s in range(R):
             patch = xp[:, :, r : r + U * (E - 1) + 1 : U, s : s + U * (F - 1) + 1 : U]
             ref += np.einsum("ncef,kc->nkef", patch, w[:, :, r, s])
     assert np.array_equal(out[:n, :K, :E], ref)
-    assert cycles == cost.mac_cycles == m.passes * pe_set_cycles(m.n, F, m.p, m.q, R, R)
+    assert cycles == cost.mac_cycles == m.passes * pe_set_cycles(m.n, F, m.p, m.q, R, R, m.r)
 
 
 @settings(max_examples=40, deadline=None)

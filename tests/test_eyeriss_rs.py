@@ -51,22 +51,23 @@ def test_pe_row_conv_equals_numpy_and_closed_form(n, p, q, S, F, U, d, seed):
 @settings(max_examples=30, deadline=None)
 @given(
     n=st.integers(1, 2), p=st.integers(1, 2), q=st.integers(1, 2), R=st.integers(1, 4), S=st.integers(1, 4),
-    e=st.integers(1, 4), F=st.integers(1, 5), uh=st.integers(1, 3), uw=st.integers(1, 2),
+    r=st.integers(1, 2), e=st.integers(1, 4), F=st.integers(1, 5), uh=st.integers(1, 3), uw=st.integers(1, 2),
     dh=st.integers(1, 2), dw=st.integers(1, 2), pad=st.integers(0, 1), seed=st.integers(0, 2**31 - 1),
 )  # fmt: skip
-def test_pe_set_equals_numpy_and_closed_form(n, p, q, R, S, e, F, uh, uw, dh, dw, pad, seed):
+def test_pe_set_equals_numpy_and_closed_form(n, p, q, R, S, r, e, F, uh, uw, dh, dw, pad, seed):
     rng = np.random.default_rng(seed)
     h_in = (e - 1) * uh + (R - 1) * dh + 1
     w_in = (F - 1) * uw + (S - 1) * dw + 1
-    # a padded input: zero border of `pad` around a random interior (stride/padding both exercised)
-    x = np.zeros((n, q, h_in, w_in), dtype=np.int64)
-    x[:, :, pad : h_in - pad or None, pad : w_in - pad or None] = rng.integers(
-        -100, 100, size=(n, q, max(h_in - 2 * pad, 0), max(w_in - 2 * pad, 0))
+    # r channel groups, each a padded input: zero border of `pad` around a random interior
+    x = np.zeros((r, n, q, h_in, w_in), dtype=np.int64)
+    x[:, :, :, pad : h_in - pad or None, pad : w_in - pad or None] = rng.integers(
+        -100, 100, size=(r, n, q, max(h_in - 2 * pad, 0), max(w_in - 2 * pad, 0))
     )
-    w = rng.integers(-100, 100, size=(p, q, R, S)).astype(np.int64)
+    w = rng.integers(-100, 100, size=(r, p, q, R, S)).astype(np.int64)
     out, cycles, hops, deliveries, rows = pe_set_ref(w, x, e, F, uh, uw, dh, dw)
-    assert np.array_equal(out, conv2d_numpy(x, w, uh, uw, dh, dw))
-    assert cycles == pe_set_cycles(n, F, p, q, S, R)
-    assert hops == pe_set_psum_hops(n, F, p, e, R)
-    assert deliveries == pe_set_ifmap_deliveries(n, q, F, S, uw, dw, R, e)
+    want = sum(conv2d_numpy(x[k], w[k], uh, uw, dh, dw) for k in range(r))
+    assert np.array_equal(out, want)
+    assert cycles == pe_set_cycles(n, F, p, q, S, R, r)
+    assert hops == pe_set_psum_hops(n, F, p, e, R, r)
+    assert deliveries == r * pe_set_ifmap_deliveries(n, q, F, S, uw, dw, R, e)
     assert rows == distinct_ifmap_rows(e, R, uh, dh)

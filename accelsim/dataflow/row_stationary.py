@@ -21,8 +21,9 @@ filter bundles of p·t → channel groups of q·r → one *pass* (all active PEs
 
 Per pass, closed form:
 
-* compute cycles ``n·F·p·q·S / macs_per_pe_cycle`` (1 MAC per PE per cycle in v1), plus ``R − 1``
-  cycles of vertical psum drain;
+* compute cycles ``n·F·p·q·S / macs_per_pe_cycle`` (1 MAC per PE per cycle in v1), plus one cycle per
+  output and filter in which the PE's adder adds the psum from the PE below, plus the chain skew
+  ``R·r − 2`` (:func:`pe_set_cycles`, equal to the cycle-stepped reference);
 * filter load: the pass's unique filter words ``t·r·p·q·R·S`` arrive over the filter bus before the
   pass starts (filter spads are not double buffered), ``ceil(words / filter_bus_words_per_cycle)``;
 * ifmap and psum streaming overlap with compute; the pass lasts at least
@@ -328,7 +329,8 @@ def evaluate_candidates(
         np.ceil(ifm_words_pass / hw.ifmap_bus_words_per_cycle),
         np.ceil(psum_words_pass / hw.psum_bus_words_per_cycle),
     ).astype(np.int64)
-    body = mac_per_pass + (rr - 1)
+    chain = rr * r
+    body = np.where(chain >= 2, mac_per_pass + n * s.F * p + chain - 2, mac_per_pass)
     stall_pass = np.maximum(0, bus_pass - body)
     cycles = passes * (load_pass + body + stall_pass)
 
@@ -483,9 +485,9 @@ def ifmap_row_words(F: int, S: int, U: int, d: int) -> int:
     return min((F - 1) * U + span, F * span)
 
 
-def pe_set_psum_hops(n: int, F: int, p: int, e: int, R: int) -> int:
-    """Vertical PE-to-PE psum transfers of one set pass: ``(R−1)·e·n·p·F``."""
-    return (R - 1) * e * n * p * F
+def pe_set_psum_hops(n: int, F: int, p: int, e: int, R: int, r: int = 1) -> int:
+    """Vertical PE-to-PE psum transfers of one pass of r stacked sets: ``(R·r − 1)·e·n·p·F``."""
+    return (R * r - 1) * e * n * p * F
 
 
 def pe_set_ifmap_deliveries(n: int, q: int, F: int, S: int, U: int, d: int, R: int, e: int) -> int:
@@ -498,6 +500,16 @@ def pe_row_conv_cycles(n: int, F: int, p: int, q: int, S: int, macs_per_pe_cycle
     return _ceil_div(n * F * p * q * S, macs_per_pe_cycle)
 
 
-def pe_set_cycles(n: int, F: int, p: int, q: int, S: int, R: int) -> int:
-    """Cycles of one PE set pass until the last output leaves the top row: ``n·F·p·q·S + R − 1``."""
-    return pe_row_conv_cycles(n, F, p, q, S) + R - 1
+def pe_set_cycles(
+    n: int, F: int, p: int, q: int, S: int, R: int, r: int = 1, macs_per_pe_cycle: int = 1
+) -> int:
+    """Cycles of one pass of r stacked R-row sets until the last output leaves the top row.
+
+    Every non-bottom PE spends one extra cycle per output adding the psum from below with its MAC adder:
+    ``O·(q·S + 1) + R·r − 2`` for a chain of ``R·r ≥ 2`` rows, ``O·q·S`` for one row, O = n·F·p.
+    """
+    mac = pe_row_conv_cycles(n, F, p, q, S, macs_per_pe_cycle)
+    chain = R * r
+    if chain < 2:
+        return mac
+    return mac + n * F * p + chain - 2

@@ -9,11 +9,16 @@ window covers positions ``[f·U, f·U + span)`` and only the positions not alrea
 per cycle in the order image → output column → filter (psum spad entry) → channel → tap, so a pass takes
 ``n·F·p·q·S`` cycles.
 
-PE set (:func:`pe_set_ref`): R × e PEs step in lockstep. PE (i, j) holds filter row i (horizontal reuse)
-and receives ifmap row ``j·U + i·d`` (diagonal reuse: one multicast per distinct row). When a PE completes
-a psum it queues it in its psum FIFO; every cycle the bottom row sends its oldest psum up, and each row
-above adds the psum arriving from below (registered one cycle earlier) to its own oldest and forwards the
-sum; row 0 emits the output row j. The last output leaves ``n·F·p·q·S + R − 1`` cycles after the start.
+PE sets (:func:`pe_set_ref`): ``r`` sets of R × e PEs (one per channel group) stacked into one vertical
+accumulation chain of ``R·r`` rows. PE (i, j) of a set holds filter row i (horizontal reuse) and receives
+ifmap row ``j·U + i·d`` (diagonal reuse: one multicast per distinct row). Every PE runs in order, per
+output (image → column → filter): ``q·S`` MACs, then — except the bottom row — one cycle in which the
+MAC's adder adds the psum received from the PE below (Eyeriss v1 PE: the adder input is muxed between the
+multiplier and the incoming psum); it stalls when that psum has not arrived (links are registered: a
+psum sent in cycle c is usable from c + 1). The bottom row sends as soon as its MACs finish; row 0
+emits output row j. With ``O = n·F·p`` outputs per PE and a chain of ``R·r ≥ 2`` rows the last output
+leaves after ``O·(q·S + 1) + R·r − 2`` cycles (row ``R·r − 2`` never stalls, every row above it starts
+its ADDs one cycle later than the row below); a single row takes ``O·q·S``.
 """
 
 from __future__ import annotations
@@ -54,31 +59,31 @@ def pe_row_conv_ref(filt: np.ndarray, ifmap: np.ndarray, F: int, U: int, d: int)
 
 @numba.njit(cache=True)
 def pe_set_ref(filt: np.ndarray, ifmap: np.ndarray, e: int, F: int, Uh: int, Uw: int, dh: int, dw: int):
-    """One PE-set pass, cycle by cycle.
+    """One pass of ``r`` PE sets stacked into one accumulation chain, cycle by cycle.
 
-    filt [p, q, R, S], ifmap [n, q, H_in, W_in] (padded) → (ofmap [n, p, e, F], cycles, psum_hops,
-    ifmap_deliveries, distinct_ifmap_rows).
+    filt [r, p, q, R, S], ifmap [r, n, q, H_in, W_in] (padded; set k works on channel group k) →
+    (ofmap [n, p, e, F] summed over the r groups, cycles, psum_hops, ifmap_deliveries, distinct_rows).
+    Chain row ``ii = k·R + i`` (k = set, i = filter row); row 0 is the top.
     """
-    p, q, R, S = filt.shape
-    n_img = ifmap.shape[0]
+    r_sets, p, q, R, S = filt.shape
+    n_img = ifmap.shape[1]
+    rows = r_sets * R
     span = (S - 1) * dw + 1
-    macs_per_pass = n_img * F * p * q * S
-    windows = np.zeros((R, e, q, span), dtype=np.int64)
-    loaded_to = np.zeros((R, e), dtype=np.int64)
-    acc = np.zeros((R, e), dtype=np.int64)
-    depth = R + 2
-    fifo = np.zeros((R, e, depth), dtype=np.int64)
-    head = np.zeros((R, e), dtype=np.int64)
-    tail = np.zeros((R, e), dtype=np.int64)
-    link_val = np.zeros((R, e), dtype=np.int64)
-    link_ok = np.zeros((R, e), dtype=np.bool_)
-    new_val = np.zeros((R, e), dtype=np.int64)
-    new_ok = np.zeros((R, e), dtype=np.bool_)
+    L = q * S
+    n_out = n_img * F * p
+    windows = np.zeros((rows, e, q, span), dtype=np.int64)
+    loaded_to = np.zeros((rows, e), dtype=np.int64)
+    acc = np.zeros((rows, e), dtype=np.int64)
+    o_idx = np.zeros((rows, e), dtype=np.int64)  # output being worked on
+    within = np.zeros((rows, e), dtype=np.int64)  # ops done for it (L MACs, then the ADD)
+    depth = n_out + 1
+    fifo = np.zeros((rows, e, depth), dtype=np.int64)  # psums received from the PE below
+    head = np.zeros((rows, e), dtype=np.int64)
+    tail = np.zeros((rows, e), dtype=np.int64)
+    send_val = np.zeros((rows, e), dtype=np.int64)
+    send_ok = np.zeros((rows, e), dtype=np.bool_)
     out = np.zeros((n_img, p, e, F), dtype=np.int64)
-    emitted = np.zeros(e, dtype=np.int64)
-    total_outputs = n_img * p * F
-    # diagonal ifmap delivery: count PEs fed and distinct rows multicast
-    row_used = np.zeros(ifmap.shape[2], dtype=np.bool_)
+    row_used = np.zeros(ifmap.shape[3], dtype=np.bool_)
     for i in range(R):
         for j in range(e):
             row_used[j * Uh + i * dh] = True
@@ -89,71 +94,65 @@ def pe_set_ref(filt: np.ndarray, ifmap: np.ndarray, e: int, F: int, Uh: int, Uw:
     deliveries = 0
     hops = 0
     cycle = 0
-    k = 0
-    while True:
-        # ---- MAC stage: every PE performs MAC number k of the pass (same schedule in all PEs)
-        if k < macs_per_pass:
-            s = k % S
-            c = (k // S) % q
-            pp = (k // (S * q)) % p
-            f = (k // (S * q * p)) % F
-            b = k // (S * q * p * F)
-            lo = f * Uw
-            for i in range(R):
-                for j in range(e):
-                    row = j * Uh + i * dh
-                    if s == 0 and c == 0 and pp == 0:
-                        if f == 0:
-                            loaded_to[i, j] = 0
-                        start = max(lo, loaded_to[i, j])
-                        for x in range(start, lo + span):
-                            for cc in range(q):
-                                windows[i, j, cc, x % span] = ifmap[b, cc, row, x]
-                                deliveries += 1
-                        loaded_to[i, j] = lo + span
-                    if s == 0 and c == 0:
-                        acc[i, j] = 0
-                    acc[i, j] += filt[pp, c, i, s] * windows[i, j, c, (lo + s * dw) % span]
-                    if s == S - 1 and c == q - 1:
-                        fifo[i, j, tail[i, j] % depth] = acc[i, j]
-                        tail[i, j] += 1
-            k += 1
-        # ---- link stage: vertical psum accumulation, one hop per cycle per column
-        for j in range(e):
-            for i in range(R - 1, -1, -1):
-                new_ok[i, j] = False
-                incoming_ok = i < R - 1 and link_ok[i + 1, j]
-                if i == R - 1:
-                    if head[i, j] < tail[i, j]:
-                        v = fifo[i, j, head[i, j] % depth]
-                        head[i, j] += 1
-                        if i == 0:
-                            idx = emitted[j]
-                            out[idx // (p * F), idx % p, j, (idx // p) % F] = v
-                            emitted[j] += 1
-                        else:
-                            new_val[i, j] = v
-                            new_ok[i, j] = True
-                elif incoming_ok:
-                    v = fifo[i, j, head[i, j] % depth] + link_val[i + 1, j]
-                    head[i, j] += 1
-                    hops += 1
-                    if i == 0:
-                        idx = emitted[j]
-                        out[idx // (p * F), idx % p, j, (idx // p) % F] = v
-                        emitted[j] += 1
-                    else:
-                        new_val[i, j] = v
-                        new_ok[i, j] = True
-        for i in range(R):
+    emitted = 0
+    while emitted < n_out * e:
+        for ii in range(rows):
+            k = ii // R
+            i = ii % R
+            bottom = ii == rows - 1
             for j in range(e):
-                link_val[i, j] = new_val[i, j]
-                link_ok[i, j] = new_ok[i, j]
+                send_ok[ii, j] = False
+                o = o_idx[ii, j]
+                if o >= n_out:
+                    continue
+                w = within[ii, j]
+                pp = o % p
+                f = (o // p) % F
+                b = o // (p * F)
+                if w < L:  # MAC number w of output o
+                    s = w % S
+                    c = w // S
+                    lo = f * Uw
+                    if w == 0 and pp == 0:
+                        if f == 0:
+                            loaded_to[ii, j] = 0
+                        row = j * Uh + i * dh
+                        for x in range(max(lo, loaded_to[ii, j]), lo + span):
+                            for cc in range(q):
+                                windows[ii, j, cc, x % span] = ifmap[k, b, cc, row, x]
+                                deliveries += 1
+                        loaded_to[ii, j] = lo + span
+                    if w == 0:
+                        acc[ii, j] = 0
+                    acc[ii, j] += filt[k, pp, c, i, s] * windows[ii, j, c, (lo + s * dw) % span]
+                    within[ii, j] = w + 1
+                    if w + 1 == L and bottom:
+                        done_val = acc[ii, j]
+                        o_idx[ii, j] = o + 1
+                        within[ii, j] = 0
+                        if ii == 0:
+                            out[b, pp, j, f] += done_val
+                            emitted += 1
+                        else:
+                            send_val[ii, j] = done_val
+                            send_ok[ii, j] = True
+                elif head[ii, j] < tail[ii, j]:  # ADD the psum from below with the MAC's adder
+                    v = acc[ii, j] + fifo[ii, j, head[ii, j] % depth]
+                    head[ii, j] += 1
+                    hops += 1
+                    o_idx[ii, j] = o + 1
+                    within[ii, j] = 0
+                    if ii == 0:
+                        out[b, pp, j, f] += v
+                        emitted += 1
+                    else:
+                        send_val[ii, j] = v
+                        send_ok[ii, j] = True
+                # else: stall, waiting for the psum from below
+        for ii in range(1, rows):  # registered links: visible to the PE above from the next cycle
+            for j in range(e):
+                if send_ok[ii, j]:
+                    fifo[ii - 1, j, tail[ii - 1, j] % depth] = send_val[ii, j]
+                    tail[ii - 1, j] += 1
         cycle += 1
-        done = True
-        for j in range(e):
-            if emitted[j] < total_outputs:
-                done = False
-        if done:
-            break
     return out, cycle, hops, deliveries, distinct_rows
