@@ -40,6 +40,7 @@ def simulate(
     the batch size. ``progress`` shows a rich progress bar (used by the CLI).
     """
     net = resolve_network(network, bits, batch)
+    check_quantizers(net)
     arch_model = arch if isinstance(arch, ArchitectureBase) else load_arch(arch)
     fabric = get_fabric(arch_model.fabric)
 
@@ -59,6 +60,18 @@ def simulate(
         layers=layer_reports,
         totals=_totals(layer_reports, net.batch, arch_model),
     )
+
+
+def check_quantizers(net: Network) -> None:
+    """Every precision must name a quantizer of :mod:`accelsim.quant` (workload cannot import quant)."""
+    from accelsim.errors import unknown_choice
+    from accelsim.quant import available_quantizers
+
+    known = set(available_quantizers())
+    for layer in net.layers:
+        name = net.precision_of(layer).quantizer
+        if name not in known:
+            raise unknown_choice(f"layers.{layer.name}.precision.quantizer", name, known)
 
 
 def _layer_report(name, op, macs, precision, result: LayerResult, arch: ArchitectureBase) -> LayerReport:

@@ -178,3 +178,11 @@ def test_accuracy_flag_reports_accuracy_and_cost(tmp_path, capsys):
     assert overall["accuracy_int"] >= overall["accuracy_float"] - 0.03
     assert doc["performance"]["totals"]["energy_pj"] > 0
     assert "accuracy_int" in text
+
+
+def test_unknown_quantizer_is_a_user_error(tmp_path, capsys):
+    (tmp_path / "q.yaml").write_text(
+        "name: q\nprecision: {quantizer: unifrom}\nlayers:\n  - {name: f, op: fc, in_channels: 4, out_channels: 2}\n"
+    )
+    code, _, err = run_cli(["simulate", "-n", str(tmp_path / "q.yaml"), "-a", "ideal"], capsys)
+    assert code == 2 and "quantizer: unknown value 'unifrom' (did you mean 'uniform'?)" in err
