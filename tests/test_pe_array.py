@@ -192,3 +192,17 @@ def test_compare_cli(tmp_path):
     assert result.exit_code == 0, result.output
     doc = json.loads(out.read_text())
     assert doc["rows"][0]["network"] == "lenet5" and doc["geomean_speedup"] > 0
+
+
+@pytest.mark.parametrize(
+    ("preset", "bits"),
+    [("bitfusion", "4/4"), ("stripes", "8/8"), ("loom", "16/16"), ("bismo", "1/1"), ("unpu", "4/16"),
+     ("bitblade", "2/2"), ("envision", "4/4"), ("quest", "4/8")],
+)  # fmt: skip
+def test_every_preset_simulates_a_network(preset, bits):
+    report = simulate("lenet5", preset, bits=bits)
+    t = report.totals
+    assert t.cycles > 0 and t.energy_pj > 0 and 0 < t.utilization <= 1
+    assert t.cycles >= t.compute_cycles
+    if preset == "envision":
+        assert report.layers[0].mapping["sub_multiplier_idle_share"] == 0.75
