@@ -103,6 +103,16 @@ def main() -> None:
             print(f"MobileNet-V2 batch 1, {label}, {name}: {r['fps']:.1f} inf/s, {r['inf_per_j']:.0f} inf/J, "
                   f"speedup vs v1 dense {r['fps'] / v1['fps']:.2f}x, energy eff. vs v1 dense "
                   f"{r['inf_per_j'] / v1['inf_per_j']:.2f}x")  # fmt: skip
+    all_ops = ("conv2d", "depthwise_conv2d", "fc")
+    for net, batch in (("alexnet", 1), ("mobilenetv2", 1)):
+        for label, arch in (("v2 dense", load_arch("eyeriss-v2", sparse_processing=False)),
+                            ("v2 sparse act 0.5 w 0.5", load_arch("eyeriss-v2", activation_sparsity=0.5,
+                                                                    weight_sparsity=0.5))):  # fmt: skip
+            r = run_net(net, batch, arch, 8, all_ops)
+            macs = sum(x.macs for x in load_network(net).layers if x.op in all_ops)
+            gops_per_w = 2 * macs * r["inf_per_j"] / 1e9
+            print(f"{net} batch {batch} on eyeriss-{label}: {gops_per_w:.1f} GOPS/W (dense-equivalent ops)")
+    print("(Eyeriss v2 paper: 253.2 GOPS/W AlexNet, 193.7 GOPS/W MobileNet)")
     print("(Eyeriss v2 paper, sparse MobileNet: 1470.6 inf/s, 2560.3 inf/J, 12.6x faster than v1)")
 
 
