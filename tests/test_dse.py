@@ -159,3 +159,23 @@ def test_cli_sweep_plot_and_export(tmp_path):
     assert len(csv.read_text().splitlines()) == 13
     bad = subprocess.run(cmd[:5] + ["--runner", "threads"], capture_output=True, text=True)
     assert bad.returncode == 2 and "runner: unknown 'threads'" in bad.stderr
+
+
+def test_mismatch_objective_runs_the_datapath(tmp_path):
+    """An accuracy-aware sweep: fewer bits cost less energy and mismatch more (measured on shipped weights)."""
+    s = SweepSpec.model_validate(
+        {"name": "acc", "base": "ideal", "networks": ["lenet5-digits"], "axes": {"bits": ["8/8", "2/2"]},
+         "objectives": ["energy_pj", "mismatch"], "accuracy": {"max_images": 60}}
+    )  # fmt: skip
+    run_sweep(s, tmp_path / "a.db")
+    rows = {r["bits"]: r for r in ResultStore(tmp_path / "a.db").rows()}
+    assert rows["2/2"]["energy_pj"] < rows["8/8"]["energy_pj"]
+    assert rows["8/8"]["mismatch"] <= 0.05 < rows["2/2"]["mismatch"]
+    assert 0.9 <= rows["8/8"]["accuracy_int"] <= 1.0
+
+
+def test_shipped_example_sweeps_validate():
+    from pathlib import Path
+
+    for path in (Path(__file__).parent.parent / "examples" / "sweeps").glob("*.yaml"):
+        assert expand(load_spec(path)), path

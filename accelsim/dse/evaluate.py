@@ -46,7 +46,7 @@ def evaluate_point(point: DesignPoint) -> dict[str, Any]:
     latency = total.latency_s
     macs = sum(x.macs for x in net.layers)
     peak_cycles = sum(c.latency_cycles * c.peak_macs_per_cycle for c in total.layers)
-    return {
+    metrics = {
         "latency_s": latency,
         "latency_cycles": total.latency_cycles,
         "energy_pj": total.energy_pj,
@@ -56,6 +56,36 @@ def evaluate_point(point: DesignPoint) -> dict[str, Any]:
         "utilization": macs / peak_cycles if peak_cycles else 0.0,
         "macs": macs,
     }
+    if point.accuracy is not None:
+        metrics.update(_accuracy_metrics(point, arch, global_bits))
+    return metrics
+
+
+def _accuracy_metrics(point: DesignPoint, arch, global_bits) -> dict[str, Any]:
+    """Functional run through the point's datapath: mismatch = 1 − top-1 agreement of the integer
+    execution with the float network; also accuracy (when the network ships labels) and output SQNR."""
+    from accelsim.functional.metrics import accuracy_report
+
+    max_images, seed, method = point.accuracy  # type: ignore[misc]
+    result = accuracy_report(
+        point.network, arch, bits=global_bits, seed=seed, method=method, max_images=max_images
+    )
+    overall = result["accuracy"]["overall"]
+    out = {
+        "mismatch": 1.0 - float(overall["top1_agreement_int_vs_float"]),
+        "output_sqnr_db": _float(overall["output_sqnr_db_int_vs_float"]),
+    }
+    if "accuracy_int" in overall:
+        out["accuracy_int"] = float(overall["accuracy_int"])
+        out["accuracy_float"] = float(overall["accuracy_float"])
+    return out
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def evaluate_chunk(points: list[DesignPoint]) -> list[tuple[str, dict[str, Any]]]:

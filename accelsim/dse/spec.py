@@ -57,6 +57,14 @@ class Constraints(StrictModel):
     latency_s_max: float | None = Field(None, gt=0, description="maximum latency in s (per network)")
 
 
+class AccuracySettings(StrictModel):
+    """Functional simulation per design point (needed for the ``mismatch`` objective)."""
+
+    max_images: int = Field(64, ge=1, description="images of the network's data set run per point")
+    seed: int = Field(0, description="seed for random weights/inputs and device noise")
+    method: Literal["minmax", "percentile", "mse", "kl"] = Field("minmax", description="PTQ calibration")
+
+
 class SweepSpec(StrictModel):
     """A design-space sweep over one base preset."""
 
@@ -68,6 +76,13 @@ class SweepSpec(StrictModel):
     constraints: Constraints = Field(default_factory=Constraints)
     objectives: list[str] = Field(default_factory=lambda: ["latency_s", "energy_pj"], min_length=1)
     batch: int | None = Field(None, ge=1, description="batch size override")
+    accuracy: AccuracySettings | None = Field(
+        None, description="run numbers through each point's datapath; implied by the 'mismatch' objective"
+    )
+
+    @property
+    def runs_accuracy(self) -> bool:
+        return self.accuracy is not None or "mismatch" in self.objectives
 
     @field_validator("objectives")
     @classmethod
@@ -89,6 +104,7 @@ class DesignPoint:
     bits: str | None
     layer_bits: tuple[tuple[str, str], ...]
     batch: int | None
+    accuracy: tuple[int, int, str] | None = None  # (max_images, seed, method) when functional simulation runs
 
     @property
     def key(self) -> str:
@@ -97,6 +113,8 @@ class DesignPoint:
             "base": self.base, "network": self.network, "overrides": list(self.overrides), "bits": self.bits,
             "layer_bits": list(self.layer_bits), "batch": self.batch,
         }  # fmt: skip
+        if self.accuracy is not None:
+            doc["accuracy"] = list(self.accuracy)
         return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
     def config(self) -> dict[str, Any]:
@@ -162,6 +180,10 @@ def expand(spec: SweepSpec) -> list[DesignPoint]:
         n = spec.sampling.samples or len(combos)
         rng = random.Random(spec.sampling.seed)
         combos = rng.sample(combos, min(n, len(combos)))
+    acc = None
+    if spec.runs_accuracy:
+        settings = spec.accuracy or AccuracySettings()
+        acc = (settings.max_images, settings.seed, settings.method)
     points = []
     for net_name in spec.networks:
         for combo in combos:
@@ -172,7 +194,7 @@ def expand(spec: SweepSpec) -> list[DesignPoint]:
             )
             points.append(
                 DesignPoint(
-                    spec.name, spec.base, net_name, overrides, values["__bits__"], layer_bits, spec.batch
+                    spec.name, spec.base, net_name, overrides, values["__bits__"], layer_bits, spec.batch, acc
                 )
             )
     return points
