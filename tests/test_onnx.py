@@ -219,3 +219,50 @@ def test_convinteger_and_matmulinteger_equal_onnxruntime_exactly(seed):
     x2 = rng.integers(0, 256, (2, C * 3)).astype(np.uint8)
     got = run_integer(load_onnx(data), x2, x_is_codes=True).output
     np.testing.assert_array_equal(got, _ort(data, x2).astype(np.int64))
+
+
+def _lenet_onnx() -> bytes:
+    from accelsim.functional.metrics import shipped_model
+    from accelsim.workload import load_network
+
+    w, b, *_ = shipped_model(load_network("lenet5-digits"))
+    inits = {f"{k}.w": v for k, v in w.items()} | {f"{k}.b": v for k, v in b.items()}
+    nodes = [
+        helper.make_node("Conv", ["x", "conv1.w", "conv1.b"], ["c1"], pads=[1] * 4, name="conv1"),
+        helper.make_node("Relu", ["c1"], ["r1"]),
+        helper.make_node("MaxPool", ["r1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2], name="pool1"),
+        helper.make_node("Conv", ["p1", "conv2.w", "conv2.b"], ["c2"], pads=[1] * 4, name="conv2"),
+        helper.make_node("Relu", ["c2"], ["r2"]),
+        helper.make_node("MaxPool", ["r2"], ["p2"], kernel_shape=[2, 2], strides=[2, 2], name="pool2"),
+        helper.make_node("Flatten", ["p2"], ["f"]),
+        helper.make_node("Gemm", ["f", "fc1.w", "fc1.b"], ["g1"], transB=1, name="fc1"),
+        helper.make_node("Relu", ["g1"], ["h1"]),
+        helper.make_node("Gemm", ["h1", "fc2.w", "fc2.b"], ["g2"], transB=1, name="fc2"),
+        helper.make_node("Relu", ["g2"], ["h2"]),
+        helper.make_node("Gemm", ["h2", "fc3.w", "fc3.b"], ["y"], transB=1, name="fc3"),
+    ]
+    return _model(nodes, inits, ["N", 1, 8, 8], ["N", 10], out_type=TensorProto.FLOAT)
+
+
+def test_float_onnx_lenet_imports_to_the_zoo_network_and_ptq_gives_the_same_integers(tmp_path):
+    from accelsim.functional.metrics import accuracy_report, shipped_model
+    from accelsim.functional.ptq import ptq
+    from accelsim.workload import load_network
+
+    net = load_network("lenet5-digits")
+    w, b, x, y, cal = shipped_model(net)
+    model = load_onnx(_lenet_onnx())
+    assert not model.quantized
+    got = [(la.name, la.op, la.macs) for la in model.network.layers]
+    assert got == [(la.name, la.op, la.macs) for la in net.layers]
+    np.testing.assert_allclose(run_float(model, x[:50])["fc3"], _ort(_lenet_onnx(), x[:50].astype(np.float32)),
+                               rtol=1e-4, atol=1e-4)  # fmt: skip
+    qa = ptq(model.network, model.weights, cal, model.biases, w_bits=4, a_bits=4)
+    qb = ptq(net, w, cal, b, w_bits=4, a_bits=4)
+    np.testing.assert_array_equal(run_integer(qa, x).output, run_integer(qb, x).output)
+    p = tmp_path / "lenet.onnx"
+    p.write_bytes(_lenet_onnx())
+    np.savez(tmp_path / "d.npz", x=x[:64], y=y[:64])
+    r = accuracy_report(str(p), "ideal", data=str(tmp_path / "d.npz"), bits="8/8", calib=cal)
+    assert r["weights"] == "onnx"
+    assert r["accuracy"]["overall"]["accuracy_int"] >= 0.95
