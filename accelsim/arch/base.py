@@ -36,6 +36,33 @@ class PeakFigures(StrictModel):
     tops_per_mm2: float | None = None
     notes: str = ""
 
+    @classmethod
+    def from_rates(
+        cls,
+        w_bits: int,
+        a_bits: int,
+        macs_per_cycle: float,
+        frequency_hz: float,
+        pj_per_cycle: float | None = None,
+        area_mm2: float | None = None,
+        notes: str = "",
+    ) -> PeakFigures:
+        """Derive the figures: GOPS = 2·MACs/cycle·f/1e9; power = pJ/cycle·f·1e-12;
+        TOPS/W = GOPS/1e3/power; TOPS/mm² = GOPS/1e3/area."""
+        gops = 2.0 * macs_per_cycle * frequency_hz / 1e9
+        power_w = None if pj_per_cycle is None else pj_per_cycle * frequency_hz * 1e-12
+        return cls(
+            w_bits=w_bits,
+            a_bits=a_bits,
+            macs_per_cycle=macs_per_cycle,
+            gops=gops,
+            power_w=power_w,
+            area_mm2=area_mm2,
+            tops_per_w=None if not power_w else gops / 1e3 / power_w,
+            tops_per_mm2=None if not area_mm2 else gops / 1e3 / area_mm2,
+            notes=notes,
+        )
+
 
 class ArchitectureBase(StrictModel):
     """What every architecture has: identity, clock, technology node and DRAM."""

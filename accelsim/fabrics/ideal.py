@@ -44,16 +44,12 @@ class IdealArch(ArchitectureBase):
             + tech.sram_access_energy_pj(w_bits, self.sram_bytes, node)
             + tech.sram_access_energy_pj(a_bits, self.sram_bytes, node)
         )
-        macs_per_s = self.macs_per_cycle * self.frequency_hz
-        power_w = macs_per_s * pj_per_mac * 1e-12
-        gops = 2 * macs_per_s / 1e9
-        return PeakFigures(
-            w_bits=w_bits,
-            a_bits=a_bits,
-            macs_per_cycle=self.macs_per_cycle,
-            gops=gops,
-            power_w=power_w,
-            tops_per_w=gops / 1e3 / power_w,
+        return PeakFigures.from_rates(
+            w_bits,
+            a_bits,
+            self.macs_per_cycle,
+            self.frequency_hz,
+            self.macs_per_cycle * pj_per_mac,
             notes="roofline: no area model",
         )
 
