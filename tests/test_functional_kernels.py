@@ -178,6 +178,17 @@ def test_conv_overflow_matches_stepwise(case, acc_bits, mode):
         np.testing.assert_array_equal(r.out, fit_bits(exact, acc_bits, True, "wrap").out)
 
 
+@pytest.mark.parametrize(("stride", "groups", "batch"), [((1, 1), 1, 1), ((2, 1), 1, 3), ((2, 3), 2, 2)])
+def test_pointwise_conv_strided_copy_path(stride, groups, batch):
+    """1×1 convolutions without padding build their patches by a strided copy (not the im2col kernel)."""
+    rng = np.random.default_rng(5)
+    x = rand_int(rng, (batch, 40, 7, 8), 8, False)
+    w = rand_int(rng, (40, 40 // groups, 1, 1), 8, True)
+    r = int_conv2d(x, w, stride, 0, groups=groups, acc_bits=32)
+    assert r.path == "blas_f32"
+    np.testing.assert_array_equal(r.out, ref_conv(x, w, stride, (0, 0, 0, 0), (1, 1), groups))
+
+
 def test_conv_overflow_forced_example():
     """Hand case: 3 products of 100 into an 8-bit accumulator, order c = 0, 1, 2."""
     x = np.array([10, 10, -10], np.int64).reshape(1, 3, 1, 1)

@@ -113,7 +113,7 @@ def plan_reduction(
 def _float_plan(bound: int, t: np.ndarray, K: int, operands_max: int) -> ExactPlan:
     """blas_f32 (chunks whose Σ t_k ≤ 2^24) when worthwhile, else blas_f64; ``bound`` ≤ 2^53 already."""
     if operands_max <= F32_EXACT and (K == 0 or int(t.max()) <= F32_EXACT):
-        chunks = _greedy_chunks(t, F32_EXACT)
+        chunks = ((0, K),) if int(t.sum()) <= F32_EXACT else _greedy_chunks(t, F32_EXACT)
         if len(chunks) == 1 or K / len(chunks) >= MIN_MEAN_CHUNK:
             return ExactPlan("blas_f32", bound, chunks, f"{len(chunks)} float32 chunk(s) each ≤ 2^24")
     return ExactPlan("blas_f64", bound, ((0, K),), f"bound {bound} ≤ 2^53")

@@ -19,6 +19,7 @@ a float path (error if not provably exact), ``path="int"`` the integer loops.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
 
@@ -111,7 +112,7 @@ def _workspace(name: str, shape: tuple[int, ...], dtype: type) -> np.ndarray:
     bufs = getattr(_WS, "bufs", None)
     if bufs is None:
         bufs = _WS.bufs = {}
-    n = int(np.prod(shape, dtype=np.int64))
+    n = math.prod(shape)
     key = (name, np.dtype(dtype).str)
     buf = bufs.get(key)
     if buf is None or buf.size < n:
@@ -410,7 +411,11 @@ def int_conv2d(
             out += b.reshape(1, Kout, 1, 1)
         return IntResult(out, 0, 0, "direct_" + plan.path[5:], plan.bound, 1)
     patches = _workspace("patches", (G, Cg * RS, N * P * Q), ft)
-    K.im2col(np.ascontiguousarray(x), patches, sh, sw, pad[0], pad[2], dh, dw, G, R, S, P, Q)
+    if R == 1 and S == 1 and pad == (0, 0, 0, 0):  # pointwise: im2col is a strided copy with the cast
+        sub = x[:, :, : (P - 1) * sh + 1 : sh, : (Q - 1) * sw + 1 : sw]
+        np.copyto(patches.reshape(C, N, P, Q), sub.transpose(1, 0, 2, 3), casting="unsafe")
+    else:
+        K.im2col(np.ascontiguousarray(x), patches, sh, sw, pad[0], pad[2], dh, dw, G, R, S, P, Q)
     res = _chunked_matmul(wg, patches, plan.chunks, ft)  # (G, Kg, N·P·Q)
     if N == 1:  # (G, Kg, P·Q) is already the NCHW layout
         out = res.reshape(1, Kout, P, Q).astype(np.int64)
