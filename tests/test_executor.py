@@ -219,3 +219,30 @@ def test_bad_inputs(lenet):
         from accelsim.functional.ptq import QuantizedModel
 
         run_fake(QuantizedModel(net, w, b), x)
+
+
+def test_concat_depthwise_relu6_avgpool_graph_local_bound_and_half_even_exactness():
+    L = Layer
+    net = Network(
+        name="cat",
+        input={"channels": 3, "height": 6, "width": 6},
+        layers=[
+            L(name="a", op="conv2d", in_channels=3, out_channels=4, in_h=6, in_w=6, kernel=3, padding=1,
+              activation="relu6"),
+            L(name="b", op="conv2d", in_channels=3, out_channels=2, in_h=6, in_w=6, kernel=1, inputs=["input"]),
+            L(name="cat", op="concat", in_channels=6, in_h=6, in_w=6, inputs=["a", "b"], out_channels=6),
+            L(name="dw", op="depthwise_conv2d", in_channels=6, out_channels=6, in_h=6, in_w=6, kernel=3,
+              padding=1, activation="relu"),
+            L(name="gap", op="pool", pool_type="avg", in_channels=6, in_h=6, in_w=6, kernel=6),
+            L(name="fc", op="fc", in_channels=6, out_channels=3),
+        ],
+    )  # fmt: skip
+    w, b = random_weights(net, 5)
+    x = np.random.default_rng(5).standard_normal((4, 3, 6, 6)) * 3
+    model = ptq(net, w, x, b, w_bits=6, a_bits=6, method="percentile")
+    r = compare(model, x)
+    assert r["overall"]["local_max_err_lsb_int_vs_fake"] <= 1.0
+    fl = r["layers"][-1]["int_vs_float"]["sqnr_db"]
+    assert fl > 20.0  # measured 32.5 dB at 6/6 (percentile)
+    model.rounding = "half_even"
+    assert compare(model, x)["overall"]["local_frac_bit_exact_int_vs_fake"] == 1.0

@@ -36,12 +36,12 @@ def _ort(data: bytes, x: np.ndarray, optimize: bool = True) -> np.ndarray:
     return sess.run(None, {"x": x})[0]
 
 
-def _qparams(rng, per_channel: bool, K: int):
+def _qparams(rng, per_channel: bool, K: int, signed_act: bool = False):
     sx = np.float32(rng.uniform(0.005, 0.05))
-    zx = np.uint8(rng.integers(0, 256))
+    zx = np.int8(rng.integers(-128, 128)) if signed_act else np.uint8(rng.integers(0, 256))
     ws = rng.uniform(0.002, 0.03, K if per_channel else 1).astype(np.float32)
     sy = np.float32(rng.uniform(0.01, 0.3))
-    zy = np.uint8(rng.integers(0, 256))
+    zy = np.int8(rng.integers(-128, 128)) if signed_act else np.uint8(rng.integers(0, 256))
     return sx, zx, ws, sy, zy
 
 
@@ -56,7 +56,8 @@ def _qlinearconv_case(seed: int):
     if dil * (R - 1) + 1 > min(H, W) + 2 * pad:
         dil = 1
     per_channel = bool(rng.integers(0, 2))
-    sx, zx, ws, sy, zy = _qparams(rng, per_channel, K)
+    signed_act = seed % 4 == 3  # int8 activations (s8s8) in every fourth case
+    sx, zx, ws, sy, zy = _qparams(rng, per_channel, K, signed_act)
     w = rng.integers(-127, 128, (K, C // groups, R, R)).astype(np.int8)
     bias = rng.integers(-5000, 5000, K).astype(np.int32)
     inits = {
@@ -72,8 +73,9 @@ def _qlinearconv_case(seed: int):
     ]  # fmt: skip
     P = (H + 2 * pad - dil * (R - 1) - 1) // stride + 1
     Q = (W + 2 * pad - dil * (R - 1) - 1) // stride + 1
-    x = ((rng.random((N, C, H, W)) * 255 - zx) * sx).astype(np.float32)
-    return _model(nodes, inits, [N, C, H, W], [N, K, P, Q]), x
+    x = ((rng.random((N, C, H, W)) * 255 - 128 * signed_act - zx.astype(np.float64)) * sx).astype(np.float32)
+    out_type = TensorProto.INT8 if signed_act else TensorProto.UINT8
+    return _model(nodes, inits, [N, C, H, W], [N, K, P, Q], out_type=out_type), x
 
 
 @pytest.mark.parametrize("seed", range(25))
