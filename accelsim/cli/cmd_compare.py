@@ -17,7 +17,14 @@ def register(apps: CliApps) -> None:
     @apps.root.command("compare")
     def compare_cmd(
         arch: Annotated[str, typer.Option("--arch", "-a", help="preset name or YAML path")],
-        baseline: Annotated[str, typer.Option("--baseline", "-b", help="baseline preset or YAML path")],
+        baseline: Annotated[
+            str,
+            typer.Option(
+                "--baseline",
+                "-b",
+                help="baseline preset, YAML path, or bitfusion-paper-eyeriss (authors' table)",
+            ),
+        ],
         network_suite: Annotated[
             str | None, typer.Option("--network-suite", help="suite name (accelsim/workloads/_suites.yaml)")
         ] = None,
@@ -48,7 +55,12 @@ def register(apps: CliApps) -> None:
             raise AccelsimInputError("--json", f"directory does not exist: {json_path.resolve().parent}")
         suite = network_suite if network_suite is not None else [load_network(n) for n in network]
         arch_model = load_arch(arch, **parse_overrides(set_))
-        base_model = load_arch(baseline, **parse_overrides(baseline_set))
+        from accelsim.pe.compare_suite import PUBLISHED_EYERISS
+
+        if baseline == PUBLISHED_EYERISS:
+            base_model = baseline
+        else:
+            base_model = load_arch(baseline, **parse_overrides(baseline_set))
         table = compare_suite(suite, arch_model, base_model, baseline_bits=baseline_bits)
         if json_path is not None:
             tmp = json_path.with_name(json_path.name + ".tmp")

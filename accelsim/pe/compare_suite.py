@@ -6,6 +6,12 @@ reduction, and their geometric means (the Bit Fusion paper's Figs. 12-15 metric)
 simulated by :func:`accelsim.simulate.simulate`. ``baseline_bits`` optionally runs the baseline at one
 global precision (the paper's Eyeriss baseline is 16-bit); by default both sides run each layer at its
 own bits.
+
+``baseline="bitfusion-paper-eyeriss"`` uses, instead of a simulated baseline, the Eyeriss numbers the
+Bit Fusion paper itself compared against: the authors' per-layer table ``results/eyeriss_results.csv``
+(github.com/hsharma35/bitfusion cf2d5c8, shipped as ``accelsim/pe/data/bitfusion_eyeriss_results.csv``),
+summed per benchmark and converted as their notebook does: cycles (16-bit, batch 16) at 500 MHz;
+energy = (ALU + RF + Array + Buffer + 0.15·DRAM) × 3.2 pJ (shared/reference/bitfusion_config.md).
 """
 
 from __future__ import annotations
@@ -16,9 +22,47 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from accelsim.arch.base import ArchitectureBase
+from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import load_arch
 from accelsim.simulate import simulate
 from accelsim.workload import Network, load_suite
+
+PUBLISHED_EYERISS = "bitfusion-paper-eyeriss"
+EYERISS_TABLE = Path(__file__).parent / "data" / "bitfusion_eyeriss_results.csv"
+EYERISS_CLOCK_HZ = 500e6
+EYERISS_PJ_PER_UNIT = 16 * 0.2
+EYERISS_DRAM_SCALE = 0.15
+_BENCHMARKS = {
+    "alexnet": "AlexNet", "svhn": "SVHN", "cifar10": "CIFAR10", "lenet-5": "LeNet-5", "vgg-7": "VGG-7",
+    "resnet-18": "RESNET-18", "rnn": "RNN", "lstm": "LSTM",
+}  # fmt: skip
+
+
+def published_eyeriss_baseline() -> dict[str, tuple[int, float]]:
+    """Per Bit Fusion benchmark: (Eyeriss cycles for the batch, energy in pJ) from the authors' table."""
+    import csv
+
+    totals: dict[str, tuple[int, float]] = {}
+    with EYERISS_TABLE.open() as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        for r in rows:
+            units = (
+                float(r["ALU"]) + float(r["RF"]) + float(r["Array"]) + float(r["Buffer"])
+                + EYERISS_DRAM_SCALE * float(r["DRAM"])
+            )  # fmt: skip
+            cycles, energy = totals.get(r["Benchmark"], (0, 0.0))
+            totals[r["Benchmark"]] = (cycles + int(r["time(ms)"]), energy + units * EYERISS_PJ_PER_UNIT)
+    return totals
+
+
+def _benchmark_of(network: str) -> str:
+    key = network.removeprefix("bitfusion-").removesuffix("-wrpn")
+    if key not in _BENCHMARKS:
+        raise AccelsimInputError(
+            "network",
+            f"{network!r} is not a Bit Fusion benchmark; {PUBLISHED_EYERISS} covers suite bitfusion",
+        )
+    return _BENCHMARKS[key]
 
 
 class CompareRow(BaseModel):
@@ -55,29 +99,41 @@ def compare_suite(
     baseline: ArchitectureBase | str | Path,
     baseline_bits: str | None = None,
 ) -> CompareTable:
-    """Simulate every network of ``suite`` (a suite name or a list of networks) on both architectures."""
+    """Simulate every network of ``suite`` (a suite name or a list of networks) on both architectures
+    (or, for ``baseline="bitfusion-paper-eyeriss"``, against the authors' Eyeriss table)."""
     networks = load_suite(suite) if isinstance(suite, str) else list(suite)
     arch_model = arch if isinstance(arch, ArchitectureBase) else load_arch(arch)
-    base_model = baseline if isinstance(baseline, ArchitectureBase) else load_arch(baseline)
+    published = baseline == PUBLISHED_EYERISS
+    if published:
+        table = published_eyeriss_baseline()
+        base_name = PUBLISHED_EYERISS
+    else:
+        base_model = baseline if isinstance(baseline, ArchitectureBase) else load_arch(baseline)
+        base_name = base_model.name
     rows = []
     for net in networks:
         ours = simulate(net, arch_model).totals
-        theirs = simulate(net, base_model, bits=baseline_bits).totals
+        if published:
+            cycles, base_energy = table[_benchmark_of(net.name)]
+            base_latency = cycles / EYERISS_CLOCK_HZ
+        else:
+            theirs = simulate(net, base_model, bits=baseline_bits).totals
+            base_latency, base_energy = theirs.latency_s, theirs.energy_pj
         rows.append(
             CompareRow(
                 network=net.name,
                 arch_latency_s=ours.latency_s,
-                baseline_latency_s=theirs.latency_s,
+                baseline_latency_s=base_latency,
                 arch_energy_pj=ours.energy_pj,
-                baseline_energy_pj=theirs.energy_pj,
-                speedup=theirs.latency_s / ours.latency_s,
-                energy_ratio=theirs.energy_pj / ours.energy_pj,
+                baseline_energy_pj=base_energy,
+                speedup=base_latency / ours.latency_s,
+                energy_ratio=base_energy / ours.energy_pj,
             )
         )
     return CompareTable(
         suite=suite if isinstance(suite, str) else "custom",
         arch=arch_model.name,
-        baseline=base_model.name,
+        baseline=base_name,
         baseline_bits=baseline_bits,
         rows=rows,
         geomean_speedup=_geomean([r.speedup for r in rows]),
