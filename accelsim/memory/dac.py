@@ -45,18 +45,19 @@ class DacConfig(StrictModel):
 def slice_inputs(x_int: np.ndarray, a_bits: int, a_signed: bool, dac_bits: int) -> list[np.ndarray]:
     """Split integers into DAC chunks (LSB first) with x = Σ chunk_j·2^(j·dac_bits); top chunk signed if
     ``a_signed``. Raises ValueError when a value is outside the a_bits range."""
-    x = np.asarray(x_int, dtype=np.int64)
+    x = np.asarray(x_int)
     lo, hi = (-(2 ** (a_bits - 1)), 2 ** (a_bits - 1) - 1) if a_signed else (0, 2**a_bits - 1)
     if x.size and (x.min() < lo or x.max() > hi):
         raise ValueError(f"inputs outside the {a_bits}-bit {'signed' if a_signed else 'unsigned'} range")
     n = -(-a_bits // dac_bits)
-    u = x & ((1 << a_bits) - 1)  # two's-complement bit pattern
+    work = np.int16 if a_bits <= 14 else np.int64
+    u = x.astype(work) & work((1 << a_bits) - 1)  # two's-complement bit pattern
     out = []
     for j in range(n):
         width = min(dac_bits, a_bits - j * dac_bits)
-        c = (u >> (j * dac_bits)) & ((1 << width) - 1)
+        c = (u >> work(j * dac_bits)) & work((1 << width) - 1)
         if a_signed and j == n - 1:
-            c = np.where(c >= (1 << (width - 1)), c - (1 << width), c)
+            c = c - ((c >> work(width - 1)) << work(width))  # top chunk is signed
         out.append(c)
     return out
 

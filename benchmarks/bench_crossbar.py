@@ -1,0 +1,130 @@
+"""Speed of the crossbar functional model.
+
+1. aihwkit-compatible IO mode: 1000 × (64 → 64) noise-free batch with the default IOParameters
+   (abs-max noise management, iterative bound management). If the aihwkit venv exists
+   (``AIHWKIT_PYTHON``, default /work/peers/aihwkit-venv/bin/python), aihwkit's own analog tile is timed in
+   the same run on the same shapes and the ratio printed (target: accelsim ≤ 2× aihwkit).
+2. ResNet-18, one image, random weights/activations of the layer shapes, through 128×128 RRAM crossbars:
+   8-bit weights on 2-bit cells (offset encoding), 1-bit DAC, 8-bit ADC (range max), Gaussian programming
+   variation (σ = 2 % of g_max) and read noise (σ = 1 % of g_max per read). Target ≤ 30 s on 2 cores.
+
+Run: ``.venv/bin/python benchmarks/bench_crossbar.py [--skip-resnet] [--skip-aihwkit]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from accelsim.dataflow.crossbar_mapping import crossbar_layer
+from accelsim.memory.crossbar import CrossbarConfig
+from accelsim.memory.crossbar_aihwkit import AihwkitIOConfig, aihwkit_forward
+from accelsim.workload import Precision, load_network
+
+AIHWKIT_TIMER = r"""
+import time, numpy as np, torch
+torch.set_num_threads(2)
+from aihwkit.simulator.configs import IdealDevice, SingleRPUConfig
+from aihwkit.simulator.tiles.analog import AnalogTile
+rpu = SingleRPUConfig(device=IdealDevice())
+rpu.forward.inp_noise = 0.0; rpu.forward.out_noise = 0.0; rpu.forward.w_noise = 0.0
+tile = AnalogTile(64, 64, rpu, bias=False)
+rng = np.random.default_rng(0)
+tile.set_weights(torch.from_numpy((rng.normal(size=(64, 64)) * 0.3).astype(np.float32)))
+x = torch.from_numpy(rng.normal(size=(1000, 64)).astype(np.float32))
+tile.forward(x)
+best = 1e9
+for _ in range(5):
+    t = time.perf_counter(); tile.forward(x); best = min(best, time.perf_counter() - t)
+print(best)
+"""
+
+
+def bench_aihwkit_mode(skip_peer: bool) -> None:
+    rng = np.random.default_rng(0)
+    w = (rng.normal(size=(64, 64)) * 0.3).astype(np.float32)
+    x = rng.normal(size=(1000, 64)).astype(np.float32)
+    io = AihwkitIOConfig()
+    aihwkit_forward(x, w, io)
+    best = 1e9
+    for _ in range(5):
+        t = time.perf_counter()
+        aihwkit_forward(x, w, io)
+        best = min(best, time.perf_counter() - t)
+    print(f"aihwkit-compatible mode, 1000 x 64x64 (nm abs_max, bm iterative): {best * 1e3:.2f} ms")
+    peer = os.environ.get("AIHWKIT_PYTHON", "/work/peers/aihwkit-venv/bin/python")
+    if skip_peer or not os.path.exists(peer):
+        print("  aihwkit not available: no ratio (reference figure in REFERENCES.md: ~30 ms)")
+        return
+    out = subprocess.run([peer, "-c", AIHWKIT_TIMER], capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        print("  aihwkit run failed:", out.stderr.strip().splitlines()[-1:])
+        return
+    t_peer = float(out.stdout.strip().splitlines()[-1])
+    print(
+        f"  aihwkit 1.2.0 analog tile, same run: {t_peer * 1e3:.2f} ms -> accelsim/aihwkit time ratio {best / t_peer:.2f}"
+    )
+
+
+def bench_resnet18() -> None:
+    net = load_network("resnet18")
+    xbar = CrossbarConfig(
+        rows=128,
+        cols=128,
+        cell_bits=2,
+        encoding="offset",
+        cols_per_adc=128,
+        adc={"bits": 8},
+        dac={"bits": 1},
+        device={"programming_noise": "gaussian", "programming_sigma": 0.02, "read_noise_sigma": 0.01},
+    )
+    prec = Precision(w_bits=8, a_bits=8, w_signed=True, a_signed=False)
+    rng = np.random.default_rng(0)
+    layers = [layer.with_batch(1) for layer in net.mac_layers()]
+    # warm-up (numba compile / cache load) on a tiny layer
+    crossbar_layer(
+        np.ones((1, 8)),
+        np.ones((4, 8), dtype=int),
+        layers[-1].model_copy(update={"in_channels": 8, "out_channels": 4}),
+        prec,
+        xbar,
+    )
+    t0 = time.perf_counter()
+    macs = 0
+    worst = 0.0
+    for i, layer in enumerate(layers):
+        if layer.op == "fc":
+            x = rng.integers(0, 256, size=(1, layer.C))
+            w = rng.integers(-128, 128, size=(layer.K, layer.C))
+        else:
+            x = rng.integers(0, 256, size=(1, layer.C, layer.H, layer.W))
+            w = rng.integers(-128, 128, size=(layer.K, layer.C // layer.groups, layer.R, layer.S))
+        _, m = crossbar_layer(x, w, layer, prec, xbar, seed=i)
+        macs += layer.macs
+        worst = max(worst, m["int_nrmse"])
+    dt = time.perf_counter() - t0
+    print(
+        f"ResNet-18 (1 image, {len(layers)} MAC layers, {macs / 1e9:.2f} GMAC) through 128x128 RRAM crossbars, "
+        f"8b W on 2b cells, 1b DAC, 8b ADC, variation + read noise: {dt:.1f} s (target <= 30 s); "
+        f"worst per-layer NRMSE vs integer GEMM {worst:.3g}"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--skip-resnet", action="store_true")
+    ap.add_argument("--skip-aihwkit", action="store_true")
+    args = ap.parse_args()
+    print(f"numba threads: {os.environ.get('NUMBA_NUM_THREADS', 'default')}, python {sys.version.split()[0]}")
+    bench_aihwkit_mode(args.skip_aihwkit)
+    if not args.skip_resnet:
+        bench_resnet18()
+
+
+if __name__ == "__main__":
+    main()
