@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from pydantic import ValidationError
 
-from accelsim.errors import AccelsimInputError
+from accelsim.errors import AccelsimInputError, from_validation_error
 from accelsim.functional.ptq import LayerQ, QuantizedModel, TensorQ, set_multipliers
 from accelsim.workload import Layer, Network, NetworkInput, Precision
 
@@ -176,20 +177,22 @@ def load_onnx(
     C = in_shape[1]
     H, W = (in_shape[2], in_shape[3]) if len(in_shape) == 4 else (1, 1)
     quantized = bool(b.lq)
+    layers = []
+    for spec in b.layers:
+        try:
+            layers.append(Layer(**spec))
+        except ValidationError as exc:
+            raise from_validation_error(exc, f"onnx layer {spec['name']}") from None
     try:
         net = Network(
             name=b.name,
             source=f"ONNX import ({'quantized' if quantized else 'float'})",
             input=NetworkInput(channels=C, height=H, width=W),
             precision=Precision(a_signed=False),
-            layers=[Layer(**spec) for spec in b.layers],
+            layers=layers,
         )
-    except AccelsimInputError:
-        raise
-    except Exception as exc:
-        raise AccelsimInputError(
-            "onnx", f"graph cannot be expressed in the IR: {str(exc).splitlines()[0]}"
-        ) from None
+    except ValidationError as exc:
+        raise from_validation_error(exc, "onnx graph") from None
     qm = QuantizedModel(net, b.weights, b.biases, source="onnx")
     if quantized:
         missing = [la["name"] for la in b.layers if la["name"] not in b.lq]
