@@ -38,6 +38,11 @@ SRAM accesses (SCALE-Sim counting, per fold with r, c the *occupied* rows/column
 * is: ifmap reads r·c, filter reads T·r, ofmap writes T·c.
 
 Summed over folds these are closed forms: Σr = cf·Sr, Σc = rf·Sc, Σr·c = Sr·Sc.
+
+Stream passes (``t_chunk``): the streamed dimension may be split into passes run one after another,
+each a full set of folds with its own fill/drain and stationary preload (used by the native ws/is
+tiling when the psums of a column block do not fit the ofmap buffer); T terms are unchanged, the
+others are paid once per pass.
 """
 
 from __future__ import annotations
