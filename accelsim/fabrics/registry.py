@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,35 +13,10 @@ from pydantic import ValidationError
 
 from accelsim.arch.base import ArchitectureBase
 from accelsim.errors import AccelsimInputError, closest, from_validation_error, unknown_choice
+from accelsim.results import LayerResult
 from accelsim.workload import Layer, Precision, read_yaml
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "arch" / "presets"
-
-
-@dataclass(slots=True)
-class LayerResult:
-    """What a fabric computes for one layer (closed form). Counts are for the whole batch.
-
-    ``energy_breakdown_pj`` keys are components (mac, rf, noc, sram, dram, adc, dac, ...);
-    ``accesses`` keys are ``<level>_<reads|writes>`` in elements or ``<level>_<...>_bytes`` in bytes.
-    ``mapping_efficiency`` is the average fraction of the PE array holding useful work while computing.
-    """
-
-    compute_cycles: int
-    stall_cycles: int
-    energy_breakdown_pj: dict[str, float]
-    accesses: dict[str, float]
-    peak_macs_per_cycle: float
-    mapping_efficiency: float
-    mapping: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def cycles(self) -> int:
-        return self.compute_cycles + self.stall_cycles
-
-    @property
-    def energy_pj(self) -> float:
-        return float(sum(self.energy_breakdown_pj.values()))
 
 
 Evaluator = Callable[[Layer, Precision, Any], LayerResult]

@@ -34,7 +34,7 @@ from pydantic import Field
 from accelsim import tech
 from accelsim.arch.base import ArchitectureBase, PeakFigures
 from accelsim.errors import AccelsimInputError
-from accelsim.fabrics.registry import LayerResult
+from accelsim.results import LayerResult
 from accelsim.pe import tiling
 from accelsim.workload import Layer, Precision
 

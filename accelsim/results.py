@@ -1,0 +1,36 @@
+"""The per-layer result contract between the models (pe/, dataflow/, memory/) and the fabric plug-ins.
+
+It lives in its own module so that models below ``fabrics/`` in the flow can build results without
+importing the registry (no back edges).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class LayerResult:
+    """What a fabric computes for one layer (closed form). Counts are for the whole batch.
+
+    ``energy_breakdown_pj`` keys are components (mac, rf, noc, sram, dram, adc, dac, ...);
+    ``accesses`` keys are ``<level>_<reads|writes>`` in elements or ``<level>_<...>_bytes`` in bytes.
+    ``mapping_efficiency`` is the average fraction of the PE array holding useful work while computing.
+    """
+
+    compute_cycles: int
+    stall_cycles: int
+    energy_breakdown_pj: dict[str, float]
+    accesses: dict[str, float]
+    peak_macs_per_cycle: float
+    mapping_efficiency: float
+    mapping: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cycles(self) -> int:
+        return self.compute_cycles + self.stall_cycles
+
+    @property
+    def energy_pj(self) -> float:
+        return float(sum(self.energy_breakdown_pj.values()))
