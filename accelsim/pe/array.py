@@ -34,8 +34,8 @@ from pydantic import Field
 from accelsim import tech
 from accelsim.arch.base import ArchitectureBase, PeakFigures
 from accelsim.errors import AccelsimInputError
-from accelsim.results import LayerResult
 from accelsim.pe import tiling
+from accelsim.results import LayerResult
 from accelsim.workload import Layer, Precision
 
 
