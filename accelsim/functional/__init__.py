@@ -2,7 +2,7 @@
 
 from accelsim.functional.bounds import bits_bound, plan_reduction
 from accelsim.functional.elementwise import bit_range, fit_bits, int_add
-from accelsim.functional.intops import IntResult, int_conv2d, int_fc, int_gemm, int_matmul
+from accelsim.functional.intops import IntResult, clear_workspace, int_conv2d, int_fc, int_gemm, int_matmul
 from accelsim.functional.layer import run_layer
 from accelsim.functional.pooling import int_global_avgpool, int_pool2d
 
@@ -10,6 +10,7 @@ __all__ = [
     "IntResult",
     "bit_range",
     "bits_bound",
+    "clear_workspace",
     "fit_bits",
     "int_add",
     "int_conv2d",

@@ -35,6 +35,7 @@ from accelsim.errors import AccelsimInputError
 from accelsim.functional.layer import run_layer
 from accelsim.functional.pooling import int_pool2d
 from accelsim.functional.ptq import MULT_BITS, LayerQ, QuantizedModel, TensorQ, producers
+from accelsim.quant.folding import fold_zero_points
 from accelsim.quant.requant import requantize, round_half_even_shift
 from accelsim.workload import Layer, Precision
 
@@ -332,8 +333,8 @@ def mac_integer(
         acc, stats = functional(x0, w, layer, prec, arch, seed)
         acc = np.asarray(acc, np.int64)
         return acc + _chan(bias, acc, layer), dict(stats)
-    red_axes = tuple(i for i in range(w.ndim) if i != (1 if layer.op == "matmul" else 0))
-    folded = bias - zx * w.sum(axis=red_axes)
+    w2d = w.T if layer.op == "matmul" else w.reshape(layer.K, -1)  # (K, reduction)
+    folded = fold_zero_points(w2d, 0, zx, bias)  # b_q − z_x·Σ w' (w' already has z_w removed)
     run = layer
     if layer.op in ("conv2d", "depthwise_conv2d") and any(layer.padding) and zx != 0:
         pt, pb, pl, pr = layer.padding

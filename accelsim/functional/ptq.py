@@ -28,6 +28,7 @@ import numpy as np
 
 from accelsim.errors import AccelsimInputError, unknown_choice
 from accelsim.quant.calibration import METHODS, calibrate
+from accelsim.quant.folding import quantize_bias
 from accelsim.quant.qtensor import int_range
 from accelsim.quant.requant import quantize_multiplier
 from accelsim.quant.uniform import compute_qparams
@@ -269,7 +270,7 @@ def ptq(
             acc_scale = ins[0].scale * lq.w_scale
             b = biases.get(layer.name)
             if b is not None:
-                lq.bias_q = np.rint(np.asarray(b, np.float64) / acc_scale).astype(np.int64)
+                lq.bias_q = quantize_bias(b, lq.w_scale, ins[0].scale)
             set_multipliers(lq, acc_scale / lq.output.scale)
         elif layer.op in ("add", "concat"):
             set_multipliers(lq, np.array([t.scale / lq.output.scale for t in ins]))
