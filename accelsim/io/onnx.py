@@ -34,6 +34,7 @@ from pydantic import ValidationError
 
 from accelsim.errors import AccelsimInputError, from_validation_error
 from accelsim.functional.ptq import LayerQ, QuantizedModel, TensorQ, set_multipliers
+from accelsim.quant.folding import fold_batchnorm
 from accelsim.workload import Layer, Network, NetworkInput, Precision
 
 MAX_BYTES = 512 * 1024 * 1024
@@ -396,11 +397,9 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
         if t.layer in b.lq or b.consumers.get(node.input[0], 0) > 1:
             raise _err(node, "BatchNormalization can only be folded into a float Conv read only by it")
         gamma, beta, mean, var = (_const(n, consts, node).value.astype(np.float64) for n in node.input[1:5])
-        k = gamma / np.sqrt(var + float(a.get("epsilon", 1e-5)))
-        w = b.weights[t.layer]
-        b.weights[t.layer] = (w * k.reshape(-1, 1, 1, 1)).astype(np.float64)
-        bias = b.biases.get(t.layer, np.zeros(w.shape[0]))
-        b.biases[t.layer] = (bias - mean) * k + beta
+        b.weights[t.layer], b.biases[t.layer] = fold_batchnorm(
+            b.weights[t.layer], b.biases.get(t.layer), gamma, beta, mean, var, float(a.get("epsilon", 1e-5))
+        )
         tensors[out] = t
         return
     if op in ("MaxPool", "AveragePool", "GlobalAveragePool"):
