@@ -268,3 +268,27 @@ def test_float_onnx_lenet_imports_to_the_zoo_network_and_ptq_gives_the_same_inte
     r = accuracy_report(str(p), "ideal", data=str(tmp_path / "d.npz"), bits="8/8", calib=cal)
     assert r["weights"] == "onnx"
     assert r["accuracy"]["overall"]["accuracy_int"] >= 0.95
+
+
+def test_truncated_or_corrupted_files_raise_only_input_errors():
+    """Seeded fuzzing: every truncation / byte flip of valid models either loads and runs or raises
+    AccelsimInputError (never another exception)."""
+    rng = np.random.default_rng(0)
+    datas = [_qlinearconv_case(1)[0], _lenet_onnx(), _qdq_conv_case(2)[0]]
+    outcomes = {"error": 0, "ok": 0}
+    for i in range(240):
+        d = bytearray(datas[i % 3])
+        if i % 2:
+            d = d[: int(rng.integers(0, len(d)))]
+        else:
+            for _ in range(int(rng.integers(1, 4))):
+                d[int(rng.integers(0, len(d)))] = int(rng.integers(0, 256))
+        try:
+            m = load_onnx(bytes(d))
+            inp = m.network.input
+            x = rng.random((1, inp.channels, inp.height, inp.width))
+            run_integer(m, x) if m.quantized else run_float(m, x)
+            outcomes["ok"] += 1
+        except AccelsimInputError:
+            outcomes["error"] += 1
+    assert outcomes["error"] > 100 and outcomes["ok"] > 0

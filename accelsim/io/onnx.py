@@ -143,7 +143,7 @@ def load_onnx(
     except Exception as exc:
         raise AccelsimInputError("onnx", f"shape inference failed: {str(exc).splitlines()[0]}") from None
     g = model.graph
-    consts: dict[str, _Const] = {i.name: _Const(numpy_helper.to_array(i)) for i in g.initializer}
+    consts: dict[str, _Const] = {i.name: _Const(_initializer(i, numpy_helper)) for i in g.initializer}
     shapes: dict[str, tuple[int, ...]] = {}
     for vi in list(g.input) + list(g.value_info) + list(g.output):
         dims = vi.type.tensor_type.shape.dim
@@ -169,7 +169,12 @@ def load_onnx(
             raise _err(node, f"unsupported operator; supported: {', '.join(SUPPORTED_OPS)}")
         if node.domain not in ("", "ai.onnx"):
             raise _err(node, f"unsupported operator domain {node.domain!r}")
-        _convert(node, tensors, consts, shapes, b, numpy_helper)
+        try:
+            _convert(node, tensors, consts, shapes, b, numpy_helper)
+        except AccelsimInputError:
+            raise
+        except (IndexError, KeyError, TypeError, ValueError, StopIteration) as exc:
+            raise _err(node, f"malformed node ({type(exc).__name__}: {exc})") from None
     if len(g.output) != 1:
         raise AccelsimInputError("onnx", f"exactly one graph output is supported, found {len(g.output)}")
     out = tensors.get(g.output[0].name)
@@ -214,6 +219,30 @@ def load_onnx(
 
 # ---- node conversion ----------------------------------------------------------------------------
 
+_DTYPES = (np.float32, np.float64, np.float16, np.int8, np.uint8, np.int32, np.int64)
+
+
+def _initializer(init, numpy_helper) -> np.ndarray:
+    """An initializer as a numpy array; only numeric dtypes, finite values, ≤ 2^31 elements."""
+    try:
+        arr = numpy_helper.to_array(init)
+    except Exception as exc:
+        raise AccelsimInputError(
+            "onnx", f"initializer {init.name!r} cannot be read ({type(exc).__name__})"
+        ) from None
+    if arr.dtype not in _DTYPES:
+        raise AccelsimInputError("onnx", f"initializer {init.name!r} has unsupported dtype {arr.dtype}")
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise AccelsimInputError("onnx", f"initializer {init.name!r} has non-finite values")
+    return arr
+
+
+def _ints(node, a: dict, key: str, n: int, default: list[int], lo: int) -> list[int]:
+    v = [int(t) for t in a.get(key, default)]
+    if len(v) != n or min(v) < lo:
+        raise _err(node, f"attribute {key} must be {n} integers >= {lo}, got {v}")
+    return v
+
 
 def _attrs(node) -> dict:
     from onnx import helper
@@ -250,15 +279,17 @@ def _conv_spec(node, lname: str, x: _Tensor, w_shape: tuple[int, ...], tensors, 
         raise _err(node, "auto_pad SAME_* is not supported; export with explicit pads")
     if len(x.shape) != 4 or len(w_shape) != 4:
         raise _err(node, "only 2-D convolutions are supported")
-    pads = list(a.get("pads", [0, 0, 0, 0]))
+    pads = _ints(node, a, "pads", 4, [0, 0, 0, 0], 0)
+    strides = _ints(node, a, "strides", 2, [1, 1], 1)
+    dil = _ints(node, a, "dilations", 2, [1, 1], 1)
     group = int(a.get("group", 1))
     K, _, R, S = w_shape
     C = x.shape[1]
     op = "depthwise_conv2d" if group == C and group > 1 else "conv2d"
     return {
         "name": lname, "op": op, "in_channels": C, "out_channels": K, "in_h": x.shape[2], "in_w": x.shape[3],
-        "kernel_h": R, "kernel_w": S, "stride": tuple(a.get("strides", [1, 1])),
-        "padding": (pads[0], pads[2], pads[1], pads[3]), "dilation": tuple(a.get("dilations", [1, 1])),
+        "kernel_h": R, "kernel_w": S, "stride": tuple(strides),
+        "padding": (pads[0], pads[2], pads[1], pads[3]), "dilation": tuple(dil),
         "groups": group, "inputs": [src],
     }  # fmt: skip
 
@@ -410,10 +441,10 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
         if op == "GlobalAveragePool":
             kern, strides, pads, dil = [H, W], [1, 1], [0, 0, 0, 0], [1, 1]
         else:
-            kern = list(a["kernel_shape"])
-            strides = list(a.get("strides", [1, 1]))
-            pads = list(a.get("pads", [0, 0, 0, 0]))
-            dil = list(a.get("dilations", [1, 1]))
+            kern = _ints(node, a, "kernel_shape", 2, [], 1)
+            strides = _ints(node, a, "strides", 2, [1, 1], 1)
+            pads = _ints(node, a, "pads", 4, [0, 0, 0, 0], 0)
+            dil = _ints(node, a, "dilations", 2, [1, 1], 1)
             if int(a.get("ceil_mode", 0)):
                 raise _err(node, "ceil_mode=1 is not supported")
             if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
