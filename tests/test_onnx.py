@@ -292,3 +292,65 @@ def test_truncated_or_corrupted_files_raise_only_input_errors():
         except AccelsimInputError:
             outcomes["error"] += 1
     assert outcomes["error"] > 100 and outcomes["ok"] > 0
+
+
+def _dq_conv(nodes, inits, rng, name, x, cin, cout, sx, per_channel):
+    """DQ(int8 w) + DQ(int32 bias) + Conv(3x3, pad 1) emitting float ``name``."""
+    w = rng.integers(-127, 128, (cout, cin, 3, 3)).astype(np.int8)
+    ws = rng.uniform(0.002, 0.03, cout if per_channel else 1).astype(np.float32)
+    ws = ws if per_channel else ws.reshape(())
+    inits |= {f"{name}w": w, f"{name}ws": ws, f"{name}wz": np.zeros(ws.shape, np.int8),
+              f"{name}b": rng.integers(-3000, 3000, cout).astype(np.int32),
+              f"{name}bs": (np.float32(sx) * np.broadcast_to(ws, (cout,))).astype(np.float32),
+              f"{name}bz": np.zeros(cout, np.int32)}  # fmt: skip
+    nodes += [
+        helper.make_node("DequantizeLinear", [f"{name}w", f"{name}ws", f"{name}wz"], [f"{name}wd"], axis=0),
+        helper.make_node("DequantizeLinear", [f"{name}b", f"{name}bs", f"{name}bz"], [f"{name}bd"], axis=0),
+        helper.make_node("Conv", [x, f"{name}wd", f"{name}bd"], [name], name=name, pads=[1] * 4),
+    ]
+
+
+def _qdq(nodes, inits, rng, t):
+    s, z = np.float32(rng.uniform(0.02, 0.2)), np.uint8(rng.integers(0, 256))
+    inits |= {f"{t}s": np.array(s), f"{t}z": np.array(z)}
+    nodes += [
+        helper.make_node("QuantizeLinear", [t, f"{t}s", f"{t}z"], [f"{t}q"]),
+        helper.make_node("DequantizeLinear", [f"{t}q", f"{t}s", f"{t}z"], [f"{t}dq"]),
+    ]
+    return f"{t}dq", s
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_qdq_concat_add_graph_equals_onnxruntime_exactly(seed):
+    """Two QDQ convs (per-tensor or per-channel weights), Concat and a residual Add with their own output
+    grids, then a third conv: every quantized tensor equals onnxruntime's."""
+    rng = np.random.default_rng(400 + seed)
+    C, H, K = int(rng.integers(1, 4)), int(rng.integers(3, 7)), int(rng.integers(1, 4))
+    nodes, inits = [], {}
+    xd, sx = _qdq(nodes, inits, rng, "x")
+    _dq_conv(nodes, inits, rng, "a", xd, C, K, sx, seed % 2 == 0)
+    ad, sa = _qdq(nodes, inits, rng, "a")
+    _dq_conv(nodes, inits, rng, "b", xd, C, K, sx, seed % 2 == 1)
+    bd, _ = _qdq(nodes, inits, rng, "b")
+    nodes.append(helper.make_node("Concat", [ad, bd], ["cat"], axis=1, name="cat"))
+    cd, sc = _qdq(nodes, inits, rng, "cat")
+    _dq_conv(nodes, inits, rng, "c", cd, 2 * K, K, sc, True)
+    cvd, _ = _qdq(nodes, inits, rng, "c")
+    nodes.append(helper.make_node("Add", [cvd, ad], ["sum"], name="sum"))
+    nodes.append(helper.make_node("Relu", ["sum"], ["sumr"]))
+    nodes.append(helper.make_node("QuantizeLinear", ["sumr", "sums", "sumz"], ["y"]))
+    inits |= {"sums": np.array(np.float32(rng.uniform(0.02, 0.2))), "sumz": np.array(np.uint8(0))}
+    data0 = _model(nodes, inits, [2, C, H, H], [2, K, H, H])
+    m = onnx.load_from_string(data0)
+    names = {"aq": "a", "bq": "b", "catq": "cat", "cq": "c", "y": "sum"}
+    for t in list(names)[:-1]:
+        m.graph.output.append(helper.make_tensor_value_info(t, TensorProto.UINT8, None))
+    data = m.SerializeToString()
+    x = rng.standard_normal((2, C, H, H)).astype(np.float32) * 3
+    sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    ref = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"x": x}), strict=True))
+    model = load_onnx(data0)
+    assert [la.op for la in model.network.layers] == ["conv2d", "conv2d", "concat", "conv2d", "add"]
+    ex = run_integer(model, x)
+    for t, layer in names.items():
+        np.testing.assert_array_equal(ex.tensors[layer], ref[t].astype(np.int64), err_msg=t)

@@ -412,12 +412,12 @@ def run_integer(
             )
             return out if kind == "max" else out + t.zero_point
         out_t = lq.output
+        if model.requant == "onnx":
+            return add_onnx(ins, lq, layer.activation, concat=layer.op == "concat")
         if layer.op == "concat" and all(
             t.scale == out_t.scale and t.zero_point == out_t.zero_point for t in lq.inputs
         ):
             return activation_int(np.concatenate(ins, axis=1), out_t, layer.activation)
-        if layer.op == "add" and model.requant == "onnx":
-            return add_onnx(ins, lq, layer.activation)
         scaled = [_rescale(q, t, m, n) for q, t, m, n in zip(ins, lq.inputs, lq.m0, lq.shift, strict=True)]
         if layer.op == "add":
             y = _sum_rescaled(scaled)
@@ -430,14 +430,18 @@ def run_integer(
     return Execution("integer", t, stats=stats, output_name=model.network.layers[-1].name)  # type: ignore[arg-type]
 
 
-def add_onnx(ins: list[np.ndarray], lq: LayerQ, act: str) -> np.ndarray:
-    """onnxruntime's unfused QDQ Add in float32: ``v = Σ (q_i − z_i)·s_i``, activation,
-    ``q = clamp(rint(v / s_y) + z_y)`` (DequantizeLinear → Add → [Relu] → QuantizeLinear)."""
+def add_onnx(ins: list[np.ndarray], lq: LayerQ, act: str, concat: bool = False) -> np.ndarray:
+    """onnxruntime's unfused QDQ Add (Concat) in float32: ``v = Σ (q_i − z_i)·s_i`` (or the channel
+    concatenation of the terms), activation, ``q = clamp(rint(v / s_y) + z_y)``
+    (DequantizeLinear → Add/Concat → [Relu] → QuantizeLinear)."""
     f = np.float32
-    v = None
-    for q, t in zip(ins, lq.inputs, strict=True):
-        term = (q - t.zero_point).astype(f) * f(t.scale)
-        v = term if v is None else v + term
+    terms = [(q - t.zero_point).astype(f) * f(t.scale) for q, t in zip(ins, lq.inputs, strict=True)]
+    if concat:
+        v = np.concatenate(terms, axis=1)
+    else:
+        v = terms[0]
+        for term in terms[1:]:
+            v = v + term
     v = activation_float(v, act).astype(f)
     out = lq.output
     r = np.rint(v / f(out.scale)).astype(np.int64)

@@ -40,7 +40,7 @@ from accelsim.workload import Layer, Network, NetworkInput, Precision
 MAX_BYTES = 512 * 1024 * 1024
 SUPPORTED_OPS = (
     "Conv", "Gemm", "MatMul", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Add",
-    "BatchNormalization", "Flatten", "Reshape", "Softmax", "Identity", "Dropout", "QuantizeLinear",
+    "Concat", "BatchNormalization", "Flatten", "Reshape", "Softmax", "Identity", "Dropout", "QuantizeLinear",
     "DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger",
 )  # fmt: skip
 
@@ -461,6 +461,21 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
             b.lq[lname] = LayerQ(lname, [t.q], t.q)
         P, Q = shapes.get(out, (N, C, 1, 1))[2:] if len(shapes.get(out, ())) == 4 else (1, 1)
         tensors[out] = _Tensor(lname, (N, C, P, Q), t.q, t.codes)
+        return
+    if op == "Concat":
+        ts = [_tensor(n, tensors, node) for n in node.input]
+        if int(a.get("axis", 1)) not in (1, -3) or any(len(t.shape) != 4 for t in ts):
+            raise _err(node, "only channel concatenation (axis=1) of NCHW tensors is supported")
+        if any(t.shape[2:] != ts[0].shape[2:] for t in ts):
+            raise _err(node, f"operand spatial sizes differ: {[t.shape for t in ts]}")
+        lname = _layer_name(node, b)
+        N, _, H, W = ts[0].shape
+        C = sum(t.shape[1] for t in ts)
+        b.layers.append({"name": lname, "op": "concat", "in_channels": C, "out_channels": C, "in_h": H,
+                         "in_w": W, "inputs": [t.layer for t in ts]})  # fmt: skip
+        if all(t.q is not None for t in ts):
+            b.lq[lname] = LayerQ(lname, [t.q for t in ts], None)  # output set by the following QuantizeLinear
+        tensors[out] = _Tensor(lname, (N, C, H, W))
         return
     if op == "Add":
         x0, x1 = node.input[0], node.input[1]
