@@ -110,7 +110,7 @@ def encode_weights(
     w_int: np.ndarray, w_bits: int, w_signed: bool, xbar: CrossbarConfig, rng: np.random.Generator | None
 ) -> EncodedWeights:
     """Bit-slice and encode w [K×N]; program the devices (``rng`` None = ideal devices)."""
-    w = np.asarray(w_int, dtype=np.int64)
+    w = np.asarray(w_int, dtype=np.int64 if w_bits > 30 else np.int32)
     lo, hi = (-(2 ** (w_bits - 1)), 2 ** (w_bits - 1) - 1) if w_signed else (0, 2**w_bits - 1)
     if w.size and (w.min() < lo or w.max() > hi):
         raise ValueError(f"weights outside the {w_bits}-bit {'signed' if w_signed else 'unsigned'} range")

@@ -104,28 +104,29 @@ def program_levels(
     levels: np.ndarray, cell_bits: int, device: DeviceConfig, rng: np.random.Generator
 ) -> np.ndarray:
     """Programmed-and-drifted conductances of cells at integer ``levels``, read back in level units
-    ``(G − g_min)/Δg`` (float32). Returns ``levels`` unchanged (as float32) when programming is ideal."""
+    ``(G − g_min)/Δg`` (float32, computed in float32). Returns ``levels`` unchanged (as float32) when
+    programming is ideal."""
     lv = np.asarray(levels)
     if device.programming_is_ideal:
         return lv.astype(np.float32)
     g_min, g_max = device.g_min_us, device.g_max_us
     dg = device.delta_g_us(cell_bits)
-    g = g_min + lv.astype(np.float64) * dg
+    g = (g_min + lv.astype(np.float32) * np.float32(dg)).astype(np.float32)
     if device.conductance_levels is not None:
         step = (g_max - g_min) / (device.conductance_levels - 1)
         g = g_min + np.rint((g - g_min) / step) * step
     sigma = device.programming_sigma
     if device.programming_noise == "gaussian" and sigma > 0:
-        g = g + rng.normal(0.0, sigma * g_max, size=g.shape)
+        g += np.float32(sigma * g_max) * rng.standard_normal(size=g.shape, dtype=np.float32)
     elif device.programming_noise == "lognormal" and sigma > 0:
-        g = g * np.exp(rng.normal(0.0, sigma, size=g.shape))
+        g *= np.exp(np.float32(sigma) * rng.standard_normal(size=g.shape, dtype=np.float32))
     elif device.programming_noise == "pcm" and sigma > 0:
         gn = g / PCM_G_MAX_US
         s = sigma * (PCM_POLY_US[0] + PCM_POLY_US[1] * gn + PCM_POLY_US[2] * gn * gn)
-        g = g + rng.normal(0.0, 1.0, size=g.shape) * np.maximum(s, 0.0)
+        g += rng.standard_normal(size=g.shape, dtype=np.float32) * np.maximum(s, 0.0).astype(np.float32)
     g = np.maximum(g, 0.0)
     if device.stuck_at_0_rate > 0 or device.stuck_at_1_rate > 0:
-        r = rng.random(size=g.shape)
+        r = rng.random(size=g.shape, dtype=np.float32)
         g = np.where(r < device.stuck_at_0_rate, g_min, g)
         g = np.where(
             (r >= device.stuck_at_0_rate) & (r < device.stuck_at_0_rate + device.stuck_at_1_rate), g_max, g
@@ -133,7 +134,7 @@ def program_levels(
     if device.drift_t_s > device.drift_t0_s and (device.drift_nu > 0 or device.drift_nu_std > 0):
         nu = np.maximum(rng.normal(device.drift_nu, device.drift_nu_std, size=g.shape), 0.0)
         g0 = g
-        g = g * (device.drift_t_s / device.drift_t0_s) ** (-nu)
-        if device.drift_compensation and g.sum() > 0:
-            g = g * (g0.sum() / g.sum())
-    return ((g - g_min) / dg).astype(np.float32)
+        g = (g * (device.drift_t_s / device.drift_t0_s) ** (-nu)).astype(np.float32)
+        if device.drift_compensation and g.sum(dtype=np.float64) > 0:
+            g = g * np.float32(g0.sum(dtype=np.float64) / g.sum(dtype=np.float64))
+    return ((g - np.float32(g_min)) / np.float32(dg)).astype(np.float32)
