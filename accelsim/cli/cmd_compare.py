@@ -31,6 +31,14 @@ def register(apps: CliApps) -> None:
         network: Annotated[
             list[str], typer.Option("--network", "-n", help="network(s) instead of a suite")
         ] = [],  # noqa: B006
+        baseline_network_suite: Annotated[
+            str | None,
+            typer.Option(
+                "--baseline-network-suite",
+                help="run the baseline on this suite instead (paired by position), e.g. the paper's "
+                "pairing --network-suite bitfusion-wrpn --baseline-network-suite bitfusion",
+            ),
+        ] = None,
         baseline_bits: Annotated[
             str | None, typer.Option(help="run the baseline at one global W/A, e.g. 16/16 (paper's Eyeriss)")
         ] = None,
@@ -61,14 +69,17 @@ def register(apps: CliApps) -> None:
             base_model = baseline
         else:
             base_model = load_arch(baseline, **parse_overrides(baseline_set))
-        table = compare_suite(suite, arch_model, base_model, baseline_bits=baseline_bits)
+        table = compare_suite(
+            suite, arch_model, base_model, baseline_bits=baseline_bits, baseline_suite=baseline_network_suite
+        )
         if json_path is not None:
             tmp = json_path.with_name(json_path.name + ".tmp")
             tmp.write_text(table.model_dump_json(indent=2))
             tmp.replace(json_path)
         out = Table(
             "network", "arch latency", "baseline latency", "speedup", "energy reduction",
-            title=f"{table.arch} vs {table.baseline} ({table.suite})",
+            title=f"{table.arch} vs {table.baseline} ({table.suite}"
+            + (f"; baseline on {table.baseline_suite})" if table.baseline_suite else ")"),
         )  # fmt: skip
         for r in table.rows:
             out.add_row(r.network, f"{r.arch_latency_s * 1e3:.4g} ms", f"{r.baseline_latency_s * 1e3:.4g} ms",

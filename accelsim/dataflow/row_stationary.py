@@ -26,6 +26,8 @@ Per pass, closed form:
   ``R·r − 2`` (:func:`pe_set_cycles`, equal to the cycle-stepped reference);
 * filter load: the pass's unique filter words ``t·r·p·q·R·S`` arrive over the filter bus before the
   pass starts (filter spads are not double buffered), ``ceil(words / filter_bus_words_per_cycle)``;
+  with ``filter_load_overlap`` the next pass's filters load during the current one, so a pass lasts
+  ``max(load, compute)`` and only the first load is exposed;
 * ifmap and psum streaming overlap with compute; the pass lasts at least
   ``ceil(unique_ifmap_words / ifmap_bus_words_per_cycle)`` and ``ceil(psum_words / psum_bus)``.
 
@@ -85,6 +87,9 @@ class RSHardware:
     #: True: PE sets must tile the physical rows × cols grid (v1 buses); False: any PE can join any set
     #: (v2 hierarchical mesh), so ``floor(PEs / set_size)`` sets fit.
     rigid_geometry: bool = True
+    #: True: the next pass's filters stream into a second filter-spad bank while the current pass
+    #: computes (only the first load is exposed); False: the v1 chip, filters load between passes.
+    filter_load_overlap: bool = False
 
     @property
     def num_pes(self) -> int:
@@ -332,7 +337,10 @@ def evaluate_candidates(
     chain = rr * r
     body = np.where(chain >= 2, mac_per_pass + n * s.F * p + chain - 2, mac_per_pass)
     stall_pass = np.maximum(0, bus_pass - body)
-    cycles = passes * (load_pass + body + stall_pass)
+    if hw.filter_load_overlap:
+        cycles = load_pass + passes * np.maximum(load_pass, body + stall_pass)
+    else:
+        cycles = passes * (load_pass + body + stall_pass)
 
     # ---- accesses (words, whole batch), ISCA'16 framework (see module docstring)
     macs = float(s.macs)
@@ -368,7 +376,7 @@ def evaluate_candidates(
         "energy": energy,
         "cycles": cycles,
         "mac_cycles": passes * body,
-        "load_cycles": passes * load_pass,
+        "load_cycles": cycles - passes * (body + stall_pass),
         "stall_cycles": passes * stall_pass,
         "passes": passes,
         "m": mb * p * t,

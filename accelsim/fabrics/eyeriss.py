@@ -19,7 +19,10 @@ adds what the mapper does not know:
   (:func:`accelsim.tech.int_mac_energy_pj`, 1.228 pJ for 16×16+16 at 65 nm), DRAM at
   ``dram.energy_pj_per_bit``.
 
-Non-MAC layers (pool, add, concat) run on the host in Eyeriss: reported with zero cycles and energy.
+Non-MAC layers (pool, add, concat) run on the host in Eyeriss: reported with zero cycles and energy,
+unless ``pool_on_array`` (pooling on the PE array, as the Bit Fusion authors' Eyeriss table charges it).
+``filter_load_overlap`` hides filter loads behind compute (a double-banked filter spad);
+``normalized_unit_pj`` replaces the tech-model pJ per normalized unit (the Bit Fusion authors used 3.2 pJ).
 """
 
 from __future__ import annotations
@@ -92,6 +95,15 @@ class EyerissArch(ArchitectureBase):
     mapping_objective: Literal["energy", "cycles", "edp"] = Field(
         "energy", description="what the RS mapping search minimizes"
     )
+    filter_load_overlap: bool = Field(
+        False, description="load the next pass's filters during the current pass (v1 chip: false)"
+    )
+    pool_on_array: bool = Field(
+        False, description="run pooling on the PE array (one window element per PE-cycle); false = host"
+    )
+    normalized_unit_pj: float | None = Field(
+        None, gt=0, description="pJ of one normalized energy unit; null = one native MAC at technology_nm"
+    )
 
     @property
     def num_pes(self) -> int:
@@ -112,10 +124,14 @@ class EyerissArch(ArchitectureBase):
             psum_bus_words_per_cycle=self.psum_bus_words_per_cycle,
             macs_per_pe_cycle=self.macs_per_pe_cycle,
             rigid_geometry=self.noc == "multicast_bus",
+            filter_load_overlap=self.filter_load_overlap,
         )
 
     def unit_energy_pj(self) -> float:
-        """pJ of one normalized unit: one native MAC (w×a multiply + psum add) at ``technology_nm``."""
+        """pJ of one normalized unit: ``normalized_unit_pj`` if set, else one native MAC (w×a multiply +
+        psum add) at ``technology_nm``."""
+        if self.normalized_unit_pj is not None:
+            return self.normalized_unit_pj
         return tech.int_mac_energy_pj(self.weight_bits, self.act_bits, self.psum_bits, self.technology_nm)
 
     def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
@@ -189,9 +205,39 @@ def _search_cached(
     return search_mapping(shape, hw, objective, dens, ri, ro, zg)  # type: ignore[arg-type]
 
 
+def _pool_on_array(layer: Layer, arch: EyerissArch) -> LayerResult:
+    """Pooling on the PE array, as the Bit Fusion authors' Eyeriss table charges it: every window element
+    is one ALU op, one per PE per cycle, ``cycles = ceil(N·C·P·Q·R·S / PEs)`` and no DRAM stall (the
+    table's pooling times are exactly ops / 256); energy: one ALU op and one RF access per window element,
+    the input read from and the output written to DRAM once (RLC-compressed like conv layers)."""
+    ops = layer.N * layer.K * layer.P * layer.Q * layer.R * layer.S
+    pes = arch.num_pes * arch.macs_per_pe_cycle
+    compute = math.ceil(ops / pes)
+    s_in = arch.activation_sparsity_per_layer.get(layer.name, arch.activation_sparsity)
+    ratio = _dram_ratio(arch, s_in, arch.act_bits)
+    read_bytes = layer.N * layer.C * layer.H * layer.W * arch.act_bits / 8 * ratio
+    write_bytes = layer.N * layer.K * layer.P * layer.Q * arch.act_bits / 8 * ratio
+    unit = arch.unit_energy_pj()
+    return LayerResult(
+        compute_cycles=compute,
+        stall_cycles=0,
+        energy_breakdown_pj={
+            "mac": ops * NORMALIZED_COST["alu"] * unit,
+            "rf": ops * NORMALIZED_COST["rf"] * unit,
+            "dram": tech.dram_energy_pj(8 * (read_bytes + write_bytes), arch.dram.energy_pj_per_bit),
+        },
+        accesses={"dram_read_bytes": read_bytes, "dram_write_bytes": write_bytes},
+        peak_macs_per_cycle=float(pes),
+        mapping_efficiency=ops / (compute * pes),
+        mapping={"kind": "pool_on_array", "window_ops": ops},
+    )
+
+
 @register_fabric(EyerissArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: EyerissArch) -> LayerResult:
     _check_bits(arch, precision.w_bits, precision.a_bits)
+    if layer.op == "pool" and arch.pool_on_array:
+        return _pool_on_array(layer, arch)
     if not layer.has_macs:
         return LayerResult(
             compute_cycles=0,

@@ -81,6 +81,7 @@ class CompareTable(BaseModel):
     """Per-benchmark rows plus geometric means."""
 
     suite: str
+    baseline_suite: str | None = Field(None, description="suite the baseline ran on, when not ``suite``")
     arch: str
     baseline: str
     baseline_bits: str | None
@@ -98,10 +99,25 @@ def compare_suite(
     arch: ArchitectureBase | str | Path,
     baseline: ArchitectureBase | str | Path,
     baseline_bits: str | None = None,
+    baseline_suite: str | list[Network] | None = None,
 ) -> CompareTable:
     """Simulate every network of ``suite`` (a suite name or a list of networks) on both architectures
-    (or, for ``baseline="bitfusion-paper-eyeriss"``, against the authors' Eyeriss table)."""
+    (or, for ``baseline="bitfusion-paper-eyeriss"``, against the authors' Eyeriss table).
+
+    ``baseline_suite`` runs the baseline on other graphs, paired with ``suite`` by position. The Bit
+    Fusion paper's headline pairs Bit Fusion on the WRPN graphs (suite ``bitfusion-wrpn``) with an Eyeriss
+    table computed on the plain graphs (suite ``bitfusion``; docs/precision-scalable.md)."""
     networks = load_suite(suite) if isinstance(suite, str) else list(suite)
+    if baseline_suite is None:
+        base_networks = networks
+    else:
+        base_networks = (
+            load_suite(baseline_suite) if isinstance(baseline_suite, str) else list(baseline_suite)
+        )
+        if len(base_networks) != len(networks):
+            raise AccelsimInputError(
+                "baseline_suite", f"has {len(base_networks)} networks, the suite has {len(networks)}"
+            )
     arch_model = arch if isinstance(arch, ArchitectureBase) else load_arch(arch)
     published = baseline == PUBLISHED_EYERISS
     if published:
@@ -111,13 +127,13 @@ def compare_suite(
         base_model = baseline if isinstance(baseline, ArchitectureBase) else load_arch(baseline)
         base_name = base_model.name
     rows = []
-    for net in networks:
+    for net, base_net in zip(networks, base_networks, strict=True):
         ours = simulate(net, arch_model).totals
         if published:
-            cycles, base_energy = table[_benchmark_of(net.name)]
+            cycles, base_energy = table[_benchmark_of(base_net.name)]
             base_latency = cycles / EYERISS_CLOCK_HZ
         else:
-            theirs = simulate(net, base_model, bits=baseline_bits).totals
+            theirs = simulate(base_net, base_model, bits=baseline_bits).totals
             base_latency, base_energy = theirs.latency_s, theirs.energy_pj
         rows.append(
             CompareRow(
@@ -132,6 +148,9 @@ def compare_suite(
         )
     return CompareTable(
         suite=suite if isinstance(suite, str) else "custom",
+        baseline_suite=None
+        if baseline_suite is None
+        else (baseline_suite if isinstance(baseline_suite, str) else "custom"),
         arch=arch_model.name,
         baseline=base_name,
         baseline_bits=baseline_bits,
