@@ -273,3 +273,18 @@ def test_mapping_counts_and_replication():
     assert mp.reads_per_crossbar == 56 * 56 // 4 * 8
     few = map_layer(layer, Precision(w_bits=8, a_bits=8), xb, available_crossbars=7, max_replication=4)
     assert few.folds == 2 and few.replication == 1
+
+
+def test_read_seed_redraws_only_read_noise():
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 16, size=(10, 40))
+    w = rng.integers(-8, 8, size=(40, 6))
+    prog = {"programming_noise": "gaussian", "programming_sigma": 0.05}
+    xb = CrossbarConfig(rows=32, cols=64, encoding="differential", adc={"bits": 12}, device=prog)
+    a = crossbar_gemm(x, w, xb, 4, 4, seed=1, read_seed=1).y
+    b = crossbar_gemm(x, w, xb, 4, 4, seed=1, read_seed=2).y
+    np.testing.assert_array_equal(a, b)  # no read noise: the read seed changes nothing
+    xn = xb.model_copy(update={"device": xb.device.model_copy(update={"read_noise_sigma": 0.05})})
+    a = crossbar_gemm(x, w, xn, 4, 4, seed=1, read_seed=1).y
+    b = crossbar_gemm(x, w, xn, 4, 4, seed=1, read_seed=2).y
+    assert np.abs(a - b).max() > 0

@@ -149,6 +149,7 @@ def crossbar_layer(
     x_scale: float | None = None,
     w_scale: float | np.ndarray | None = None,
     y_float_ref: np.ndarray | None = None,
+    read_seed: int | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Run one MAC layer through the crossbars of ``arch`` (a CrossbarArch, or a CrossbarConfig).
 
@@ -157,7 +158,8 @@ def crossbar_layer(
     layer's output layout and metrics: the crossbar ones (lossless, ADC bits needed, clip fraction) and the
     mismatch against the exact integer GEMM (``int_*``); with ``y_float_ref`` (the float layer output)
     and ``x_scale``/``w_scale`` (per-tensor, or per output channel), also ``float_*`` metrics of
-    ``x_scale·w_scale·y`` against it. Each group draws its own seed from ``seed``."""
+    ``x_scale·w_scale·y`` against it. Each group draws its own seed from ``seed`` (devices, DNL, read
+    noise); ``read_seed`` (optional) re-draws only the read noise, e.g. one value per batch."""
     xbar: CrossbarConfig = arch if isinstance(arch, CrossbarConfig) else arch.crossbar
     xs = im2col(np.asarray(x_int), layer)
     ws = weights_to_gemm(np.asarray(w_int), layer)
@@ -167,6 +169,7 @@ def crossbar_layer(
         res = crossbar_gemm(
             xs[g], ws[g], xbar, precision.w_bits, precision.a_bits, precision.w_signed, precision.a_signed,
             seed=int(seeds[g]),
+            read_seed=None if read_seed is None else read_seed * 1_000_003 + g,
         )  # fmt: skip
         ys.append(res.y)
         exact.append(res.reference)

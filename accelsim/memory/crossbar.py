@@ -284,11 +284,14 @@ def crossbar_gemm(
     a_signed: bool = False,
     seed: int = 0,
     calibration_x: np.ndarray | None = None,
+    read_seed: int | None = None,
     encoded: EncodedWeights | None = None,
 ) -> CrossbarGemmResult:
     """y ≈ x_int [M×K] · w_int [K×N] through crossbar tiles (module docstring); seeded non-idealities.
 
-    ``calibration_x`` feeds ``adc.range_mode = calibrated`` (default: x itself). ``metrics`` reports
+    ``seed`` draws the programmed devices, the ADC DNL and (unless ``read_seed`` is given) the read
+    noise; pass the same ``seed`` and a new ``read_seed`` per batch to model one programmed chip read many
+    times. ``calibration_x`` feeds ``adc.range_mode = calibrated`` (default: x itself). ``metrics`` reports
     ``lossless`` (the configuration is exact by construction), ADC step/bits/clips, and the mismatch
     against the exact integer GEMM."""
     x = np.asarray(x_int, dtype=np.int64)
@@ -296,6 +299,8 @@ def crossbar_gemm(
         raise ValueError(f"shapes {x.shape} and {np.shape(w_int)} do not form a GEMM")
     rng = np.random.default_rng(seed)
     dev_rng, dnl_rng, noise_rng = (np.random.default_rng(s) for s in rng.integers(0, 2**63 - 1, size=3))
+    if read_seed is not None:
+        noise_rng = np.random.default_rng([read_seed, 0x5EED])
     enc = encoded if encoded is not None else encode_weights(w_int, w_bits, w_signed, xbar, dev_rng)
     m, k = x.shape
     n = np.shape(w_int)[1]
