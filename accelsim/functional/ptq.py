@@ -9,7 +9,7 @@ Scheme (Jacob et al., CVPR 2018, "integer-arithmetic-only inference"; Gholami et
   codes, ``real = s·(q − z)``; the range comes from running the float network on the calibration data and
   calibrating each tensor with ``method`` (minmax, percentile, mse, kl). After ReLU the range starts at 0,
   so ``z = 0``. A tensor is quantized to the largest ``a_bits`` of the layers that read it; a network
-  output to its layer's ``out_bits``.
+  output to its layer's ``out_bits`` (above 16 bits a MAC layer's output stays the raw accumulator).
 * **bias**: ``b_q = round_half_even(b / (s_x·s_w[k]))`` in the accumulator (the scale of ``Σ x_q·w_q``).
 * **requantization** of a MAC layer: real multiplier ``M[k] = s_x·s_w[k] / s_y`` stored as a dyadic number
   ``(M0, n)`` (:func:`accelsim.quant.requant.quantize_multiplier`).
@@ -259,10 +259,13 @@ def ptq(
         ins = [tq[s] for s in srcs[layer.name]]
         p = prec[layer.name]
         lq = LayerQ(layer.name, ins, None, p.w_bits, p.a_bits)
+        bits = bits_of(layer.name)
         if layer.op == "pool":
             lq.output = ins[0]
+        elif bits > 16 and layer.has_macs and not cons.get(layer.name):
+            lq.output = None  # out_bits > 16 at a network output: the raw accumulator is the output
         else:
-            lq.output = tensor_q(acts[layer.name], bits_of(layer.name), method, percentile, seed)
+            lq.output = tensor_q(acts[layer.name], min(bits, 16), method, percentile, seed)
         if layer.has_macs:
             w = np.asarray(weights[layer.name], np.float64)
             lq.w_q, lq.w_scale = quantize_weights(w, layer, p.w_bits, per_channel, wm)
@@ -271,7 +274,8 @@ def ptq(
             b = biases.get(layer.name)
             if b is not None:
                 lq.bias_q = quantize_bias(b, lq.w_scale, ins[0].scale)
-            set_multipliers(lq, acc_scale / lq.output.scale)
+            if lq.output is not None:
+                set_multipliers(lq, acc_scale / lq.output.scale)
         elif layer.op in ("add", "concat"):
             set_multipliers(lq, np.array([t.scale / lq.output.scale for t in ins]))
         model.layers[layer.name] = lq
