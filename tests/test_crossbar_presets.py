@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from accelsim.dataflow.crossbar_mapping import map_layer
 from accelsim.fabrics import load_arch
 from accelsim.fabrics.crossbar import evaluate_layer
 from accelsim.memory.adc import AdcConfig
+from accelsim.memory.crossbar import CrossbarConfig, crossbar_gemm
 from accelsim.memory.crossbar_cost import read_period_s
 from accelsim.workload import Layer, Precision
 
@@ -91,3 +96,55 @@ def test_unknown_override_is_an_input_error():
 
     with pytest.raises(AccelsimInputError):
         load_arch("isaac", **{"crossbar.adc_bitz": 4})
+
+
+def _stepped_latency_s(m: int, chunks: int, replication: int, folds: int, t_read: float) -> float:
+    """Event-by-event reference: each fold, replicas take output pixels round-robin; each pixel needs
+    ``chunks`` reads of ``t_read`` on its replica; a fold ends when its busiest replica is done."""
+    total = 0.0
+    for _ in range(folds):
+        busy = [0.0] * replication
+        for pixel in range(m):
+            for _ in range(chunks):
+                busy[pixel % replication] += t_read
+        total += max(busy)
+    return total
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 40),
+    st.integers(1, 300),
+    st.integers(1, 50),
+    st.integers(1, 8),
+    st.integers(1, 8),
+    st.integers(1, 4),
+    st.integers(1, 60),
+    st.integers(1, 8),
+)
+def test_mapping_latency_equals_stepped_schedule(m, k, n, w_bits, a_bits, dac_bits, available, max_rep):
+    layer = Layer(name="f", op="matmul", in_channels=k, out_channels=n, in_h=m)
+    xb = CrossbarConfig(rows=32, cols=64, cell_bits=2, dac={"bits": dac_bits})
+    prec = Precision(w_bits=w_bits, a_bits=a_bits)
+    mp = map_layer(layer, prec, xb, available, max_rep)
+    ref = _stepped_latency_s(m, mp.chunks, mp.replication, mp.folds, mp.read_period_s)
+    assert mp.latency_s == pytest.approx(ref, rel=1e-12)
+    assert mp.replication * mp.crossbars <= max(available, mp.crossbars)
+
+
+def test_mapping_conversions_equal_functional_count():
+    """The cost model's conversion count equals the conversions the functional kernel performs."""
+    layer = Layer(name="f", op="matmul", in_channels=70, out_channels=9, in_h=5)
+    xb = CrossbarConfig(rows=32, cols=64, cell_bits=2, dac={"bits": 2})
+    prec = Precision(w_bits=6, a_bits=5)
+    mp = map_layer(layer, prec, xb, 100, 1)
+    rng = np.random.default_rng(0)
+    r = crossbar_gemm(rng.integers(0, 32, (5, 70)), rng.integers(-32, 32, (70, 9)), xb, 6, 5)
+    assert r.metrics["adc_conversions"] == mp.conversions
+
+
+def test_pool_layer_runs_on_vector_unit():
+    layer = Layer(name="p", op="pool", pool_type="max", in_channels=64, in_h=8, in_w=8, kernel=2, stride=2)
+    res = evaluate_layer(layer, Precision(), load_arch("isaac"))
+    assert res.compute_cycles == math.ceil(64 * 8 * 8 / 64)
+    assert res.mapping["kind"] == "digital_vector_unit"
