@@ -354,3 +354,45 @@ def test_qdq_concat_add_graph_equals_onnxruntime_exactly(seed):
     ex = run_integer(model, x)
     for t, layer in names.items():
         np.testing.assert_array_equal(ex.tensors[layer], ref[t].astype(np.int64), err_msg=t)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_qdq_gemm_equals_onnxruntime_exactly(seed):
+    """DQ(x) → Gemm(DQ int8 w per-tensor/per-channel, DQ int32 bias) → Q: onnxruntime fuses it (QGemm)."""
+    rng = np.random.default_rng(500 + seed)
+    N, C, K = int(rng.integers(1, 4)), int(rng.integers(2, 30)), int(rng.integers(1, 20))
+    pc = seed % 2 == 0
+    nodes, inits = [], {}
+    xd, sx = _qdq(nodes, inits, rng, "x")
+    ws = rng.uniform(0.002, 0.03, K if pc else 1).astype(np.float32)
+    ws = ws if pc else ws.reshape(())
+    inits |= {"w": rng.integers(-127, 128, (K, C)).astype(np.int8), "ws": ws, "wz": np.zeros(ws.shape, np.int8),
+              "b": rng.integers(-3000, 3000, K).astype(np.int32), "bz": np.zeros(K, np.int32),
+              "bs": (np.float32(sx) * np.broadcast_to(ws, (K,))).astype(np.float32),
+              "ys": np.array(np.float32(rng.uniform(0.05, 0.5))), "yz": np.array(np.uint8(rng.integers(0, 256)))}  # fmt: skip
+    nodes += [
+        helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wd"], axis=0),
+        helper.make_node("DequantizeLinear", ["b", "bs", "bz"], ["bd"], axis=0),
+        helper.make_node("Gemm", [xd, "wd", "bd"], ["g"], transB=1, name="fc"),
+        helper.make_node("QuantizeLinear", ["g", "ys", "yz"], ["y"]),
+    ]
+    data = _model(nodes, inits, [N, C], [N, K])
+    x = (rng.standard_normal((N, C)) * 2).astype(np.float32)
+    np.testing.assert_array_equal(run_integer(load_onnx(data), x).output, _ort(data, x).astype(np.int64))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_qlinearconv_uint8_weights_with_zero_point_equals_onnxruntime(seed):
+    rng = np.random.default_rng(600 + seed)
+    C, K, H = int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(3, 8))
+    sx, zx, ws, sy, zy = _qparams(rng, False, K)
+    inits = {"sx": np.array(sx), "zx": np.array(zx), "w": rng.integers(0, 256, (K, C, 3, 3)).astype(np.uint8),
+             "ws": ws.reshape(()), "wz": np.array(np.uint8(rng.integers(0, 256))), "sy": np.array(sy),
+             "zy": np.array(zy)}  # fmt: skip
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "sx", "zx"], ["xq"]),
+        helper.make_node("QLinearConv", ["xq", "sx", "zx", "w", "ws", "wz", "sy", "zy"], ["y"], pads=[1] * 4),
+    ]
+    data = _model(nodes, inits, [1, C, H, H], [1, K, H, H])
+    x = ((rng.random((1, C, H, H)) * 255 - zx) * sx).astype(np.float32)
+    np.testing.assert_array_equal(run_integer(load_onnx(data), x).output, _ort(data, x).astype(np.int64))
