@@ -7,16 +7,24 @@ shift-add). Each layer's result is checked bit-exactly against the plain integer
 BLAS, which is also the baseline timed in the same run). Targets (issue 5): functional ≤ 20 s on
 2 cores, timing-only (``simulate``) ≤ 0.3 s.
 
+Tiling-search speed (issue 8: ≥ 10,000 fresh CostModel ``layer_cost`` queries/s): fresh queries (every
+ResNet-18 layer at batches 2..41, never seen before) on the ``bitfusion`` preset with the pruned search
+and, as the baseline in the same run, with the exhaustive enumeration (``tiling.search(...,
+exhaustive=True)``, the search before pruning); every pruned result is checked equal to the exhaustive one.
+
 Run: ``.venv/bin/python benchmarks/bench_pe.py``
 """
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
 
+from accelsim.cost import CostModel
 from accelsim.fabrics import load_arch
+from accelsim.pe import tiling
 from accelsim.pe.bitfusion import bitfusion_gemm
 from accelsim.pe.common import exact_gemm, im2col
 from accelsim.simulate import simulate
@@ -67,5 +75,34 @@ def main(seed: int = 0) -> None:
           f"{report.totals.cycles:,} cycles, {report.totals.energy_pj * 1e-6:.1f} uJ")  # fmt: skip
 
 
+def bench_fresh_queries(batches: range = range(2, 42)) -> None:
+    """Fresh layer_cost queries/s, pruned vs exhaustive tiling search, same layers, same run."""
+    layers = load_network("resnet18").mac_layers()
+    fresh = [x.with_batch(b) for b in batches for x in layers]
+    pruned_search = tiling.search
+    rates, costs = {}, {}
+    for name, fn in (
+        ("exhaustive", functools.partial(pruned_search, exhaustive=True)),
+        ("pruned", pruned_search),
+    ):
+        tiling.search = fn
+        try:
+            cm = CostModel("bitfusion")
+            for x in layers:  # warm-up: numba compile / cache load
+                cm.layer_cost(x, 8, 8)
+            t0 = time.perf_counter()
+            costs[name] = [cm.layer_cost(x, 4, 4) for x in fresh]
+            rates[name] = len(fresh) / (time.perf_counter() - t0)
+        finally:
+            tiling.search = pruned_search
+    same = costs["pruned"] == costs["exhaustive"]
+    print(f"fresh CostModel.layer_cost on bitfusion ({len(fresh)} queries, 4b/4b): exhaustive "
+          f"{rates['exhaustive']:,.0f} q/s, pruned {rates['pruned']:,.0f} q/s "
+          f"({rates['pruned'] / rates['exhaustive']:.1f}x; target >= 10,000); identical results: {same}")  # fmt: skip
+    if not same:
+        raise SystemExit("MISMATCH between pruned and exhaustive tiling search")
+
+
 if __name__ == "__main__":
     main()
+    bench_fresh_queries()

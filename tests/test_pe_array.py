@@ -99,6 +99,24 @@ def test_tiling_search_equals_brute_force(layer, preset, w_bits, a_bits):
     assert 0 < res.mapping_efficiency <= 1
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from([1, 3, 5]), st.integers(1, 20), st.integers(1, 2), st.integers(1, 80), st.integers(1, 80),
+    st.integers(1, 16), st.sampled_from([(8, 8), (4, 4), (2, 2), (2, 8), (16, 16)]), st.booleans(),
+    st.sampled_from([8.0, 192.0, 4096.0, math.inf]), st.sampled_from([(2048, 1024, 1024), (65536, 32768, 16384)]),
+)  # fmt: skip
+def test_pruned_tiling_search_equals_exhaustive(k, p, s, ic, oc, b, bits, im2col, if_bits, bufs):
+    """The pruned search (cycle lower bounds, order classes) returns exactly the exhaustive enumeration's
+    result: every count, the tile sizes, the loop order and the energy."""
+    from accelsim.pe import tiling
+
+    w, a = bits
+    f, cpp = load_arch("bitfusion").pe_pass(w, a)
+    args = (k, k, p, p, s, s, ic, oc, b, a, w, f, cpp, 4, 8, im2col, *bufs, if_bits,
+            (235.1, 0.021, 0.029, 0.059, 0.114, 0.033, 0.073, 15.0))  # fmt: skip
+    assert tiling.search(*args) == tiling.search(*args, exhaustive=True)
+
+
 def test_bitfusion_simulator_formula_non_first_conv():
     # B·ceil(OC/M)·OH·OW·KH·KW·ceil(IC/(N·factor)), bf_e N=16, M=32, 4x4 bits: factor 4
     layer = Layer(name="c", op="conv2d", batch=16, in_channels=128, out_channels=256, in_h=16, in_w=16,
