@@ -91,7 +91,9 @@ def compare(
     fl = float_execution(model, x)
     fk = run_fake(model, x)
     it = integer if integer is not None else run_integer(model, x, arch=arch, seed=seed)
-    ideal = run_integer(model, x) if arch is not None else None
+    ideal = None
+    if arch is not None:  # the fabric's datapath versus the plain exact kernels
+        ideal = it if _functional_of(arch) is None else run_integer(model, x)
     deq = dequantize_outputs(model, it)
     local = run_fake(model, x, feed=deq)  # each layer fed the integer execution's own inputs
     layers = []
@@ -151,6 +153,14 @@ def compare(
         overall["accuracy_fake"] = accuracy(fk.output, labels)
         overall["accuracy_int"] = accuracy(deq[name], labels)
     return {"overall": overall, "layers": layers}
+
+
+def _functional_of(arch: object):
+    from accelsim.arch.base import ArchitectureBase
+    from accelsim.fabrics import get_functional_layer, load_arch
+
+    model = arch if isinstance(arch, ArchitectureBase) else load_arch(arch)
+    return get_functional_layer(model.fabric)
 
 
 def _pooled_exact(fk: Execution, it: Execution, model: QuantizedModel) -> float:
