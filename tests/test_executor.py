@@ -201,7 +201,27 @@ def test_accuracy_report_combines_simulation_and_metrics():
     assert r["performance"]["totals"]["cycles"] > 0
     assert r["accuracy"]["overall"]["images"] == 100
     assert r["accuracy"]["overall"]["accuracy_int"] >= 0.95
-    assert r["accuracy"]["overall"]["top1_agreement_fabric_vs_ideal"] == 1.0
+
+
+@pytest.mark.parametrize("drop_bits", [0, 8])
+def test_fabric_functional_layer_path_and_fabric_vs_ideal(monkeypatch, drop_bits):
+    """A fabric datapath that truncates the accumulator's low bits is reported against the exact one."""
+    import accelsim.fabrics as fabrics
+
+    def lossy(x0, w, layer, precision, arch, seed):
+        acc, st = _plain_functional(x0, w, layer, precision, arch, seed)
+        out = (acc >> drop_bits) << drop_bits
+        return out, {"changed": int(np.sum(out != acc))}
+
+    monkeypatch.setattr(fabrics, "get_functional_layer", lambda name: lossy)
+    r = accuracy_report("lenet5-digits", "ideal", bits="8/8", max_images=60)
+    o = r["accuracy"]["overall"]
+    changed = sum(row["stats"].get("changed", 0) for row in r["accuracy"]["layers"])
+    if drop_bits == 0:
+        assert o["output_frac_bit_exact_fabric_vs_ideal"] == 1.0 and changed == 0
+    else:
+        assert changed > 0
+        assert o["output_frac_bit_exact_fabric_vs_ideal"] < 1.0
 
 
 def test_bad_inputs(lenet):
