@@ -281,3 +281,14 @@ def test_wide_out_bits_on_the_output_layer_keep_the_raw_accumulator(lenet):
     # accumulator outputs equal the fake-quant float result divided by s_x·s_w exactly
     assert row["local_int_vs_fake"]["max_err_lsb"] == 0.0
     assert r["overall"]["accuracy_int"] >= 0.95  # measured 0.98 on these 100 images at 4/4
+
+
+def test_per_layer_bits_and_keep_first_last(lenet):
+    net, w, b, x, y, cal = lenet
+    model = ptq(net, w, cal, b, w_bits={"fc1": 3}, a_bits=6, keep_first_last_bits=8)
+    got = {n: (lq.w_bits, lq.a_bits) for n, lq in model.layers.items() if lq.w_q is not None}
+    assert got == {"conv1": (8, 8), "conv2": (8, 6), "fc1": (3, 6), "fc2": (8, 6), "fc3": (8, 8)}
+    assert model.input_q.bits == 8  # read by conv1 at 8 bits
+    assert model.layers["conv1"].output.bits == 6  # read by pool1 → conv2 at 6 bits
+    assert int(np.abs(model.layers["fc1"].w_q).max()) <= 3  # 3-bit restricted range
+    assert compare(model, x[:100], y[:100])["overall"]["accuracy_int"] >= 0.9
