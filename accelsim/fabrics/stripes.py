@@ -3,12 +3,17 @@
 
 The preset puts 16×32 SIPs (the Bit Fusion FU count; modeled SIP area ≈ FU area, see
 docs/precision-scalable.md) behind the Bit Fusion ``bf_e`` memory system at 500 MHz, 45 nm, so that a
-Bit Fusion vs Stripes comparison isolates the PE.
+Bit Fusion vs Stripes comparison isolates the PE. Preset ``stripes-bitfusion-baseline`` is the Bit Fusion
+paper's Stripes comparison as far as the sources allow: 16-bit bit-parallel weights in memory
+(``weight_storage_bits``), 980 MHz, Bit Fusion's ``bf_s_conf.ini`` memory system
+(docs/precision-scalable.md).
 """
 
 from __future__ import annotations
 
 from typing import Literal
+
+from pydantic import Field
 
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.pe import bitserial as pe
@@ -20,6 +25,13 @@ class StripesArch(ArrayArchBase):
     """SIP array: rows × cols SIPs, each 16 MACs per a_bits cycles."""
 
     fabric: Literal["stripes"] = "stripes"
+    weight_storage_bits: int | None = Field(
+        None,
+        ge=1,
+        le=16,
+        description="weights stored, moved and fed bit-parallel at this width whatever the layer's w_bits "
+        "(Stripes as published: 16); null = the layer's w_bits",
+    )
 
     def pe_pass(self, w_bits: int, a_bits: int, fully_connected: bool = False) -> tuple[int, int]:
         return pe.stripes_pass(w_bits, a_bits)
@@ -33,4 +45,6 @@ class StripesArch(ArrayArchBase):
 
 @register_fabric(StripesArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: StripesArch) -> LayerResult:
+    if arch.weight_storage_bits is not None:
+        precision = precision.model_copy(update={"w_bits": arch.weight_storage_bits})
     return evaluate_array_layer(layer, precision, arch)
