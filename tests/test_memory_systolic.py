@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from accelsim.dataflow.systolic import plan_gemm
 from accelsim.errors import AccelsimInputError
-from accelsim.memory.buffers import OperandBits, SramBuffer, SystolicBuffers, plan_traffic
+from accelsim.memory.buffers import (
+    OperandBits,
+    SramBuffer,
+    SystolicBuffers,
+    choose_stream_chunk,
+    plan_traffic,
+)
 from accelsim.memory.dram import coarsen_tiles, simulate_stalls, stall_cycles_closed_form
 
 tiles = st.lists(st.tuples(st.integers(0, 50), st.floats(0, 400), st.floats(0, 100)), min_size=1, max_size=12)
@@ -95,3 +101,42 @@ def test_buffer_smaller_than_a_tile_row():
     plan = plan_gemm(64, 16, 72, 32, 32, "os")
     with pytest.raises(AccelsimInputError, match=r"buffers\.ifmap\.capacity_bytes"):
         plan_traffic(plan, _buffers(ifmap=40), BITS, 800, 16 * 72, 64 * 16)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    M=st.integers(1, 80),
+    N=st.integers(1, 40),
+    K=st.integers(1, 60),
+    R=st.integers(1, 8),
+    C=st.integers(1, 8),
+    groups=st.integers(1, 3),
+    dataflow=st.sampled_from(["os", "ws", "is"]),
+)
+def test_fitting_buffers_move_every_tensor_once(M, N, K, R, C, groups, dataflow):
+    plan = plan_gemm(M, N, K, R, C, dataflow, groups)
+    ifmap, filt, out = groups * (M + 7), groups * K * N, groups * M * N
+    t = plan_traffic(plan, _buffers(), BITS, ifmap, filt, out)
+    assert t.totals["dram_ifmap_read_bytes"] == pytest.approx(ifmap)
+    assert t.totals["dram_filter_read_bytes"] == pytest.approx(filt)
+    assert t.totals["dram_ofmap_write_bytes"] == pytest.approx(out)
+    assert len(t.read_bytes) == plan.folds
+    assert t.read_bytes.sum() == pytest.approx(ifmap + filt)
+
+
+def test_stream_split_keeps_psums_on_chip():
+    plan = plan_gemm(64, 16, 72, 8, 8, "ws")  # psum block T x C x 4 B = 2048 B
+    bufs = _buffers(ofmap=1024, double=False)
+    chunk = choose_stream_chunk(plan, bufs, 32)
+    assert chunk == 1024 // (8 * 4)  # 32 rows of M per pass
+    split = plan_gemm(64, 16, 72, 8, 8, "ws", t_chunk=chunk)
+    assert split.n_chunks == 2
+    t = plan_traffic(split, bufs, BITS, 800, 16 * 72, 64 * 16)
+    assert t.totals["psum_spill"] == 0
+    assert t.totals["dram_ofmap_read_bytes"] == 0
+    assert t.totals["dram_ofmap_write_bytes"] == pytest.approx(64 * 16)
+    assert t.totals["dram_filter_read_bytes"] == pytest.approx(16 * 72)  # 1152 B filter stays resident
+    small_filter = _buffers(ofmap=1024, filt=1024, double=False)
+    t2 = plan_traffic(split, small_filter, BITS, 800, 16 * 72, 64 * 16)
+    assert t2.totals["dram_filter_read_bytes"] == pytest.approx(2 * 16 * 72)  # refetched for each pass
+    assert choose_stream_chunk(plan_gemm(64, 16, 72, 8, 8, "os"), bufs, 32) == 0
