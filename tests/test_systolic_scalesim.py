@@ -23,7 +23,7 @@ CASES = sorted(p.parent.name for p in DATA.glob("*/golden.json"))
 
 
 def test_golden_cases_exist():
-    assert len(CASES) >= 28  # 12 synthetic + 12 gemm + 3 USER-bandwidth + ResNet-18 (os, later ws/is)
+    assert len(CASES) >= 30  # 12 synthetic + 12 gemm + 3 USER-bandwidth + 3 ResNet-18
 
 
 @pytest.mark.parametrize("case", CASES)
