@@ -16,7 +16,7 @@ from accelsim.dataflow.systolic import (
     sram_accesses,
     total_cycles,
 )
-from accelsim.dataflow.systolic_reference import reference_gemm
+from accelsim.dataflow.systolic_reference import reference_gemm, reference_gemm_detailed
 from accelsim.errors import AccelsimInputError
 from accelsim.workload import Layer
 
@@ -138,3 +138,22 @@ def test_stream_split_equals_reference_pass_by_pass(M, N, K, R, C, chunk, datafl
         cycles += cyc
     np.testing.assert_array_equal(out, A @ B)
     assert cycles == total_cycles(plan, mode) == int(fold_cycles(plan, mode).sum())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    M=st.integers(1, 9),
+    N=st.integers(1, 9),
+    K=st.integers(1, 9),
+    R=st.integers(1, 5),
+    C=st.integers(1, 5),
+    dataflow=st.sampled_from(["os", "ws", "is"]),
+)
+def test_link_hops_equal_reference_register_moves(M, N, K, R, C, dataflow):
+    """Native mode: every valid register write in the reference is one hop of the energy model."""
+    A = np.ones((M, K), dtype=np.int64)
+    B = np.ones((K, N), dtype=np.int64)
+    res = reference_gemm_detailed(A, B, R, C, dataflow, "native")
+    hops = link_hops(plan_gemm(M, N, K, R, C, dataflow))
+    for kind in ("act_hops", "weight_hops", "psum_hops"):
+        assert res.hops[kind] == hops[kind], kind

@@ -20,6 +20,8 @@ inner); ws/is psums of row folds are accumulated in the output buffer.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
@@ -27,7 +29,7 @@ from accelsim.dataflow.systolic import check_dataflow, plan_gemm
 
 
 @numba.njit(cache=True)
-def _os_fold(a_blk: np.ndarray, b_blk: np.ndarray) -> tuple[np.ndarray, int]:
+def _os_fold(a_blk: np.ndarray, b_blk: np.ndarray) -> tuple[np.ndarray, int, int, int]:
     """Output-stationary fold: a_blk [rr×T] streams from the left, b_blk [T×cc] from the top."""
     rr, T = a_blk.shape
     cc = b_blk.shape[1]
@@ -37,6 +39,8 @@ def _os_fold(a_blk: np.ndarray, b_blk: np.ndarray) -> tuple[np.ndarray, int]:
     w_val = np.zeros((rr, cc), dtype=np.bool_)
     acc = np.zeros((rr, cc), dtype=np.int64)
     cycles = 0
+    a_moves = 0
+    w_moves = 0
     t = 0
     while True:
         # shift right / down (far edge first so each register copies its neighbour's old value)
@@ -65,6 +69,8 @@ def _os_fold(a_blk: np.ndarray, b_blk: np.ndarray) -> tuple[np.ndarray, int]:
             for j in range(cc):
                 if a_val[i, j] or w_val[i, j]:
                     busy = True
+                a_moves += a_val[i, j]
+                w_moves += w_val[i, j]
                 if a_val[i, j] and w_val[i, j]:
                     acc[i, j] += a_reg[i, j] * w_reg[i, j]
         t += 1
@@ -73,18 +79,22 @@ def _os_fold(a_blk: np.ndarray, b_blk: np.ndarray) -> tuple[np.ndarray, int]:
                 break
         else:
             cycles += 1
-    return acc, cycles
+    return acc, cycles, a_moves, w_moves
 
 
 @numba.njit(cache=True)
-def _ws_fold(stat: np.ndarray, x_blk: np.ndarray) -> tuple[np.ndarray, int]:
+def _ws_fold(stat: np.ndarray, x_blk: np.ndarray) -> tuple[np.ndarray, int, int, int, int]:
     """Stationary-block fold: ``stat`` [rr×cc] preloaded from the top, ``x_blk`` [T×rr] streamed from the
-    left (row i skewed by i), psums moving down. Returns out [T×cc] and the cycles."""
+    left (row i skewed by i), psums moving down. Returns out [T×cc], the cycles, and the valid register
+    writes (= link hops) of the stationary, streamed and psum values."""
     rr, cc = stat.shape
     T = x_blk.shape[0]
     s_reg = np.zeros((rr, cc), dtype=np.int64)
     s_val = np.zeros((rr, cc), dtype=np.bool_)
     cycles = 0
+    s_moves = 0
+    x_moves = 0
+    p_moves = 0
     # preload: row rr-1 enters first, every cycle the column shifts down by one register
     for t in range(rr):
         for j in range(cc):
@@ -93,6 +103,8 @@ def _ws_fold(stat: np.ndarray, x_blk: np.ndarray) -> tuple[np.ndarray, int]:
                 s_val[i, j] = s_val[i - 1, j]
             s_reg[0, j] = stat[rr - 1 - t, j]
             s_val[0, j] = True
+            for i in range(rr):
+                s_moves += s_val[i, j]
         cycles += 1
     x_reg = np.zeros((rr, cc), dtype=np.int64)
     x_val = np.zeros((rr, cc), dtype=np.bool_)
@@ -127,19 +139,38 @@ def _ws_fold(stat: np.ndarray, x_blk: np.ndarray) -> tuple[np.ndarray, int]:
             for i in range(rr):
                 if x_val[i, j] or p_val[i, j]:
                     busy = True
+                x_moves += x_val[i, j]
+                p_moves += p_val[i, j]
         u += 1
         if not busy:
             if u > T:
                 break
         else:
             cycles += 1
-    return out, cycles
+    return out, cycles, s_moves, x_moves, p_moves
+
+
+class ReferenceResult(NamedTuple):
+    """Output of the cycle-stepped array: the GEMM, the cycles and the valid register writes (each one a
+    PE-to-PE or edge-to-PE hop) per kind of value: act_hops, weight_hops, psum_hops."""
+
+    out: np.ndarray
+    cycles: int
+    hops: dict[str, int]
 
 
 def reference_gemm(
     A: np.ndarray, B: np.ndarray, rows: int, cols: int, dataflow: str, mode: str = "native"
 ) -> tuple[np.ndarray, int]:
     """Run ``A [M×K] · B [K×N]`` through the cycle-stepped array; return (C as int64, total cycles)."""
+    res = reference_gemm_detailed(A, B, rows, cols, dataflow, mode)
+    return res.out, res.cycles
+
+
+def reference_gemm_detailed(
+    A: np.ndarray, B: np.ndarray, rows: int, cols: int, dataflow: str, mode: str = "native"
+) -> ReferenceResult:
+    """:func:`reference_gemm` plus the hop counts (register writes of valid values)."""
     check_dataflow(dataflow)
     A = np.ascontiguousarray(A, dtype=np.int64)
     B = np.ascontiguousarray(B, dtype=np.int64)
@@ -148,6 +179,7 @@ def reference_gemm(
     plan = plan_gemm(M, N, K, rows, cols, dataflow)
     out = np.zeros((M, N), dtype=np.int64)
     total = 0
+    hops = {"act_hops": 0, "weight_hops": 0, "psum_hops": 0}
     full = mode == "scalesim"
     for fc in range(plan.col_folds):
         c0 = fc * cols
@@ -162,24 +194,32 @@ def reference_gemm(
                 a_blk[: r1 - r0] = A[r0:r1]
                 b_blk = np.zeros((K, cc), dtype=np.int64)
                 b_blk[:, : c1 - c0] = B[:, c0:c1]
-                acc, cyc = _os_fold(a_blk, b_blk)
+                acc, cyc, a_mv, w_mv = _os_fold(a_blk, b_blk)
                 out[r0:r1, c0:c1] = acc[: r1 - r0, : c1 - c0]
+                hops["act_hops"] += a_mv
+                hops["weight_hops"] += w_mv
             elif dataflow == "ws":  # Sr = K, Sc = N, streamed M
                 stat = np.zeros((rr, cc), dtype=np.int64)
                 stat[: r1 - r0, : c1 - c0] = B[r0:r1, c0:c1]
                 x = np.zeros((M, rr), dtype=np.int64)
                 x[:, : r1 - r0] = A[:, r0:r1]
-                part, cyc = _ws_fold(stat, x)
+                part, cyc, s_mv, x_mv, p_mv = _ws_fold(stat, x)
                 out[:, c0:c1] += part[:, : c1 - c0]
+                hops["weight_hops"] += s_mv
+                hops["act_hops"] += x_mv
+                hops["psum_hops"] += p_mv
             else:  # is: Sr = K, Sc = M, streamed N
                 stat = np.zeros((rr, cc), dtype=np.int64)
                 stat[: r1 - r0, : c1 - c0] = A[c0:c1, r0:r1].T
                 x = np.zeros((N, rr), dtype=np.int64)
                 x[:, : r1 - r0] = B[r0:r1, :].T
-                part, cyc = _ws_fold(stat, x)
+                part, cyc, s_mv, x_mv, p_mv = _ws_fold(stat, x)
                 out[c0:c1, :] += part[:, : c1 - c0].T
+                hops["act_hops"] += s_mv
+                hops["weight_hops"] += x_mv
+                hops["psum_hops"] += p_mv
             total += cyc
-    return out, total
+    return ReferenceResult(out, total, {k: int(v) for k, v in hops.items()})
 
 
-__all__ = ["reference_gemm"]
+__all__ = ["ReferenceResult", "reference_gemm", "reference_gemm_detailed"]
