@@ -33,8 +33,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from accelsim.dataflow.systolic_scalesim import simulate_scalesim
 from accelsim.fabrics import load_arch
+from accelsim.io.scalesim_mode import simulate_scalesim
 from accelsim.simulate import simulate
 from accelsim.workload import load_network
 

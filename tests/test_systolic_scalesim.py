@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from accelsim.dataflow.systolic_scalesim import simulate_scalesim
 from accelsim.errors import AccelsimInputError
 from accelsim.io.scalesim import read_config, read_topology
+from accelsim.io.scalesim_mode import simulate_scalesim
 
 DATA = Path(__file__).parent / "data" / "scalesim"
 CASES = sorted(p.parent.name for p in DATA.glob("*/golden.json"))

@@ -124,7 +124,7 @@ def register(apps: CliApps) -> None:
                     "--scalesim-topology",
                     "the SCALE-Sim mode takes its network and array from its two files only",
                 )
-            from accelsim.dataflow.systolic_scalesim import simulate_scalesim
+            from accelsim.io.scalesim_mode import simulate_scalesim
 
             report = simulate_scalesim(scalesim_topology, scalesim_config, input_type=scalesim_input_type)
             report.write(json_path, csv_path)
