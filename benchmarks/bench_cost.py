@@ -42,8 +42,12 @@ def measure(preset: str) -> dict[str, float]:
 
 
 def main() -> None:
-    presets = sys.argv[1:] or [p for p in ("ideal", "tpu-v1", "bitfusion", "eyeriss") if p in available_presets()]
-    print(f"{'preset':12s} {'repeated q/s':>14s} {'fresh q/s':>12s} {'simulate layers/s':>18s}  targets 100k / 10k")
+    presets = sys.argv[1:] or [
+        p for p in ("ideal", "tpu-v1", "bitfusion", "eyeriss") if p in available_presets()
+    ]
+    print(
+        f"{'preset':12s} {'repeated q/s':>14s} {'fresh q/s':>12s} {'simulate layers/s':>18s}  targets 100k / 10k"
+    )
     for preset in presets:
         m = measure(preset)
         ok = "ok" if m["repeated"] >= 1e5 and m["fresh"] >= 1e4 else "BELOW TARGET"

@@ -38,7 +38,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as d:
             out = run_sweep(s, Path(d) / "s.db", runner=runner, workers=2)
         rates[runner] = out.points_per_minute
-        print(f"{runner:10s} {out.evaluated} points in {out.elapsed_s:.2f} s = {out.points_per_minute:,.0f} points/min")
+        print(
+            f"{runner:10s} {out.evaluated} points in {out.elapsed_s:.2f} s = {out.points_per_minute:,.0f} points/min"
+        )
     print(f"processes/serial = {rates['processes'] / rates['serial']:.2f}x; target 1000 points/min: "
           f"{'met' if max(rates.values()) >= 1000 else 'NOT met'}")  # fmt: skip
 
