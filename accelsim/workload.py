@@ -131,6 +131,10 @@ class Layer(StrictModel):
     weights_are_activations: bool = Field(
         False, description="matmul only: the right operand is a runtime activation (e.g. attention Q·Kᵀ)"
     )
+    rhs_transposed: bool = Field(
+        False,
+        description="matmul only: the right operand is stored [K×C] and used transposed (e.g. Kᵀ in Q·Kᵀ)",
+    )
     inputs: list[str] | None = Field(
         None,
         description="names of producer layers ('input' = the network input); None = the previous layer",
@@ -181,6 +185,8 @@ class Layer(StrictModel):
             raise ValueError(f"{self.op} layers have no kernel (kernel_h = kernel_w = 1)")
         if self.weights_are_activations and self.op != "matmul":
             raise ValueError("weights_are_activations is only meaningful for matmul")
+        if self.rhs_transposed and self.op != "matmul":
+            raise ValueError("rhs_transposed is only meaningful for matmul")
         if self.op == "pool" and self.pool_type is None:
             raise ValueError("pool layers need pool_type: max or avg")
         pt, pb, pl, pr = self.padding
