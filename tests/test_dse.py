@@ -179,3 +179,19 @@ def test_shipped_example_sweeps_validate():
 
     for path in (Path(__file__).parent.parent / "examples" / "sweeps").glob("*.yaml"):
         assert expand(load_spec(path)), path
+
+
+def test_dask_scheduler_address_runs_the_same_sweep(tmp_path):
+    """--scheduler tcp://host:port: connect to a running scheduler by address (here one we start on loopback)."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      host="127.0.0.1") as cluster:  # fmt: skip
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        s = spec(axes={"macs_per_cycle": [64, 128, 256]})
+        out = run_sweep(s, tmp_path / "r.db", runner="dask", scheduler=cluster.scheduler_address)
+    assert out.evaluated == 3
+    serial = run_sweep(s, tmp_path / "s.db", runner="serial")
+    remote = {r["key"]: r["latency_s"] for r in ResultStore(tmp_path / "r.db").rows()}
+    local = {r["key"]: r["latency_s"] for r in ResultStore(tmp_path / "s.db").rows()}
+    assert remote == local and serial.evaluated == 3
