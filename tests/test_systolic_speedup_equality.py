@@ -1,0 +1,95 @@
+"""The systolic fabric reproduces its recorded results exactly (golden equality for the speed-up).
+
+tests/data/systolic_golden.json was written ONCE by tests/data/make_systolic_golden.py on the reference
+(numpy-array) implementation, before the closed-form speed-up of the per-layer evaluation. Every field of
+every LayerResult must match: ints (and bools, strings) exactly and of the same type, floats exactly or
+within 1e-12 relative (sums of the same terms in another order).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from accelsim.fabrics.systolic import evaluate_layer
+from accelsim.workload import Precision
+
+DATA = Path(__file__).resolve().parent / "data"
+REL_TOL = 1e-12
+
+
+def _load_maker():
+    spec = importlib.util.spec_from_file_location("make_systolic_golden", DATA / "make_systolic_golden.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MAKER = _load_maker()
+
+
+@cache
+def _golden() -> dict[str, list[dict]]:
+    cases = json.loads((DATA / "systolic_golden.json").read_text())["cases"]
+    by_arch: dict[str, list[dict]] = {}
+    for case in cases:
+        by_arch.setdefault(case["arch"], []).append(case)
+    return by_arch
+
+
+def _diff(path: str, got, want) -> str | None:
+    """None when equal under the rules of the module docstring, else a one-line description."""
+    if isinstance(want, dict):
+        if not isinstance(got, dict) or set(got) != set(want):
+            return f"{path}: keys {sorted(got) if isinstance(got, dict) else got!r} != {sorted(want)}"
+        for key in want:
+            d = _diff(f"{path}.{key}", got[key], want[key])
+            if d:
+                return d
+        return None
+    if type(got) is not type(want):
+        return f"{path}: type {type(got).__name__} != {type(want).__name__} ({got!r} vs {want!r})"
+    if isinstance(want, float):
+        if got == want or math.isclose(got, want, rel_tol=REL_TOL, abs_tol=0.0):
+            return None
+        return f"{path}: {got!r} != {want!r}"
+    return None if got == want else f"{path}: {got!r} != {want!r}"
+
+
+def test_golden_covers_the_required_cases():
+    golden = _golden()
+    assert set(golden) == {name for name, _, _ in MAKER.VARIANTS}
+    for preset in MAKER.PRESETS:
+        seen = {(c["network"], tuple(c["bits"])) for c in golden[preset]}
+        assert seen == {(n, b) for n, _ in MAKER.networks() for b in MAKER.BITS}
+
+
+@pytest.mark.parametrize("case_name", [name for name, _, _ in MAKER.VARIANTS])
+def test_results_equal_golden(case_name: str):
+    _, preset, overrides = next(v for v in MAKER.VARIANTS if v[0] == case_name)
+    arch = MAKER.make_arch(preset, overrides)
+    nets = dict(MAKER.networks())
+    failures = []
+    for case in _golden()[case_name]:
+        layer = nets[case["network"]].layers[case["layer_index"]]
+        assert layer.name == case["layer"]
+        w, a = case["bits"]
+        r = evaluate_layer(layer, Precision(w_bits=w, a_bits=a, out_bits=a), arch)
+        got = {
+            "compute_cycles": r.compute_cycles,
+            "stall_cycles": r.stall_cycles,
+            "energy_breakdown_pj": r.energy_breakdown_pj,
+            "accesses": r.accesses,
+            "peak_macs_per_cycle": r.peak_macs_per_cycle,
+            "mapping_efficiency": r.mapping_efficiency,
+            "mapping": r.mapping,
+        }
+        d = _diff(f"{case['network']}[{case['layer']}] {w}/{a}", got, case["result"])
+        if d:
+            failures.append(d)
+    assert not failures, f"{len(failures)} mismatches, first: " + "; ".join(failures[:5])
