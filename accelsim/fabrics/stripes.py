@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from accelsim.arch.base import PeakFigures
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.pe import bitserial as pe
 from accelsim.pe.array import ArrayArchBase, evaluate_array_layer
@@ -41,6 +42,19 @@ class StripesArch(ArrayArchBase):
 
     def pe_area_um2(self) -> float | None:
         return pe.stripes_pe_area_um2(self.technology_nm)
+
+    def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
+        """Array peak; weight reads at ``weight_storage_bits`` when set (reported at the asked widths)."""
+        if self.weight_storage_bits is None:
+            return super().peak(w_bits, a_bits)
+        pe.stripes_pass(w_bits, a_bits)  # validates the asked widths
+        fig = super().peak(self.weight_storage_bits, a_bits)
+        return fig.model_copy(
+            update={
+                "w_bits": w_bits,
+                "notes": fig.notes + f"; weights stored at {self.weight_storage_bits} bits",
+            }
+        )
 
 
 @register_fabric(StripesArch)
