@@ -292,3 +292,84 @@ def test_per_layer_bits_and_keep_first_last(lenet):
     assert model.layers["conv1"].output.bits == 6  # read by pool1 → conv2 at 6 bits
     assert int(np.abs(model.layers["fc1"].w_q).max()) <= 3  # 3-bit restricted range
     assert compare(model, x[:100], y[:100])["overall"]["accuracy_int"] >= 0.9
+
+
+# ---- two-activation matmuls (attention Q·Kᵀ and P·V) --------------------------------------------------
+
+
+def _attention_net(M: int, D: int, G: int, act: str = "none") -> Network:
+    """q/k/v projections, scores = Q·Kᵀ per head (rhs_transposed), context = S·V per head, out projection."""
+
+    def mm(name, c, k, inputs=None, **kw):
+        return Layer(name=name, op="matmul", in_channels=c, out_channels=k, in_h=M, inputs=inputs, **kw)
+
+    return Network(
+        name="attn",
+        input={"channels": D, "height": M, "width": 1},
+        layers=[
+            mm("q", D, D, ["input"]),
+            mm("k", D, D, ["input"]),
+            mm("v", D, D, ["input"]),
+            mm("scores", D, G * M, ["q", "k"], groups=G, weights_are_activations=True, rhs_transposed=True),
+            mm("context", G * M, D, ["scores", "v"], groups=G, weights_are_activations=True, activation=act),
+            mm("out", D, D),
+        ],
+    )
+
+
+def _heads_qkT(q, k, G):
+    """Per head h: Q_h·K_hᵀ with Q_h, K_h the column blocks h·D/G … of (N, M, D) tensors."""
+    d = q.shape[2] // G
+    return np.concatenate(
+        [q[:, :, h * d : (h + 1) * d] @ k[:, :, h * d : (h + 1) * d].transpose(0, 2, 1) for h in range(G)],
+        axis=2,
+    )
+
+
+def _heads_sv(s, v, G):
+    """Per head h: S_h·V_h with S_h the column block h·M … of (N, M, G·M) and V_h that of (N, M, D)."""
+    M, d = s.shape[2] // G, v.shape[2] // G
+    return np.concatenate(
+        [s[:, :, h * M : (h + 1) * M] @ v[:, :, h * d : (h + 1) * d] for h in range(G)], axis=2
+    )
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    M=st.integers(1, 5),
+    d=st.integers(1, 4),
+    G=st.sampled_from([1, 2, 3]),
+    bits=st.sampled_from([8, 5, 3]),
+    act=st.sampled_from(["none", "relu"]),
+)
+def test_two_activation_matmuls_bit_exact_against_int64_reference(seed, M, d, G, bits, act):
+    from accelsim.functional.executor import run_float
+    from accelsim.quant.requant import requantize
+
+    net = _attention_net(M, G * d, G, act)
+    rng = np.random.default_rng(seed)
+    w, b = random_weights(net, seed)
+    x = rng.standard_normal((6, M, G * d))
+    model = ptq(net, w, x[:4], b, w_bits=bits, a_bits=bits)
+    # float: the grouped / transposed layouts equal per-head products taken by explicit slicing
+    fl = run_float(model, x)
+    s_ref = _heads_qkT(fl["q"], fl["k"], G)
+    np.testing.assert_allclose(fl["scores"], s_ref, rtol=1e-12, atol=1e-12)
+    o_ref = _heads_sv(s_ref, fl["v"], G)
+    np.testing.assert_allclose(fl["context"], np.maximum(o_ref, 0) if act == "relu" else o_ref, rtol=1e-10)
+    # integer: Σ (x − z_x)(r − z_r) per head in int64, then the same requantization, bit for bit
+    it = run_integer(model, x)
+    for name, (a, r), ref in (("scores", ("q", "k"), _heads_qkT), ("context", ("scores", "v"), _heads_sv)):
+        lq = model.layers[name]
+        acc = ref(it.tensors[a] - lq.inputs[0].zero_point, it.tensors[r] - lq.inputs[1].zero_point, G)
+        out = lq.output
+        q = requantize(acc, lq.m0, lq.shift, out.zero_point, out.bits, out.signed, axis=2, mult_bits=31)
+        if name == "context" and act == "relu":
+            q = np.maximum(q, out.zero_point)
+        np.testing.assert_array_equal(it.tensors[name], q)
+        assert it.stats[name]["overflow_events"] == 0
+    # fake quantization: within 1 LSB per layer given equal inputs (gemmlowp), exact with half_even
+    assert compare(model, x, None)["overall"]["local_max_err_lsb_int_vs_fake"] <= 1.0
+    model.rounding = "half_even"
+    assert compare(model, x, None)["overall"]["local_max_err_lsb_int_vs_fake"] == 0.0

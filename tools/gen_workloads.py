@@ -142,11 +142,16 @@ class Builder:
                   "activation": act}  # fmt: skip
         return self._add(fields, [src])
 
-    def act_matmul(self, name: str, left: str, right: str, k: int, groups: int) -> str:
-        """Two-activation GEMM, ``groups`` independent [M×C/g]·[C/g×K/g] products (one per head)."""
+    def act_matmul(
+        self, name: str, left: str, right: str, k: int, groups: int, transposed: bool = False
+    ) -> str:
+        """Two-activation GEMM, ``groups`` independent [M×C/g]·[C/g×K/g] products (one per head);
+        ``transposed``: the right tensor is stored [K/g×C/g] per group and used transposed (Q·Kᵀ)."""
         c, h, w = self.shapes[left]
         fields = {"name": name, "op": "matmul", "in_channels": c, "out_channels": k, "in_h": h, "in_w": w,
                   "groups": groups, "weights_are_activations": True}  # fmt: skip
+        if transposed:
+            fields["rhs_transposed"] = True
         return self._add(fields, [left, right], always=True)
 
     def add(self, name: str, srcs: list[str], act: str = "none", precision: dict | None = None) -> str:
@@ -343,7 +348,7 @@ def bert_base_encoder() -> tuple[dict, Builder]:
     b.linear("attn.k", hidden, src=INPUT)
     b.linear("attn.v", hidden, src=INPUT)
     # per head h: S_h = Q_h·K_hᵀ, [seq×d]·[d×seq]; groups = heads, C = heads·d, K = heads·seq
-    b.act_matmul("attn.scores", "attn.q", "attn.k", heads * seq, groups=heads)
+    b.act_matmul("attn.scores", "attn.q", "attn.k", heads * seq, groups=heads, transposed=True)
     # per head h: O_h = softmax(S_h)·V_h, [seq×seq]·[seq×d]; C = heads·seq, K = heads·d
     b.act_matmul("attn.context", "attn.scores", "attn.v", heads * d, groups=heads)
     b.linear("attn.out", hidden)
@@ -361,7 +366,8 @@ def bert_base_encoder() -> tuple[dict, Builder]:
             "false). attn.scores and attn.context are two-activation matmuls with groups = 12 heads: each "
             "group is one head's [128x64]x[64x128] (scores) or [128x128]x[128x64] (context) GEMM, so MACs "
             "= K*P*(C/groups) = 12*128*128*64 each, exactly.",
-            "The right operand of attn.scores is attn.k (used transposed), of attn.context attn.v. Softmax, "
+            "The right operand of attn.scores is attn.k, stored [seq x hidden] and used transposed "
+            "(rhs_transposed: true), of attn.context attn.v (not transposed). Softmax, "
             "the 1/sqrt(d) scale, LayerNorm, GELU and biases are not modelled (no MACs); so the FFN's GELU "
             "is not an activation here.",
         ],
@@ -483,8 +489,8 @@ def bitfusion_name(key: str) -> str:
 # ---- emission -------------------------------------------------------------------------------------
 
 FIELD_ORDER = ["name", "op", "pool_type", "batch", "in_channels", "out_channels", "in_h", "in_w", "kernel",
-               "stride", "padding", "groups", "activation", "weights_are_activations", "inputs",
-               "precision"]  # fmt: skip
+               "stride", "padding", "groups", "activation", "weights_are_activations", "rhs_transposed",
+               "inputs", "precision"]  # fmt: skip
 
 
 _BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")

@@ -32,9 +32,10 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from accelsim.errors import AccelsimInputError
+from accelsim.functional.elementwise import fit_bits
 from accelsim.functional.layer import run_layer
 from accelsim.functional.pooling import int_pool2d
-from accelsim.functional.ptq import MULT_BITS, LayerQ, QuantizedModel, TensorQ, producers
+from accelsim.functional.ptq import MULT_BITS, LayerQ, QuantizedModel, TensorQ, producers, rhs_shape
 from accelsim.quant.folding import fold_zero_points
 from accelsim.quant.requant import requantize, round_half_even_shift
 from accelsim.workload import Layer, Precision
@@ -113,6 +114,45 @@ def _check_in(x: np.ndarray, layer: Layer) -> None:
             )
 
 
+def _check_act(x: np.ndarray, r: np.ndarray, layer: Layer) -> None:
+    want_x, want_r = (layer.H, layer.C), rhs_shape(layer)
+    if x.ndim != 3 or x.shape[1:] != want_x:
+        raise AccelsimInputError(
+            "data", f"layer {layer.name!r} needs a (N, {want_x}) left operand, got {x.shape}"
+        )
+    if r.ndim != 3 or r.shape[1:] != want_r or r.shape[0] != x.shape[0]:
+        raise AccelsimInputError(
+            "data", f"layer {layer.name!r} needs a (N, {want_r}) right operand, got {r.shape}"
+        )
+
+
+def rhs_groups(r: np.ndarray, layer: Layer) -> np.ndarray:
+    """Right operand tensor (N, :func:`~accelsim.functional.ptq.rhs_shape`) → (N, G, C/G, K/G) per group."""
+    G = layer.groups
+    n = r.shape[0]
+    if layer.rhs_transposed:  # (N, K/G, C): group g = columns g·C/G…, used transposed
+        return r.reshape(n, layer.K // G, G, layer.C // G).transpose(0, 2, 3, 1)
+    return r.reshape(n, layer.C // G, G, layer.K // G).transpose(0, 2, 1, 3)  # (N, C/G, K)
+
+
+def _lhs_groups(x: np.ndarray, layer: Layer) -> np.ndarray:
+    """Left operand (N, M, C) → (N, G, M, C/G)."""
+    G = layer.groups
+    return x.reshape(x.shape[0], layer.H, G, layer.C // G).transpose(0, 2, 1, 3)
+
+
+def _ungroup(y: np.ndarray, layer: Layer) -> np.ndarray:
+    """(N, G, M, K/G) → (N, M, K), group g in columns g·K/G …"""
+    return y.transpose(0, 2, 1, 3).reshape(y.shape[0], layer.H, layer.K)
+
+
+def act_matmul_float(x: np.ndarray, r: np.ndarray, layer: Layer) -> np.ndarray:
+    """Two-activation grouped matmul ``y[n, m, g·K/G + k] = Σ_c x[n, m, g·C/G + c]·R_g[n, c, k]``."""
+    _check_act(x, r, layer)
+    xg = _lhs_groups(np.asarray(x, np.float64), layer)
+    return _ungroup(xg @ rhs_groups(np.asarray(r, np.float64), layer), layer)
+
+
 def mac_float(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, layer: Layer) -> np.ndarray:
     """Float output of a MAC layer (before the activation); output-channel axis 1 (matmul: last)."""
     _check_in(x, layer)
@@ -172,7 +212,9 @@ def _nchw(x: np.ndarray, model: QuantizedModel) -> np.ndarray:
 
 
 def _float_layer(model: QuantizedModel, layer: Layer, ins: list[np.ndarray]) -> np.ndarray:
-    if layer.has_macs:
+    if layer.has_macs and layer.weights_are_activations:
+        y = act_matmul_float(ins[0], ins[1], layer)
+    elif layer.has_macs:
         y = mac_float(ins[0], model.weights[layer.name], model.biases.get(layer.name), layer)
     elif layer.op == "pool":
         _check_in(ins[0], layer)
@@ -229,7 +271,9 @@ def run_fake(model: QuantizedModel, x: np.ndarray, feed: dict[str, np.ndarray] |
 
     def fn(layer: Layer, ins: list[np.ndarray]) -> np.ndarray:
         lq = model.layers[layer.name]
-        if layer.has_macs:
+        if layer.has_macs and layer.weights_are_activations:
+            y = activation_float(act_matmul_float(ins[0], ins[1], layer), layer.activation)
+        elif layer.has_macs:
             w, b = fake_weights(lq, layer)
             y = activation_float(mac_float(ins[0], w, b, layer), layer.activation)
         elif layer.op == "pool":
@@ -350,6 +394,41 @@ def mac_integer(
     }
 
 
+def act_mac_integer(
+    model: QuantizedModel, layer: Layer, xq: np.ndarray, rq: np.ndarray
+) -> tuple[np.ndarray, dict]:
+    """Exact accumulators of a two-activation matmul from the codes of both operands, zero points folded.
+
+    Per group, with ``x`` (M × C/G) and ``r`` (C/G × K/G) codes and zero points ``z_x``, ``z_r``::
+
+        Σ_c (x − z_x)(r − z_r) = Σ_c x·r − z_r·Σ_c x[m, c] − z_x·Σ_c r[c, k] + (C/G)·z_x·z_r
+
+    ``Σ x·r`` is computed by the exact kernels (:func:`accelsim.functional.run_layer`, the layer's
+    ``acc_bits``/``overflow``) on the raw unsigned codes; the three correction terms (a row sum, a column sum
+    and a constant) are added in int64 and the total is fitted to ``acc_bits`` with the layer's overflow
+    mode (:func:`accelsim.functional.fit_bits`; its events are counted with the kernel's).
+    """
+    lq = model.layers[layer.name]
+    zx, zr = int(lq.inputs[0].zero_point), int(lq.inputs[1].zero_point)
+    _check_act(xq, rq, layer)
+    prec = layer_precision(model, layer)
+    xq = np.asarray(xq, np.int64)
+    rg = rhs_groups(np.asarray(rq, np.int64), layer)  # (N, G, Cg, Kg)
+    operand = rg[:, 0] if layer.groups == 1 else rg
+    r = run_layer(layer, xq, np.ascontiguousarray(operand), prec, check_ranges=False)
+    raw = r.out  # (N, M, K)
+    xg = _lhs_groups(xq, layer)  # (N, G, M, Cg)
+    row = xg.sum(axis=3)[..., None]  # (N, G, M, 1)
+    col = rg.sum(axis=2)[:, :, None, :]  # (N, G, 1, Kg)
+    corr = _ungroup(-zr * row - zx * col + (layer.C // layer.groups) * zx * zr, layer)
+    fit = fit_bits(raw + corr, prec.acc_bits, True, prec.overflow)
+    return fit.out, {
+        "overflow_outputs": r.overflow_outputs + fit.overflow_outputs,
+        "overflow_events": r.overflow_events + fit.overflow_events,
+        "path": r.path,
+    }
+
+
 def _rescale(q: np.ndarray, t: TensorQ, m0: int, n: int) -> np.ndarray:
     """``(q − z)·M0`` aligned to a total shift of 31 + n (helper for add/concat)."""
     return (q - t.zero_point).astype(np.int64) * np.int64(m0), MULT_BITS + int(n)
@@ -397,7 +476,10 @@ def run_integer(
     def fn(layer: Layer, ins: list[np.ndarray]) -> np.ndarray:
         lq = model.layers[layer.name]
         if layer.has_macs:
-            acc, st = mac_integer(model, layer, ins[0], functional, arch_model, seed)
+            if layer.weights_are_activations:
+                acc, st = act_mac_integer(model, layer, ins[0], ins[1])
+            else:
+                acc, st = mac_integer(model, layer, ins[0], functional, arch_model, seed)
             stats[layer.name] = st
             if lq.output is None:
                 return acc

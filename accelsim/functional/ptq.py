@@ -266,7 +266,14 @@ def ptq(
             lq.output = None  # out_bits > 16 at a network output: the raw accumulator is the output
         else:
             lq.output = tensor_q(acts[layer.name], min(bits, 16), method, percentile, seed)
-        if layer.has_macs:
+        if layer.has_macs and layer.weights_are_activations:
+            # both operands are activations: "weight" scale/zero point = the right operand's (per tensor)
+            rhs = ins[1]
+            lq.w_scale = np.full(layer.K, rhs.scale)
+            lq.w_zero_point = np.full(layer.K, rhs.zero_point, np.int64)
+            if lq.output is not None:
+                set_multipliers(lq, ins[0].scale * lq.w_scale / lq.output.scale)
+        elif layer.has_macs:
             w = np.asarray(weights[layer.name], np.float64)
             lq.w_q, lq.w_scale = quantize_weights(w, layer, p.w_bits, per_channel, wm)
             lq.w_zero_point = np.zeros_like(lq.w_q, shape=lq.w_scale.shape)
@@ -289,9 +296,12 @@ def check_weights(model: QuantizedModel) -> None:
         if not layer.has_macs:
             continue
         if layer.weights_are_activations:
-            raise AccelsimInputError(
-                "network", f"layer {layer.name!r}: matmul of two activations is not executed numerically yet"
-            )
+            check_act_matmul(model.network, layer)
+            if layer.name in model.biases:
+                raise AccelsimInputError(
+                    "biases", f"layer {layer.name!r} multiplies two activations: no bias"
+                )
+            continue
         if layer.name not in model.weights:
             raise AccelsimInputError("weights", f"missing weights for layer {layer.name!r}")
         w = np.asarray(model.weights[layer.name])
@@ -303,6 +313,26 @@ def check_weights(model: QuantizedModel) -> None:
             raise AccelsimInputError(
                 "biases", f"layer {layer.name!r} needs shape ({layer.K},), got {np.shape(b)}"
             )
+
+
+def check_act_matmul(network: Network, layer: Layer) -> None:
+    """A two-activation matmul names exactly two producers (left [M×C], right operand)."""
+    srcs = producers(network)[layer.name]
+    if len(srcs) != 2:
+        raise AccelsimInputError(
+            "inputs", f"layer {layer.name!r} multiplies two activations and needs 2 inputs, got {srcs}"
+        )
+
+
+def rhs_shape(layer: Layer) -> tuple[int, int]:
+    """Per-image shape of the right operand tensor of a two-activation matmul with ``G`` groups.
+
+    Not transposed: ``(C/G, K)``, group g = columns ``g·K/G … (g+1)·K/G − 1`` (e.g. V in P·V);
+    ``rhs_transposed``: ``(K/G, C)``, group g = columns ``g·C/G …`` used transposed (e.g. K in Q·Kᵀ).
+    With G = 1 these are ``(C, K)`` and ``(K, C)``.
+    """
+    G = layer.groups
+    return (layer.K // G, layer.C) if layer.rhs_transposed else (layer.C // G, layer.K)
 
 
 def expected_weight_shape(layer: Layer) -> tuple[int, ...]:
