@@ -12,6 +12,7 @@ import pytest
 from accelsim.memory.crossbar_aihwkit import AihwkitIOConfig, aihwkit_forward
 
 GOLDEN = Path(__file__).parent / "data" / "aihwkit" / "aihwkit_1.2.0_golden.npz"
+GOLDEN_TORCH = Path(__file__).parent / "data" / "aihwkit" / "aihwkit_1.2.0_torch_tile_golden.npz"
 
 
 def test_dac_step_is_res_times_two_bounds_quantize_then_clip():
@@ -119,3 +120,19 @@ def test_equals_aihwkit_1_2_0_golden_vectors():
             assert np.all(close), name
     # midpoint cases (float32 GEMM summation order) must stay rare
     assert off_by_one <= 0.001 * total, (off_by_one, total)
+
+
+@pytest.mark.skipif(not GOLDEN_TORCH.exists(), reason="torch-tile golden vectors not generated")
+def test_batch_scope_equals_aihwkit_torch_tile():
+    """aihwkit's torch tile halves the whole batch while any output saturates: bm_scope='batch'."""
+    data = np.load(GOLDEN_TORCH)
+    meta = json.loads(str(data["meta_json"]))
+    differs_from_vector = 0
+    for case in meta["cases"]:
+        name = case.pop("name")
+        x, w, y_ref = data[f"{name}_x"], data[f"{name}_w"], data[f"{name}_y"]
+        y = aihwkit_forward(x, w, AihwkitIOConfig(**case))
+        np.testing.assert_allclose(y, y_ref, rtol=1e-5, atol=1e-6)
+        y_vec = aihwkit_forward(x, w, AihwkitIOConfig(**{**case, "bm_scope": "vector"}))
+        differs_from_vector += int(np.abs(y_vec - y_ref).max() > 1e-3)
+    assert differs_from_vector >= 2  # the two tiles do disagree where bound management acts
