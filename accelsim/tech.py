@@ -20,6 +20,7 @@ This module imports nothing else of accelsim.
 
 from __future__ import annotations
 
+import functools
 import math
 
 REFERENCE_NODE_NM = 45.0
@@ -99,8 +100,12 @@ def int_add_area_um2(bits: int, node_nm: float = 45.0) -> float:
     return a * node_area_factor(node_nm)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def sram_access_energy_pj(word_bits: int, capacity_bytes: float, node_nm: float = 45.0) -> float:
     """Energy of one SRAM read (or write) of ``word_bits`` from an array of ``capacity_bytes``.
+
+    Pure function of its arguments, memoized (fabrics query the same few (bits, capacity, node) triples
+    for every layer; the cache changes no value).
 
     64-bit read energy is interpolated log-log through (8 KB, 10 pJ), (32 KB, 20 pJ), (1 MB, 100 pJ),
     extrapolated at both ends with the nearest segment's exponent, then scaled linearly to the word width.

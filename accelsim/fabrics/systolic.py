@@ -33,6 +33,7 @@ ceil(elements read / cols) cycles, one add per element, traffic of their input a
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Literal
 
@@ -42,7 +43,7 @@ from pydantic import Field
 from accelsim import tech
 from accelsim.arch.base import ArchitectureBase, PeakFigures
 from accelsim.dataflow.systolic import (
-    fold_cycles,
+    FoldPlan,
     layer_gemm,
     link_hops,
     mapping_efficiency,
@@ -53,7 +54,15 @@ from accelsim.dataflow.systolic import (
     total_cycles,
 )
 from accelsim.fabrics.registry import LayerResult, register_fabric
-from accelsim.memory.buffers import OperandBits, SystolicBuffers, choose_stream_chunk, plan_traffic
+from accelsim.memory.buffers import (
+    OperandBits,
+    SystolicBuffers,
+    TrafficModel,
+    choose_stream_chunk,
+    fold_schedule,
+    stall_cycles_repeated,
+    traffic_model,
+)
 from accelsim.memory.dram import coarsen_tiles, simulate_stalls, stall_cycles_closed_form, transfer_cycles
 from accelsim.workload import Layer, Precision
 
@@ -141,8 +150,16 @@ class SystolicArch(ArchitectureBase):
         )
 
 
+@functools.lru_cache(maxsize=4096)
 def _touched(size: int, pad_before: int, out: int, kernel: int, stride: int, dilation: int) -> int:
-    """Input rows (or columns) of ``size`` that at least one window reads: |{p·s + j·d} ∩ real rows|."""
+    """Input rows (or columns) of ``size`` that at least one window reads: |{p·s + j·d} ∩ real rows|.
+
+    Undilated windows that overlap or abut (s ≤ R) cover one interval, [−pad, (out−1)·s + R − 1 − pad],
+    counted in closed form; other cases enumerate the positions (memoized: shapes repeat)."""
+    if dilation == 1 and stride <= kernel:
+        lo = max(-pad_before, 0)
+        hi = min((out - 1) * stride + kernel - 1 - pad_before, size - 1)
+        return max(hi - lo + 1, 0)
     pos = (np.arange(out)[:, None] * stride + np.arange(kernel)[None, :] * dilation).ravel() - pad_before
     pos = np.unique(pos)
     return int(np.count_nonzero((pos >= 0) & (pos < size)))
@@ -197,6 +214,28 @@ def _vector_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> Lay
     )
 
 
+def _stall_cycles(plan: FoldPlan, traffic: TrafficModel, arch: SystolicArch, bw: float, double: bool) -> int:
+    """Stall cycles of the layer's fold schedule (one group's folds, repeated ``groups`` times): the
+    numba recurrence straight on the folds when they are at most ``max_tiles_per_layer``, else (and for
+    ``stall_model: simpy``) on the per-fold arrays merged into tiles by :func:`coarsen_tiles`."""
+    schedule = fold_schedule(
+        plan.rows, plan.cols, plan.row_folds, plan.col_folds, plan.last_rows, plan.last_cols, plan.Sr,
+        plan.Sc, plan.T, plan.n_chunks, 1 if plan.dataflow == "os" else 2, arch.mode == "scalesim",
+        traffic.roles, traffic.per_group, traffic.resident, traffic.col_fits, traffic.pass_len,
+        traffic.row_bytes, traffic.row_fits, traffic.spill, traffic.out_total, traffic.acc_bits,
+        traffic.ofmap_both,
+    )  # fmt: skip
+    slots = 2 if double else 1
+    g = plan.groups
+    if arch.stall_model == "recurrence" and plan.folds <= arch.max_tiles_per_layer:
+        return int(stall_cycles_repeated(*schedule, g, float(bw), slots))
+    compute, read, write = (np.tile(x, g) for x in schedule) if g > 1 else schedule
+    tiles = coarsen_tiles(compute, read, write, arch.max_tiles_per_layer)
+    if arch.stall_model == "simpy":
+        return simulate_stalls(*tiles, bw, double).stall_cycles
+    return stall_cycles_closed_form(*tiles, bw, double)
+
+
 @register_fabric(SystolicArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> LayerResult:
     if not layer.has_macs:
@@ -214,7 +253,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> La
     a_bits = precision.a_bits
     bits = OperandBits(ifmap_bits=a_bits, filter_bits=w_bits, out_bits=precision.out_bits, acc_bits=acc)
     ifmap_elems, filter_elems, out_elems = _operand_elems(layer, M, N, K, groups, mode)
-    traffic = plan_traffic(plan, arch.buffers, bits, ifmap_elems, filter_elems, out_elems)
+    traffic = traffic_model(plan, arch.buffers, bits, ifmap_elems, filter_elems, out_elems)
     t = traffic.totals
 
     bw = arch.dram.bandwidth_bytes_per_cycle
@@ -222,12 +261,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> La
     if bw is None:
         stall = 0  # every transfer takes 0 cycles (tests check simpy gives exactly 0 too)
     else:
-        per_fold = np.tile(fold_cycles(plan, mode), groups)
-        tiles = coarsen_tiles(per_fold, traffic.read_bytes, traffic.write_bytes, arch.max_tiles_per_layer)
-        if arch.stall_model == "simpy":
-            stall = simulate_stalls(*tiles, bw, double).stall_cycles
-        else:
-            stall = stall_cycles_closed_form(*tiles, bw, double)
+        stall = _stall_cycles(plan, traffic, arch, bw, double)
 
     # ---- SRAM accesses (words) -----------------------------------------------------------------
     array = sram_accesses(plan)

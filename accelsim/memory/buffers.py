@@ -33,8 +33,10 @@ Halo re-reads between neighbouring ifmap blocks are assumed to be served on chip
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from pydantic import Field
 
@@ -224,8 +226,247 @@ def plan_traffic(
     return TrafficPlan(read_bytes=read, write_bytes=write, totals=totals)
 
 
+# ---- fast path: closed-form totals and a numba fold schedule -----------------------------------------
+#
+# plan_traffic above is the readable reference: it builds every per-fold array with numpy. The fabric
+# uses the equivalent below, which never builds an array to get the totals: a fold's bytes only depend on
+# its pass kind (first / middle / last pass of the stream, at most 3 kinds), whether it is the last row
+# (column) fold — full R (C) or remainder rows (columns) — and whether it is the first or last row
+# (column) fold. Totals are therefore counts × sizes; per-fold values (needed only by the stall model)
+# are generated inside a numba loop from the same scalars, with the same float expressions as the
+# reference, so they are bit-identical. tests/test_memory_systolic.py checks both against plan_traffic.
+
+_ROLE_CODE = {"both": 0, "col": 1, "row": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficModel:
+    """Scalars that determine every fold's DRAM bytes (see :func:`traffic_model`); ``totals`` as in
+    :class:`TrafficPlan`. Pass kinds k = 0 (first pass), 1 (middle passes), 2 (last pass); with one pass
+    only kind 0 exists, with two passes kinds 0 and 2."""
+
+    totals: dict[str, float]
+    roles: tuple[int, int]  # role code of ifmap, filter (0 both, 1 col, 2 row)
+    per_group: tuple[float, float]  # bytes per group of ifmap, filter
+    resident: bool  # "both" operand kept on chip across passes
+    col_fits: bool  # os filter: one column block fits
+    pass_len: tuple[int, int, int]  # streamed length of each pass kind
+    row_bytes: tuple[float, float, float]  # bytes per group of the "row" operand in each pass kind
+    row_fits: tuple[bool, bool, bool]
+    spill: tuple[bool, bool, bool]
+    out_total: float
+    acc_bits: int
+    ofmap_both: bool
+
+
+def traffic_model(
+    plan: FoldPlan,
+    buffers: SystolicBuffers,
+    bits: OperandBits,
+    ifmap_elems: int,
+    filter_elems: int,
+    output_elems: int,
+) -> TrafficModel:
+    """Closed form of :func:`plan_traffic`: the same totals (within float round-off of the sums, removed
+    by the 1e-6 B rounding both apply) without building per-fold arrays.
+
+    Σ over one pass's folds: Σ r·c = Sr·Sc, Σ_fc c = Sc, Σ_fr r = Sr, so an operand indexed by both fold
+    indices costs its bytes B once; by the column fold B (fits) or rf·B; by the row fold B_pass (fits) or
+    cf·B_pass, B_pass = B·T_pass/T for the streamed operand of ws/is; spilled psums (rf−1)·T_pass·Sc·acc/8
+    written and read; final outputs out·T_pass/T per pass.
+    """
+    check_buffers(buffers, plan, bits)
+    g = plan.groups
+    rf, cf, Sc, T = plan.row_folds, plan.col_folds, plan.Sc, plan.T
+    roles = _role(plan.dataflow)
+    is_os = plan.dataflow == "os"
+    B = {
+        "ifmap": ifmap_elems / g * bits.ifmap_bits / 8,
+        "filter": filter_elems / g * bits.filter_bits / 8,
+    }
+    cap = {"ifmap": buffers.ifmap.reusable_bytes, "filter": buffers.filter.reusable_bytes}
+    out_total = output_elems / g * bits.out_bits / 8
+    ofmap_cap = buffers.ofmap.reusable_bytes
+    n = plan.n_chunks
+    chunk = plan.chunk
+    last = T - (n - 1) * chunk
+    # pass kinds: (streamed length, number of passes of this kind); first pass always kind 0
+    kinds = ((chunk if n > 1 else T, 1), (chunk, max(n - 2, 0)), (last, 1 if n > 1 else 0))
+    row_name = next((x for x in ("ifmap", "filter") if roles[x] == "row"), "")
+    both_name = next((x for x in ("ifmap", "filter") if roles[x] == "both"), "")
+    resident = bool(both_name) and n > 1 and B[both_name] <= cap[both_name]
+    c_max = plan.cols if cf > 1 else plan.last_cols
+    col_fits = not is_os or B["filter"] * c_max / Sc <= cap["filter"]
+
+    row_bytes, row_fits, spill = [], [], []
+    for t_len, _ in kinds:
+        bp = B[row_name] * (t_len / T) if not is_os else B[row_name]
+        row_bytes.append(bp)
+        row_fits.append(bp <= cap[row_name])
+        spill.append(not roles["ofmap"] == "both" and t_len * c_max * bits.acc_bits / 8 > ofmap_cap)
+
+    reads = {"ifmap": 0.0, "filter": 0.0}
+    psum_read = 0.0
+    write = 0.0
+    for k, (t_len, count) in enumerate(kinds):
+        if count == 0:
+            continue
+        for name in ("ifmap", "filter"):
+            if roles[name] == "both":
+                per_pass = B[name] if k == 0 or not resident else 0.0
+            elif roles[name] == "col":
+                per_pass = B[name] if col_fits else rf * B[name]
+            else:
+                per_pass = row_bytes[k] if row_fits[k] else cf * row_bytes[k]
+            reads[name] += count * per_pass
+        if roles["ofmap"] == "both":
+            write += count * out_total
+        else:
+            write += count * out_total * (t_len / T)
+            if spill[k]:
+                block = (rf - 1) * t_len * Sc * bits.acc_bits / 8
+                psum_read += count * block
+                write += count * block
+    refetch = {"ifmap": 1.0, "filter": 1.0}
+    if is_os:
+        refetch["filter"] = 1.0 if col_fits else float(rf)
+    last_kind = 2 if n > 1 else 0
+    refetch[row_name] = 1.0 if row_fits[last_kind] else float(cf)
+    if n > 1:  # the stationary operand, refetched every pass unless it fits (as in the reference)
+        stat = "filter" if plan.dataflow == "ws" else "ifmap"
+        refetch[stat] = 1.0 if B[stat] <= cap[stat] else float(n)
+    totals = {
+        "dram_ifmap_read_bytes": _clean(g * reads["ifmap"]),
+        "dram_filter_read_bytes": _clean(g * reads["filter"]),
+        "dram_ofmap_read_bytes": _clean(g * psum_read),
+        "dram_ofmap_write_bytes": _clean(g * write),
+        "ifmap_refetch_factor": refetch["ifmap"],
+        "filter_refetch_factor": refetch["filter"],
+        "psum_spill": float(any(s for s, (_, cnt) in zip(spill, kinds, strict=True) if cnt)),
+    }
+    totals["dram_read_bytes"] = (
+        totals["dram_ifmap_read_bytes"] + totals["dram_filter_read_bytes"] + totals["dram_ofmap_read_bytes"]
+    )
+    totals["dram_write_bytes"] = totals["dram_ofmap_write_bytes"]
+    return TrafficModel(
+        totals=totals,
+        roles=(_ROLE_CODE[roles["ifmap"]], _ROLE_CODE[roles["filter"]]),
+        per_group=(B["ifmap"], B["filter"]),
+        resident=resident,
+        col_fits=col_fits,
+        pass_len=(kinds[0][0], kinds[1][0], kinds[2][0]),
+        row_bytes=(row_bytes[0], row_bytes[1], row_bytes[2]),
+        row_fits=(row_fits[0], row_fits[1], row_fits[2]),
+        spill=(spill[0], spill[1], spill[2]),
+        out_total=out_total,
+        acc_bits=bits.acc_bits,
+        ofmap_both=roles["ofmap"] == "both",
+    )
+
+
+@numba.njit(cache=True, inline="always")
+def _operand_read(role, B, row_b, row_fit, col_fit, resident, first, r, c, fr, fc, Sr, Sc):
+    """One fold's DRAM read of one operand: the reference's per-element expression, same float order."""
+    if role == 0:  # both
+        return B * r * c / (Sr * Sc) * (1.0 if first or not resident else 0.0)
+    if role == 1:  # col (os filter)
+        v = B * c / Sc
+        return v if fr == 0 or not col_fit else 0.0
+    v = row_b * r / Sr  # row
+    return v if fc == 0 or not row_fit else 0.0
+
+
+@numba.njit(cache=True)
+def fold_schedule(
+    rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, n_passes, stationary, scalesim,
+    roles, per_group, resident, col_fits, pass_len, row_bytes, row_fits, spill, out_total, acc_bits,
+    ofmap_both,
+):  # fmt: skip
+    """(compute cycles, DRAM read bytes, DRAM write bytes) of every fold of ONE group, execution order
+    (pass outer, column fold, row fold inner): fold cycles as :func:`accelsim.dataflow.systolic.fold_cycles`
+    and bytes as :func:`plan_traffic`, element for element (same float expressions)."""
+    fpp = rf * cf
+    n = n_passes * fpp
+    compute = np.empty(n, dtype=np.int64)
+    read = np.empty(n, dtype=np.float64)
+    write = np.empty(n, dtype=np.float64)
+    j = 0
+    for p in range(n_passes):
+        k = 0 if p == 0 else (2 if p == n_passes - 1 else 1)
+        t_len = pass_len[k]
+        share = t_len / T
+        for fc in range(cf):
+            c_int = cols if fc < cf - 1 else last_cols
+            c = float(c_int)
+            for fr in range(rf):
+                r_int = rows if fr < rf - 1 else last_rows
+                r = float(r_int)
+                if scalesim:
+                    compute[j] = t_len + (stationary * rows + cols - 2)
+                else:
+                    compute[j] = t_len + (stationary * r_int + c_int - 2)
+                ifm = _operand_read(
+                    roles[0], per_group[0], row_bytes[k], row_fits[k], col_fits, resident, p == 0,
+                    r, c, fr, fc, Sr, Sc,
+                )  # fmt: skip
+                flt = _operand_read(
+                    roles[1], per_group[1], row_bytes[k], row_fits[k], col_fits, resident, p == 0,
+                    r, c, fr, fc, Sr, Sc,
+                )  # fmt: skip
+                psum = 0.0
+                if ofmap_both:
+                    w = out_total * r * c / (Sr * Sc)
+                else:
+                    w = out_total * share * c / Sc if fr == rf - 1 else 0.0
+                    if spill[k]:
+                        block = t_len * c * acc_bits / 8
+                        w = w + (block if fr < rf - 1 else 0.0)
+                        psum = block if fr > 0 else 0.0
+                read[j] = ifm + flt + psum
+                write[j] = w
+                j += 1
+    return compute, read, write
+
+
+@numba.njit(cache=True)
+def stall_cycles_repeated(compute, read, write, repeats, bandwidth, slots):
+    """Stall cycles of the schedule ``(compute, read, write)`` repeated ``repeats`` times (the groups),
+    transfers ceil(b/bw) as :func:`accelsim.memory.dram.transfer_cycles`, by the recurrence of
+    :func:`accelsim.memory.dram.stall_cycles_closed_form` (same machine, same integers)."""
+    m = compute.shape[0]
+    loads = np.empty(m, dtype=np.int64)
+    stores = np.empty(m, dtype=np.int64)
+    total_compute = 0
+    for i in range(m):
+        b = read[i]
+        loads[i] = max(math.ceil(b / bandwidth - 1e-9), 0) if b > 0 else 0
+        b = write[i]
+        stores[i] = max(math.ceil(b / bandwidth - 1e-9), 0) if b > 0 else 0
+        total_compute += compute[i]
+    n = m * repeats
+    load_end = np.zeros(n, dtype=np.int64)
+    dma = 0
+    for i in range(min(slots, n)):
+        dma += loads[i % m]
+        load_end[i] = dma
+    prev = 0
+    for j in range(n):
+        start = max(load_end[j], prev)
+        prev = start + compute[j % m]
+        if j + slots < n:
+            dma = max(dma, prev) + loads[(j + slots) % m]
+            load_end[j + slots] = dma
+        if stores[j % m] > 0:
+            dma = max(dma, prev) + stores[j % m]
+    return max(prev, dma) - total_compute * repeats
+
+
 __all__ = [
+    "TrafficModel",
     "choose_stream_chunk",
+    "fold_schedule",
+    "stall_cycles_repeated",
+    "traffic_model",
     "OperandBits",
     "SramBuffer",
     "SystolicBuffers",
