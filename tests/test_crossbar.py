@@ -288,3 +288,17 @@ def test_read_seed_redraws_only_read_noise():
     a = crossbar_gemm(x, w, xn, 4, 4, seed=1, read_seed=1).y
     b = crossbar_gemm(x, w, xn, 4, 4, seed=1, read_seed=2).y
     assert np.abs(a - b).max() > 0
+
+
+def test_sense_amplifier_on_differential_column_outputs_the_sign():
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 2, size=(30, 64))
+    w = rng.choice([-1, 1], size=(64, 12))
+    xb = CrossbarConfig(
+        rows=64, cols=64, cell_bits=2, encoding="differential", sense="sense_amp", dac={"bits": 1}
+    )
+    r = crossbar_gemm(x, w, xb, w_bits=2, a_bits=1, seed=0)
+    ref = x @ w
+    np.testing.assert_array_equal(np.sign(r.y), np.where(ref >= 0, 1, -1))
+    assert len(np.unique(np.abs(r.y))) == 1  # ±full scale
+    assert not r.metrics["lossless"]

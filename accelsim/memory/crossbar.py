@@ -189,6 +189,7 @@ def _convert_accumulate(
     col_n,
     weight,
     normal_table,
+    sign_only,
 ):  # pragma: no cover - compiled
     """Read noise + ADC (offset, INL, DNL, clip) + flipped correction + shift-add, fused, for one chunk.
 
@@ -223,7 +224,9 @@ def _convert_accumulate(
                     xx = 2.0 * (u - lo) / span - 1.0
                     u += inl * (1.0 - xx * xx)
                 c = np.rint(u)
-                if use_dnl:
+                if sign_only:  # a sense amplifier on a signed (differential) column: ±1
+                    c = 1.0 if u >= 0.0 else -1.0
+                elif use_dnl:
                     row = dnl[t, adc_idx[p]]
                     k0 = min(max(c, lo), hi + 1) - lo
                     if u < c - 0.5 + row[int(k0)]:
@@ -311,6 +314,9 @@ def crossbar_gemm(
     signed_adc = xbar.adc_signed(a_signed)
     bits = 1 if xbar.sense == "sense_amp" else xbar.adc.bits
     lo, hi = code_range(bits, signed_adc)
+    sign_only = xbar.sense == "sense_amp" and signed_adc
+    if sign_only:  # comparator against zero: ±1 · full scale
+        lo, hi = -1, 1
     worst = xbar.worst_case_column(a_bits, a_signed)
     dtype = np.float32 if worst * (1 + xbar.device.ir_drop) < 2**24 else np.float64
     e_t = np.zeros((t_count * rows, p_count), dtype=dtype)
@@ -382,7 +388,7 @@ def crossbar_gemm(
         clips += _convert_accumulate(
             a, out, noise_std, int(noise_rng.integers(0, 2**31 - 1)), float(step), float(lo), float(hi),
             float(xbar.adc.offset_lsb), float(xbar.adc.inl_lsb), dnl, adc_idx, flip, rowsum, lmax,
-            enc.col_shift, enc.col_n, float(2.0 ** (j * xbar.dac.bits)), NORMAL_TABLE,
+            enc.col_shift, enc.col_n, float(2.0 ** (j * xbar.dac.bits)), NORMAL_TABLE, sign_only,
         )  # fmt: skip
     if enc.offset:
         out -= float(enc.offset) * x.sum(axis=1, dtype=np.int64).astype(np.float64)[:, None]
