@@ -12,6 +12,7 @@ from pydantic import Field
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.pe import bitserial as pe
 from accelsim.pe.array import ArrayArchBase, evaluate_array_layer
+from accelsim.pe.functional import check_layer_widths, run_layer_gemms
 from accelsim.workload import Layer, Precision
 
 
@@ -34,3 +35,22 @@ class BismoArch(ArrayArchBase):
 @register_fabric(BismoArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: BismoArch) -> LayerResult:
     return evaluate_array_layer(layer, precision, arch)
+
+
+def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: BismoArch, seed: int = 0):
+    """The layer as BISMO's sum of shifted binary matrix products (:func:`accelsim.pe.bitserial.bismo_gemm`);
+    stats: ``binary_matrix_products`` (w·a per GEMM), ``bit_plane_products`` = MACs·w·a, ``macs``."""
+    del seed
+    w_bits, a_bits = precision.w_bits, precision.a_bits
+    check_layer_widths(lambda: arch.pe_pass(w_bits, a_bits), layer)
+
+    def gemm(a, w, a_signed, w_signed):
+        y = pe.bismo_gemm(a, w, w_bits, a_bits, w_signed, a_signed)
+        macs = a.shape[0] * a.shape[1] * w.shape[1]
+        return y, {
+            "macs": float(macs),
+            "binary_matrix_products": float(w_bits * a_bits),
+            "bit_plane_products": float(macs * w_bits * a_bits),
+        }
+
+    return run_layer_gemms(x_int, w_int, layer, precision, gemm)

@@ -9,6 +9,7 @@ from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.pe import bitblade as pe
 from accelsim.pe.array import evaluate_array_layer
 from accelsim.pe.chips import ChipArchBase
+from accelsim.pe.functional import check_layer_widths, run_layer_gemms
 from accelsim.workload import Layer, Precision
 
 
@@ -28,3 +29,26 @@ class BitBladeArch(ChipArchBase):
 @register_fabric(BitBladeArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: BitBladeArch) -> LayerResult:
     return evaluate_array_layer(layer, precision, arch)
+
+
+def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: BitBladeArch, seed: int = 0):
+    """The layer through BitBlade's bit-wise summation (:func:`accelsim.pe.bitblade.bitblade_gemm_fast`:
+    per significance, the 2×2 partial products summed, then shifted once). Stats: ``brick_products``,
+    ``significance_shifts`` (shifted sums per output and PE pass), ``macs``."""
+    del seed
+    w_bits, a_bits = precision.w_bits, precision.a_bits
+    check_layer_widths(lambda: arch.pe_pass(w_bits, a_bits), layer)
+    products, _ = pe.pe_pass(w_bits, a_bits)
+    nba, nbw = pe.slot_bits(a_bits) // 2, pe.slot_bits(w_bits) // 2
+
+    def gemm(a, w, a_signed, w_signed):
+        y = pe.bitblade_gemm_fast(a, w, w_bits, a_bits, w_signed, a_signed)
+        m, k = a.shape
+        n = w.shape[1]
+        return y, {
+            "macs": float(m * k * n),
+            "brick_products": float(m * k * n * nba * nbw),
+            "significance_shifts": float(m * n * (-(-k // products)) * (nba + nbw - 1)),
+        }
+
+    return run_layer_gemms(x_int, w_int, layer, precision, gemm)

@@ -10,6 +10,7 @@ from typing import Literal
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.pe import bitserial as pe
 from accelsim.pe.array import ArrayArchBase, evaluate_array_layer
+from accelsim.pe.functional import check_layer_widths, run_layer_gemms
 from accelsim.workload import Layer, Precision
 
 
@@ -31,3 +32,18 @@ class LoomArch(ArrayArchBase):
 @register_fabric(LoomArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: LoomArch) -> LayerResult:
     return evaluate_array_layer(layer, precision, arch)
+
+
+def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: LoomArch, seed: int = 0):
+    """The layer through Loom's (weight plane, activation plane) products
+    (:func:`accelsim.pe.bitserial.loom_gemm`); stats: ``bit_plane_products`` = MACs·w·a and ``macs``."""
+    del seed
+    w_bits, a_bits = precision.w_bits, precision.a_bits
+    check_layer_widths(lambda: arch.pe_pass(w_bits, a_bits), layer)
+
+    def gemm(a, w, a_signed, w_signed):
+        y = pe.loom_gemm(a, w, w_bits, a_bits, w_signed, a_signed)
+        macs = a.shape[0] * a.shape[1] * w.shape[1]
+        return y, {"macs": float(macs), "bit_plane_products": float(macs * w_bits * a_bits)}
+
+    return run_layer_gemms(x_int, w_int, layer, precision, gemm)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import Field
 
+from accelsim.errors import AccelsimInputError
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.pe import logpe as pe
 from accelsim.pe.array import evaluate_array_layer
 from accelsim.pe.chips import ChipArchBase
+from accelsim.pe.functional import check_layer_widths, run_layer_gemms
 from accelsim.workload import Layer, Precision
 
 
@@ -32,3 +35,37 @@ class QuestArch(ChipArchBase):
 @register_fabric(QuestArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: QuestArch) -> LayerResult:
     return evaluate_array_layer(layer, precision, arch)
+
+
+def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: QuestArch, seed: int = 0):
+    """The layer by shifts (:func:`accelsim.pe.logpe.logpe_gemm_fast`). QUEST multiplies only log-coded
+    weights: every integer weight must be ``±2^e`` with ``e ≤ 2^(w_bits−1) − 1`` (no zero code), else
+    AccelsimInputError names the layer (quantize the weights to powers of two first). Stats: ``shifts``
+    (one per MAC), ``exponents_used``, ``accumulator_bits_needed`` (:func:`accelsim.pe.logpe.accumulator_bits`),
+    ``macs``."""
+    del seed
+    w_bits, a_bits = precision.w_bits, precision.a_bits
+    check_layer_widths(lambda: arch.pe_pass(w_bits, a_bits), layer)
+
+    def gemm(a, w, a_signed, w_signed):
+        try:
+            sign, exponent = pe.encode(w, w_bits)
+        except AccelsimInputError as exc:
+            raise AccelsimInputError(
+                "w_int", f"layer {layer.name!r}: QUEST runs log-quantized weights only; {exc.message}"
+            ) from None
+        y = pe.logpe_gemm_fast(a, sign, exponent, w_bits, a_bits, a_signed)
+        m, k = a.shape
+        n = w.shape[1]
+        return y, {
+            "macs": float(m * k * n),
+            "shifts": float(m * k * n),
+            "exponents_used": float(np.unique(exponent).size),
+        }
+
+    y, stats = run_layer_gemms(x_int, w_int, layer, precision, gemm, encode_w=False)
+    stats.pop("exponents_used", None)
+    stats["accumulator_bits_needed"] = float(
+        pe.accumulator_bits(a_bits, w_bits, layer.C // layer.groups * layer.R * layer.S)
+    )
+    return y, stats

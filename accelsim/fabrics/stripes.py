@@ -19,6 +19,7 @@ from accelsim.arch.base import PeakFigures
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.pe import bitserial as pe
 from accelsim.pe.array import ArrayArchBase, evaluate_array_layer
+from accelsim.pe.functional import check_layer_widths, run_layer_gemms
 from accelsim.workload import Layer, Precision
 
 
@@ -62,3 +63,18 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: StripesArch) -> Lay
     if arch.weight_storage_bits is not None:
         precision = precision.model_copy(update={"w_bits": arch.weight_storage_bits})
     return evaluate_array_layer(layer, precision, arch)
+
+
+def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: StripesArch, seed: int = 0):
+    """The layer through SIPs (:func:`accelsim.pe.bitserial.stripes_gemm`: one product per activation
+    bit-plane, weights bit-parallel); stats: ``bit_plane_products`` (plane × weight MACs) and ``macs``."""
+    del seed
+    w_bits, a_bits = precision.w_bits, precision.a_bits
+    check_layer_widths(lambda: arch.pe_pass(w_bits, a_bits), layer)
+
+    def gemm(a, w, a_signed, w_signed):
+        y = pe.stripes_gemm(a, w, w_bits, a_bits, w_signed, a_signed)
+        macs = a.shape[0] * a.shape[1] * w.shape[1]
+        return y, {"macs": float(macs), "bit_plane_products": float(macs * a_bits)}
+
+    return run_layer_gemms(x_int, w_int, layer, precision, gemm)

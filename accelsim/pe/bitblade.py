@@ -25,7 +25,7 @@ import numba
 import numpy as np
 
 from accelsim.pe.bitfusion import slot_bits
-from accelsim.pe.common import check_operand, check_width
+from accelsim.pe.common import check_operand, check_width, exact_gemm, slices
 
 MULTS_PER_PE = 16
 ALLOWED_BITS = tuple(range(1, 9))
@@ -86,3 +86,25 @@ def bitblade_gemm(
     check_operand("a", a, a_bits, a_signed)
     check_operand("w", w, w_bits, w_signed)
     return bitblade_reference(a, w, slot_bits(a_bits), slot_bits(w_bits), a_signed, w_signed, products)
+
+
+def bitblade_gemm_fast(
+    a, w, w_bits: int, a_bits: int, w_signed: bool = True, a_signed: bool = False
+) -> np.ndarray:
+    """BLAS form of :func:`bitblade_reference`'s order: for each significance ``s = i + j`` one exact GEMM
+    of the side-by-side bricks ``[A_i …]·[W_j …]ᵀ`` over all pairs with ``i + j = s`` (the bit-wise
+    summation of those 2×2 partial products), shifted once by ``2s``."""
+    pe_pass(w_bits, a_bits)
+    a = np.ascontiguousarray(a, dtype=np.int64)
+    w = np.ascontiguousarray(w, dtype=np.int64)
+    check_operand("a", a, a_bits, a_signed)
+    check_operand("w", w, w_bits, w_signed)
+    a_sl = slices(a, slot_bits(a_bits), 2)
+    w_sl = slices(w, slot_bits(w_bits), 2)
+    out = np.zeros((a.shape[0], w.shape[1]), dtype=np.int64)
+    for s in range(len(a_sl) + len(w_sl) - 1):
+        pairs = [(i, s - i) for i in range(len(a_sl)) if 0 <= s - i < len(w_sl)]
+        big_a = np.concatenate([a_sl[i][0] for i, _ in pairs], axis=1)
+        big_w = np.concatenate([w_sl[j][0] for _, j in pairs], axis=0)
+        out += exact_gemm(big_a, big_w) << np.int64(2 * s)
+    return out

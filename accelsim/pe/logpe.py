@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from accelsim.errors import AccelsimInputError
-from accelsim.pe.common import check_operand, check_width
+from accelsim.pe.common import check_operand, check_width, exact_gemm
 
 ALLOWED_W_BITS = (1, 2, 3, 4)
 ALLOWED_A_BITS = tuple(range(1, 17))
@@ -90,3 +90,20 @@ def logpe_gemm(a, sign, exponent, w_bits: int, a_bits: int, a_signed: bool = Fal
     if exponent.size and (exponent.min() < 0 or exponent.max() > max_exponent(w_bits)):
         raise AccelsimInputError("exponent", f"must be in [0, {max_exponent(w_bits)}] for {w_bits}-bit codes")
     return shift_gemm(a, np.ascontiguousarray(sign, dtype=np.int64), exponent)
+
+
+def logpe_gemm_fast(a, sign, exponent, w_bits: int, a_bits: int, a_signed: bool = False) -> np.ndarray:
+    """BLAS form of :func:`shift_gemm`: for every exponent value ``e`` one exact GEMM of ``A`` with the ±1
+    sign matrix of the weights whose code has that exponent, shifted once by ``e`` (shifts commute with
+    the sum over k)."""
+    lane_pass(w_bits, a_bits)
+    a = np.ascontiguousarray(a, dtype=np.int64)
+    check_operand("a", a, a_bits, a_signed)
+    exponent = np.asarray(exponent, dtype=np.int64)
+    if exponent.size and (exponent.min() < 0 or exponent.max() > max_exponent(w_bits)):
+        raise AccelsimInputError("exponent", f"must be in [0, {max_exponent(w_bits)}] for {w_bits}-bit codes")
+    pm = np.where(np.asarray(sign).astype(bool), -1, 1).astype(np.int64)
+    out = np.zeros((a.shape[0], exponent.shape[1]), dtype=np.int64)
+    for e in np.unique(exponent):
+        out += exact_gemm(a, np.where(exponent == e, pm, 0)) << np.int64(e)
+    return out
