@@ -120,15 +120,41 @@ def bench_resnet18() -> None:
     )
 
 
+def sweep_adc_bits() -> None:
+    """Accuracy–energy trade-off from one config: ISAAC at 8/8 bits, one ResNet-18 layer, ADC bits swept."""
+    from accelsim.fabrics import load_arch
+    from accelsim.fabrics.crossbar import evaluate_layer
+
+    layer = [lay for lay in load_network("resnet18").mac_layers() if lay.K == 128 and lay.R == 3][
+        -1
+    ].with_batch(1)
+    prec = Precision(w_bits=8, a_bits=8)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(1, layer.C, layer.H, layer.W))
+    w = rng.integers(-128, 128, size=(layer.K, layer.C, layer.R, layer.S))
+    print(f"ADC-bits sweep on ISAAC (flipped encoding), layer {layer.name} at 8/8 bits:")
+    for bits in (9, 8, 7, 6, 5, 4):
+        arch = load_arch("isaac", **{"crossbar.adc.bits": bits})
+        _, m = crossbar_layer(x, w, layer, prec, arch, seed=0)
+        res = evaluate_layer(layer, prec, arch)
+        print(
+            f"  adc {bits} b: lossless={m['lossless']!s:5} NRMSE {m['int_nrmse']:.2e}  "
+            f"ADC energy {res.energy_breakdown_pj['adc'] / 1e6:.3f} uJ of {res.energy_pj / 1e6:.3f} uJ"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-resnet", action="store_true")
     ap.add_argument("--skip-aihwkit", action="store_true")
+    ap.add_argument("--sweep", action="store_true", help="also print an ADC-bits accuracy/energy sweep")
     args = ap.parse_args()
     print(f"numba threads: {os.environ.get('NUMBA_NUM_THREADS', 'default')}, python {sys.version.split()[0]}")
     bench_aihwkit_mode(args.skip_aihwkit)
     if not args.skip_resnet:
         bench_resnet18()
+    if args.sweep:
+        sweep_adc_bits()
 
 
 if __name__ == "__main__":
