@@ -373,3 +373,89 @@ def test_two_activation_matmuls_bit_exact_against_int64_reference(seed, M, d, G,
     assert compare(model, x, None)["overall"]["local_max_err_lsb_int_vs_fake"] <= 1.0
     model.rounding = "half_even"
     assert compare(model, x, None)["overall"]["local_max_err_lsb_int_vs_fake"] == 0.0
+
+
+# ---- weight formats of accelsim.quant in the whole-network path ---------------------------------------
+
+INTEGER_FORMATS = [
+    ("uniform", 4),
+    ("qnn", 4),
+    ("dorefa", 3),
+    ("dorefa", 1),
+    ("bwn", 1),
+    ("twn", 2),
+    ("ttq", 2),
+]
+INTEGER_FORMATS += [("log2", 4), ("log4", 4)]
+
+
+@pytest.mark.parametrize(("name", "wb"), INTEGER_FORMATS)
+def test_integer_weight_formats_integer_equals_fake(lenet, name, wb):
+    from accelsim.functional.ptq import weight_format
+    from accelsim.quant import get_quantizer
+
+    net, w, b, x, y, cal = lenet
+    # the integer form (codes × per-channel scale) reproduces the quantizer's own real values
+    conv2 = net.mac_layers()[1]
+    wl = np.asarray(w[conv2.name], np.float64)
+    fmt = weight_format(name, wl, conv2, wb, True, "minmax")
+    assert fmt.w_q is not None and fmt.w_q.dtype == np.int64
+    spec = get_quantizer(name)
+    if name == "dorefa" and wb > 1:
+        alpha = np.abs(wl).max(axis=(1, 2, 3)).reshape(-1, 1, 1, 1)
+        own = alpha * spec.quantize_weights(wl, wb, axis=0).dequantize()
+    elif name in ("bwn", "twn", "dorefa"):
+        own = spec.quantize_weights(wl, wb, axis=0).dequantize()
+    elif name == "log4":
+        own = spec.quantize_weights(wl, wb, scale=np.abs(wl).max() / 64).dequantize()
+    elif name == "uniform":
+        own = fmt.w_fake
+    else:
+        own = spec.quantize_weights(wl, wb).dequantize()
+    np.testing.assert_allclose(fmt.w_fake, own, rtol=1e-12, atol=1e-15)
+    if fmt.ttq is None:
+        np.testing.assert_allclose(fmt.w_q * fmt.w_scale.reshape(-1, 1, 1, 1), own, rtol=1e-12, atol=1e-15)
+    if name.startswith("log"):  # powers of two: products are shifts
+        mag = np.abs(fmt.w_q[fmt.w_q != 0])
+        assert np.all(mag & (mag - 1) == 0)
+    # integer-only vs fake: same inputs → at most 1 LSB (gemmlowp), bit-exact with one exact rounding
+    model = ptq(net, w, cal, b, w_bits=wb, a_bits=4, quantizer=name)
+    r = compare(model, x[:120], y[:120])["overall"]
+    assert r["local_max_err_lsb_int_vs_fake"] <= 1.0
+    assert abs(r["accuracy_int"] - r["accuracy_fake"]) <= 0.05
+    model.rounding = "half_even"
+    assert compare(model, x[:120], y[:120])["overall"]["local_max_err_lsb_int_vs_fake"] == 0.0
+
+
+@pytest.mark.parametrize(("name", "wb"), [("fp8", 8), ("kmeans", 3)])
+def test_non_integer_formats_run_fake_only(lenet, name, wb):
+    net, w, b, x, y, cal = lenet
+    model = ptq(net, w, cal, b, w_bits=wb, a_bits=8, quantizer=name)
+    fk = run_fake(model, x[:50])
+    assert fk.output.shape == (50, 10)
+    first = net.mac_layers()[0].name
+    with pytest.raises(AccelsimInputError, match=f"layer '{first}': {name} weights"):
+        run_integer(model, x[:5])
+    # per-layer: only the first layer in the format, the rest uniform → that layer names itself
+    m2 = ptq(net, w, cal, b, w_bits={first: wb}, a_bits=8, quantizer={first: name})
+    with pytest.raises(AccelsimInputError, match=f"'{first}'"):
+        run_integer(m2, x[:5])
+
+
+def test_quantizer_arguments_and_pact(lenet):
+    net, w, b, x, y, cal = lenet
+    with pytest.raises(AccelsimInputError, match="quantizer"):
+        ptq(net, w, cal, b, quantizer="nope")
+    with pytest.raises(AccelsimInputError, match="w_bits"):
+        ptq(net, w, cal, b, w_bits=4, quantizer="bwn")  # BWN is 1-bit
+    with pytest.raises(AccelsimInputError, match="act_quantizer"):
+        ptq(net, w, cal, b, act_quantizer="dorefa")
+    # PACT with α = the minmax top equals the uniform quantizer on ReLU outputs (z = 0): same codes
+    u = run_integer(ptq(net, w, cal, b, w_bits=4, a_bits=4), x[:100])
+    p = run_integer(ptq(net, w, cal, b, w_bits=4, a_bits=4, act_quantizer="pact"), x[:100])
+    np.testing.assert_array_equal(u.output, p.output)
+    # keep_first_last_bits keeps those layers uniform
+    m = ptq(net, w, cal, b, w_bits=1, a_bits=4, quantizer="bwn", keep_first_last_bits=8)
+    macs = net.mac_layers()
+    assert m.layers[macs[0].name].extra["quantizer"] == "uniform"
+    assert m.layers[macs[1].name].extra["quantizer"] == "bwn"

@@ -248,12 +248,15 @@ def _need_q(model: QuantizedModel) -> None:
 
 
 def fake_weights(lq: LayerQ, layer: Layer) -> tuple[np.ndarray, np.ndarray | None]:
-    """Dequantized weights ``s_w·(w_q − z_w)`` and bias ``s_x·s_w·b_q``."""
+    """Dequantized weights ``s_w·(w_q − z_w)`` (a non-integer or two-scale format: its own real values,
+    ``extra["w_fake"]``) and bias ``s_x·s_w·b_q``."""
+    b = None if lq.bias_q is None else lq.bias_q * (lq.inputs[0].scale * lq.w_scale)
+    if lq.w_q is None or "ttq" in lq.extra:
+        return np.asarray(lq.extra["w_fake"], np.float64), b
     axis = 1 if layer.op == "matmul" else 0
     shape = [1] * lq.w_q.ndim
     shape[axis] = -1
     w = (lq.w_q - lq.w_zero_point.reshape(shape)) * lq.w_scale.reshape(shape)
-    b = None if lq.bias_q is None else lq.bias_q * (lq.inputs[0].scale * lq.w_scale)
     return w, b
 
 
@@ -360,15 +363,35 @@ def _weights_int(lq: LayerQ, layer: Layer) -> np.ndarray:
     return lq.w_q - lq.w_zero_point.reshape(shape).astype(np.int64)
 
 
+def _no_integer(lq: LayerQ) -> None:
+    if lq.w_q is None:
+        raise AccelsimInputError(
+            "quantizer",
+            f"layer {lq.name!r}: {lq.extra.get('quantizer')} weights have no integer-only execution "
+            f"({lq.extra.get('no_integer', 'no integer codes')}); use run_fake (fake quantization)",
+        )
+
+
 def mac_integer(
-    model: QuantizedModel, layer: Layer, xq: np.ndarray, functional: Callable | None, arch, seed: int
+    model: QuantizedModel,
+    layer: Layer,
+    xq: np.ndarray,
+    functional: Callable | None,
+    arch,
+    seed: int,
+    w: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict]:
-    """Exact accumulators of a MAC layer (with bias) from input codes ``xq``; see the module doc."""
+    """Exact accumulators of a MAC layer (with bias) from input codes ``xq``; see the module doc.
+
+    ``w``/``bias`` replace the layer's integer weights ``w_q − z_w`` and ``b_q`` (TTQ's two 0/1 halves)."""
     lq = model.layers[layer.name]
+    _no_integer(lq)
     zx = lq.inputs[0].zero_point
-    w = _weights_int(lq, layer)
+    w = _weights_int(lq, layer) if w is None else w
     prec = layer_precision(model, layer)
-    bias = np.zeros(layer.K, np.int64) if lq.bias_q is None else lq.bias_q.astype(np.int64)
+    if bias is None:
+        bias = np.zeros(layer.K, np.int64) if lq.bias_q is None else lq.bias_q.astype(np.int64)
     _check_in(xq, layer)
     if functional is not None:
         x0 = xq - zx
@@ -429,6 +452,38 @@ def act_mac_integer(
     }
 
 
+def ttq_integer(
+    model: QuantizedModel, layer: Layer, xq: np.ndarray, functional: Callable | None, arch, seed: int
+) -> tuple[np.ndarray, dict]:
+    """TTQ layer (weights ``W_p`` for code +1, ``−W_n`` for −1) with integer kernels only.
+
+    Two exact accumulations with 0/1 weights: ``acc_p = b_q + Σ x·[t = +1]`` (bias in units ``s_x·W_p``) and
+    ``acc_n = Σ x·[t = −1]`` (input zero point folded into both), then one exact rounding of the two dyadic
+    products ``q = z_y + round_half_even(acc_p·M0_p·2^−(31+n_p) − acc_n·M0_n·2^−(31+n_n))`` with
+    ``M_p = s_x·W_p/s_y``, ``M_n = s_x·W_n/s_y`` (the add-layer rescale), clamp, activation.
+    """
+    lq = model.layers[layer.name]
+    if lq.output is None:
+        raise AccelsimInputError(
+            "out_bits", f"layer {layer.name!r}: TTQ needs a requantized output (<= 16 bits)"
+        )
+    t = lq.w_q
+    zero = np.zeros(layer.K, np.int64)
+    acc_p, st_p = mac_integer(model, layer, xq, functional, arch, seed, w=(t == 1).astype(np.int64))
+    acc_n, st_n = mac_integer(
+        model, layer, xq, functional, arch, seed, w=(t == -1).astype(np.int64), bias=zero
+    )
+    m0, n = lq.extra["ttq_m0"], lq.extra["ttq_shift"]
+    y = _sum_rescaled(
+        [(acc_p * np.int64(m0[0]), MULT_BITS + int(n[0])), (-acc_n * np.int64(m0[1]), MULT_BITS + int(n[1]))]
+    )
+    out = lq.output
+    q = np.clip(y + out.zero_point, out.qmin, out.qmax)
+    st = {k: st_p[k] + st_n[k] for k in ("overflow_outputs", "overflow_events")}
+    st["path"] = st_p["path"]
+    return activation_int(q, out, layer.activation), st
+
+
 def _rescale(q: np.ndarray, t: TensorQ, m0: int, n: int) -> np.ndarray:
     """``(q − z)·M0`` aligned to a total shift of 31 + n (helper for add/concat)."""
     return (q - t.zero_point).astype(np.int64) * np.int64(m0), MULT_BITS + int(n)
@@ -478,6 +533,10 @@ def run_integer(
         if layer.has_macs:
             if layer.weights_are_activations:
                 acc, st = act_mac_integer(model, layer, ins[0], ins[1])
+            elif "ttq" in lq.extra:
+                q, st = ttq_integer(model, layer, ins[0], functional, arch_model, seed)
+                stats[layer.name] = st
+                return q
             else:
                 acc, st = mac_integer(model, layer, ins[0], functional, arch_model, seed)
             stats[layer.name] = st
