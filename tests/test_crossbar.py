@@ -302,3 +302,16 @@ def test_sense_amplifier_on_differential_column_outputs_the_sign():
     np.testing.assert_array_equal(np.sign(r.y), np.where(ref >= 0, 1, -1))
     assert len(np.unique(np.abs(r.y))) == 1  # ±full scale
     assert not r.metrics["lossless"]
+
+
+def test_user_mistakes_are_input_errors():
+    from accelsim.errors import AccelsimInputError
+    from accelsim.fabrics import load_arch
+
+    xb = CrossbarConfig(rows=8, cols=16)
+    with pytest.raises(AccelsimInputError, match="w_int"):
+        crossbar_gemm(np.ones((2, 4), int), np.full((4, 3), 200), xb, 8, 8)
+    with pytest.raises(AccelsimInputError, match="x_int"):
+        crossbar_gemm(np.full((2, 4), 300), np.ones((4, 3), int), xb, 8, 8)
+    with pytest.raises(AccelsimInputError, match="full_scale_counts"):
+        load_arch("isaac", **{"crossbar.adc.range_mode": "full_scale"})

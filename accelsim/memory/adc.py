@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from accelsim.workload import StrictModel
 
@@ -54,6 +54,12 @@ class AdcConfig(StrictModel):
     ref_bits: int = Field(8, ge=1, description="bits of the reference ADC the area is scaled from")
     ref_sample_rate_hz: float = Field(1.28e9, gt=0, description="sample rate of the reference ADC")
     ref_technology_nm: float = Field(32.0, gt=0, description="node of the reference ADC (area ∝ node²)")
+
+    @model_validator(mode="after")
+    def _full_scale_given(self) -> AdcConfig:
+        if self.range_mode == "full_scale" and self.full_scale_counts is None:
+            raise ValueError("range_mode full_scale needs full_scale_counts (largest column value converted)")
+        return self
 
     @property
     def is_ideal(self) -> bool:

@@ -31,6 +31,7 @@ import numpy as np
 from pydantic import Field
 from scipy.special import ndtri
 
+from accelsim.errors import AccelsimInputError
 from accelsim.memory.adc import AdcConfig, code_range, dnl_thresholds, max_mode_step
 from accelsim.memory.dac import DacConfig, apply_dac_nonlinearity, slice_inputs
 from accelsim.memory.devices import DeviceConfig, program_levels
@@ -113,7 +114,10 @@ def encode_weights(
     w = np.asarray(w_int, dtype=np.int64 if w_bits > 30 else np.int32)
     lo, hi = (-(2 ** (w_bits - 1)), 2 ** (w_bits - 1) - 1) if w_signed else (0, 2**w_bits - 1)
     if w.size and (w.min() < lo or w.max() > hi):
-        raise ValueError(f"weights outside the {w_bits}-bit {'signed' if w_signed else 'unsigned'} range")
+        raise AccelsimInputError(
+            "w_int",
+            f"weights outside the {w_bits}-bit {'signed' if w_signed else 'unsigned'} range [{lo}, {hi}]",
+        )
     k, n = w.shape
     cb = xbar.cell_bits
     lmax = 2**cb - 1
@@ -299,7 +303,9 @@ def crossbar_gemm(
     against the exact integer GEMM."""
     x = np.asarray(x_int, dtype=np.int64)
     if x.ndim != 2 or np.ndim(w_int) != 2 or x.shape[1] != np.shape(w_int)[0]:
-        raise ValueError(f"shapes {x.shape} and {np.shape(w_int)} do not form a GEMM")
+        raise AccelsimInputError(
+            "x_int", f"shapes {x.shape} and {np.shape(w_int)} do not form a GEMM [M×K]·[K×N]"
+        )
     rng = np.random.default_rng(seed)
     dev_rng, dnl_rng, noise_rng = (np.random.default_rng(s) for s in rng.integers(0, 2**63 - 1, size=3))
     if read_seed is not None:
@@ -344,8 +350,7 @@ def crossbar_gemm(
     if mode == "max":
         step = max_mode_step(worst, bits, signed_adc)
     elif mode == "full_scale":
-        if xbar.adc.full_scale_counts is None:
-            raise ValueError("adc.full_scale_counts is required with range_mode full_scale")
+        assert xbar.adc.full_scale_counts is not None  # validated by AdcConfig
         step = xbar.adc.full_scale_counts / hi
     else:  # calibrated (or a sense amplifier: threshold at half the calibrated range)
         cx = x if calibration_x is None else np.asarray(calibration_x, dtype=np.int64)

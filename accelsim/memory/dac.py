@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
+from accelsim.errors import AccelsimInputError
 from accelsim.workload import StrictModel
 
 
@@ -44,11 +45,14 @@ class DacConfig(StrictModel):
 
 def slice_inputs(x_int: np.ndarray, a_bits: int, a_signed: bool, dac_bits: int) -> list[np.ndarray]:
     """Split integers into DAC chunks (LSB first) with x = Σ chunk_j·2^(j·dac_bits); top chunk signed if
-    ``a_signed``. Raises ValueError when a value is outside the a_bits range."""
+    ``a_signed``. Raises AccelsimInputError when a value is outside the a_bits range."""
     x = np.asarray(x_int)
     lo, hi = (-(2 ** (a_bits - 1)), 2 ** (a_bits - 1) - 1) if a_signed else (0, 2**a_bits - 1)
     if x.size and (x.min() < lo or x.max() > hi):
-        raise ValueError(f"inputs outside the {a_bits}-bit {'signed' if a_signed else 'unsigned'} range")
+        raise AccelsimInputError(
+            "x_int",
+            f"inputs outside the {a_bits}-bit {'signed' if a_signed else 'unsigned'} range [{lo}, {hi}]",
+        )
     n = -(-a_bits // dac_bits)
     work = np.int16 if a_bits <= 14 else np.int64
     u = x.astype(work) & work((1 << a_bits) - 1)  # two's-complement bit pattern
