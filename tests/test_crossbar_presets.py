@@ -148,3 +148,11 @@ def test_pool_layer_runs_on_vector_unit():
     res = evaluate_layer(layer, Precision(), load_arch("isaac"))
     assert res.compute_cycles == math.ceil(64 * 8 * 8 / 64)
     assert res.mapping["kind"] == "digital_vector_unit"
+
+
+def test_activation_matmul_runs_on_vector_unit():
+    layer = Layer(
+        name="qk", op="matmul", in_channels=64, out_channels=128, in_h=128, weights_are_activations=True
+    )
+    res = evaluate_layer(layer, Precision(), load_arch("isaac"))
+    assert res.compute_cycles == math.ceil(layer.macs / 64)

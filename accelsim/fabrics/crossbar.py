@@ -14,7 +14,8 @@ Per layer (``evaluate_layer``): the closed-form mapping of :mod:`accelsim.datafl
 (row/column tiles, replication, folds); latency = folds · ceil(M/replication) · chunks · t_read, in
 core cycles; energy = reads × per-read energy of the layer's crossbars + partial-sum adds + the digital
 periphery power of the tiles the layer occupies over its latency. Pool/add layers run on a digital
-vector unit (``vector_lanes`` elements per cycle).
+vector unit (``vector_lanes`` elements per cycle), and so do matmuls whose both operands are runtime
+activations (``vector_lanes`` MACs per cycle: a crossbar cannot hold them without reprogramming).
 """
 
 from __future__ import annotations
@@ -140,7 +141,22 @@ class CrossbarArch(ArchitectureBase):
 def evaluate_layer(layer: Layer, precision: Precision, arch: CrossbarArch) -> LayerResult:
     node = arch.technology_nm
     xb = arch.crossbar
-    if not layer.has_macs or layer.weights_are_activations:
+    if layer.weights_are_activations:
+        # both operands are runtime activations: a crossbar cannot hold them, the digital unit runs it
+        cycles = math.ceil(layer.macs / arch.vector_lanes)
+        return LayerResult(
+            compute_cycles=cycles,
+            stall_cycles=0,
+            energy_breakdown_pj={
+                "digital": layer.macs
+                * tech.int_mac_energy_pj(precision.w_bits, precision.a_bits, precision.acc_bits, node)
+            },
+            accesses={"buffer_reads": 2.0 * layer.macs, "buffer_writes": layer.output_elems},
+            peak_macs_per_cycle=float(arch.vector_lanes),
+            mapping_efficiency=1.0,
+            mapping={"kind": "digital_vector_unit"},
+        )
+    if not layer.has_macs:
         touched = layer.input_elems
         cycles = math.ceil(touched / arch.vector_lanes)
         return LayerResult(
