@@ -315,3 +315,56 @@ def test_user_mistakes_are_input_errors():
         crossbar_gemm(np.full((2, 4), 300), np.ones((4, 3), int), xb, 8, 8)
     with pytest.raises(AccelsimInputError, match="full_scale_counts"):
         load_arch("isaac", **{"crossbar.adc.range_mode": "full_scale"})
+
+
+def test_isaac_16_bit_lossless():
+    rng = np.random.default_rng(9)
+    x = rng.integers(0, 2**16, size=(3, 300))
+    w = rng.integers(-(2**15), 2**15, size=(300, 5))
+    xb = CrossbarConfig(rows=128, cols=128, cell_bits=2, encoding="flipped", adc={"bits": 8}, dac={"bits": 1})
+    r = crossbar_gemm(x, w, xb, 16, 16, True, False, seed=0)
+    assert r.metrics["lossless"]
+    np.testing.assert_array_equal(r.y_int, x @ w)
+
+
+def test_ir_drop_matches_documented_first_order_formula():
+    """One row tile, one input chunk, fine ADC: y ≈ Σ_r x·ℓ·(1 − ρ·d(r,n)·|I|/I_max)."""
+    rng = np.random.default_rng(10)
+    rows, k, n = 16, 16, 5
+    x = rng.integers(0, 2, size=(7, k))
+    w = rng.integers(0, 4, size=(k, n))
+    rho = 0.3
+    fs = 2.0**15 / 64  # step 1/64 with a 16-bit unsigned ADC
+    xb = CrossbarConfig(
+        rows=rows,
+        cols=32,
+        cell_bits=2,
+        encoding="offset",
+        dac={"bits": 1},
+        adc={"bits": 16, "range_mode": "full_scale", "full_scale_counts": fs * 2 - 1 / 64},
+        device={"ir_drop": rho},
+    )
+    r = crossbar_gemm(x, w, xb, 2, 1, w_signed=False, a_signed=False, seed=0)
+    worst = rows * 3 * 1
+    ideal = x @ w
+    ref = np.zeros_like(ideal, dtype=np.float64)
+    for m in range(x.shape[0]):
+        for col in range(n):
+            frac = abs(ideal[m, col]) / worst
+            for row in range(k):
+                d = ((col + 1) / 32 + (rows - row) / rows) / 2
+                ref[m, col] += x[m, row] * w[row, col] * (1 - rho * d * frac)
+    np.testing.assert_allclose(r.y, ref, atol=1 / 64)
+
+
+def test_drift_formula_and_compensation():
+    from accelsim.memory.devices import DeviceConfig, program_levels
+
+    levels = np.arange(4).repeat(50).reshape(8, 25)
+    dev = DeviceConfig(
+        drift_nu=0.05, drift_nu_std=0.0, drift_t_s=2000.0, drift_t0_s=20.0, g_min_us=0.0, g_max_us=3.0
+    )
+    g = program_levels(levels, 2, dev, np.random.default_rng(0))
+    np.testing.assert_allclose(g, levels * 100.0**-0.05, rtol=1e-6)
+    comp = dev.model_copy(update={"drift_compensation": True})
+    np.testing.assert_allclose(program_levels(levels, 2, comp, np.random.default_rng(0)), levels, rtol=1e-5)
