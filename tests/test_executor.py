@@ -459,3 +459,13 @@ def test_quantizer_arguments_and_pact(lenet):
     macs = net.mac_layers()
     assert m.layers[macs[0].name].extra["quantizer"] == "uniform"
     assert m.layers[macs[1].name].extra["quantizer"] == "bwn"
+
+
+def test_accuracy_report_runs_an_attention_network_on_default_token_inputs():
+    net = _attention_net(4, 6, 2)
+    r = accuracy_report(net, "ideal", quantizer="dorefa", bits="4/8")
+    o = r["accuracy"]["overall"]
+    assert r["quantizer"] == "dorefa" and r["weights"] == "random(seed=0)"
+    assert o["images"] == 2 and o["local_max_err_lsb_int_vs_fake"] <= 1.0
+    scores = next(la for la in r["accuracy"]["layers"] if la["name"] == "scores")
+    assert scores["stats"]["overflow_events"] == 0

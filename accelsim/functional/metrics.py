@@ -251,6 +251,8 @@ def accuracy_report(
     calib=None,
     rounding: str = "gemmlowp",
     max_images: int | None = None,
+    quantizer: str | dict[str, str] = "uniform",
+    act_quantizer: str = "uniform",
 ) -> dict:
     """Latency/energy :class:`accelsim.report.Report` of ``simulate(network, arch, bits)`` plus the mismatch
     metrics of :func:`compare` (integer execution through ``arch``'s fabric datapath).
@@ -260,7 +262,8 @@ def accuracy_report(
     (lenet5-digits), else He-normal random weights drawn with ``seed``. ``data``/``labels``: arrays or
     .npz/.npy paths (keys x/data/inputs/test_x and y/labels/test_y); default: the shipped test set, else 2
     uniform [0, 1) random images drawn with ``seed``. ``calib``: calibration inputs (default: the shipped
-    calibration set, else the first 32 data images). ``bits``: 'W/A' for every layer.
+    calibration set, else the first 32 data images). ``bits``: 'W/A' for every layer. ``quantizer`` /
+    ``act_quantizer``: weight and activation formats of :func:`accelsim.functional.ptq.ptq`.
     """
     from pathlib import Path
 
@@ -292,7 +295,11 @@ def accuracy_report(
             inp = net.input
             if inp is None:
                 raise AccelsimInputError("data", f"network {net.name!r} declares no input shape; pass --data")
-            x = np.random.default_rng(seed).random((2, inp.channels, inp.height, inp.width))
+            rng = np.random.default_rng(seed)
+            if net.layers[0].op == "matmul" and inp.width == 1:  # [rows × features] tokens, e.g. BERT
+                x = rng.random((2, inp.height, inp.channels))
+            else:
+                x = rng.random((2, inp.channels, inp.height, inp.width))
     x = np.asarray(x, np.float64)
     if max_images is not None:
         x = x[:max_images]
@@ -314,6 +321,8 @@ def accuracy_report(
             per_channel=per_channel,
             keep_first_last_bits=keep_first_last_bits,
             seed=seed,
+            quantizer=quantizer,
+            act_quantizer=act_quantizer,
         )
     model.rounding = rounding
     sim_net = net.with_batch(x.shape[0]) if x.shape[0] != net.batch else net
@@ -324,6 +333,8 @@ def accuracy_report(
         "arch": report.arch,
         "bits": None if wa is None else f"{wa[0]}/{wa[1]}",
         "method": method,
+        "quantizer": quantizer if isinstance(quantizer, str) else dict(quantizer),
+        "act_quantizer": act_quantizer,
         "rounding": rounding,
         "weights": "onnx"
         if onnx_model is not None
