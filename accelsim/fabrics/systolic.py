@@ -59,11 +59,13 @@ from accelsim.memory.buffers import (
     SystolicBuffers,
     TrafficModel,
     choose_stream_chunk,
-    fold_schedule,
-    stall_cycles_repeated,
+    coarse_tiles,
+    expand_folds,
+    fold_kinds,
+    stall_cycles_tiles,
     traffic_model,
 )
-from accelsim.memory.dram import coarsen_tiles, simulate_stalls, stall_cycles_closed_form, transfer_cycles
+from accelsim.memory.dram import coarsen_tiles, simulate_stalls, transfer_cycles
 from accelsim.workload import Layer, Precision
 
 
@@ -215,25 +217,22 @@ def _vector_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> Lay
 
 
 def _stall_cycles(plan: FoldPlan, traffic: TrafficModel, arch: SystolicArch, bw: float, double: bool) -> int:
-    """Stall cycles of the layer's fold schedule (one group's folds, repeated ``groups`` times): the
-    numba recurrence straight on the folds when they are at most ``max_tiles_per_layer``, else (and for
-    ``stall_model: simpy``) on the per-fold arrays merged into tiles by :func:`coarsen_tiles`."""
-    schedule = fold_schedule(
+    """Stall cycles of the layer's fold schedule: the folds of each pass kind (:func:`fold_kinds`), merged
+    into at most ``max_tiles_per_layer`` tiles without expanding them (:func:`coarse_tiles`), run through
+    the numba recurrence; ``stall_model: simpy`` expands the folds and runs the simpy machine on the tiles
+    of :func:`coarsen_tiles` (equal tiles, tested)."""
+    kinds = fold_kinds(
         plan.rows, plan.cols, plan.row_folds, plan.col_folds, plan.last_rows, plan.last_cols, plan.Sr,
-        plan.Sc, plan.T, plan.n_chunks, 1 if plan.dataflow == "os" else 2, arch.mode == "scalesim",
+        plan.Sc, plan.T, 1 if plan.dataflow == "os" else 2, arch.mode == "scalesim",
         traffic.roles, traffic.per_group, traffic.resident, traffic.col_fits, traffic.pass_len,
         traffic.row_bytes, traffic.row_fits, traffic.spill, traffic.out_total, traffic.acc_bits,
         traffic.ofmap_both,
     )  # fmt: skip
-    slots = 2 if double else 1
-    g = plan.groups
-    if arch.stall_model == "recurrence" and plan.folds <= arch.max_tiles_per_layer:
-        return int(stall_cycles_repeated(*schedule, g, float(bw), slots))
-    compute, read, write = (np.tile(x, g) for x in schedule) if g > 1 else schedule
-    tiles = coarsen_tiles(compute, read, write, arch.max_tiles_per_layer)
     if arch.stall_model == "simpy":
-        return simulate_stalls(*tiles, bw, double).stall_cycles
-    return stall_cycles_closed_form(*tiles, bw, double)
+        folds = expand_folds(*kinds, plan.n_chunks, plan.groups)
+        return simulate_stalls(*coarsen_tiles(*folds, arch.max_tiles_per_layer), bw, double).stall_cycles
+    tiles = coarse_tiles(*kinds, plan.n_chunks, plan.groups, arch.max_tiles_per_layer)
+    return int(stall_cycles_tiles(*tiles, float(bw), 2 if double else 1))
 
 
 @register_fabric(SystolicArch)

@@ -87,13 +87,16 @@ class TrafficPlan:
     totals: dict[str, float]
 
 
+_ROLES: dict[str, dict[str, str]] = {
+    "os": {"ifmap": "row", "filter": "col", "ofmap": "both"},
+    "ws": {"ifmap": "row", "filter": "both", "ofmap": "col"},
+    "is": {"ifmap": "both", "filter": "row", "ofmap": "col"},
+}
+
+
 def _role(dataflow: str) -> dict[str, str]:
     """Which fold index each operand depends on: 'row', 'col' or 'both'."""
-    return {
-        "os": {"ifmap": "row", "filter": "col", "ofmap": "both"},
-        "ws": {"ifmap": "row", "filter": "both", "ofmap": "col"},
-        "is": {"ifmap": "both", "filter": "row", "ofmap": "col"},
-    }[dataflow]
+    return _ROLES[dataflow]
 
 
 def check_buffers(buffers: SystolicBuffers, plan: FoldPlan, bits: OperandBits) -> None:
@@ -377,24 +380,24 @@ def _operand_read(role, B, row_b, row_fit, col_fit, resident, first, r, c, fr, f
 
 
 @numba.njit(cache=True)
-def fold_schedule(
-    rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, n_passes, stationary, scalesim,
+def fold_kinds(
+    rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, stationary, scalesim,
     roles, per_group, resident, col_fits, pass_len, row_bytes, row_fits, spill, out_total, acc_bits,
     ofmap_both,
 ):  # fmt: skip
-    """(compute cycles, DRAM read bytes, DRAM write bytes) of every fold of ONE group, execution order
-    (pass outer, column fold, row fold inner): fold cycles as :func:`accelsim.dataflow.systolic.fold_cycles`
-    and bytes as :func:`plan_traffic`, element for element (same float expressions)."""
+    """(compute cycles, DRAM read bytes, DRAM write bytes), each shaped [3, rf·cf]: the folds of one pass
+    of each pass kind (0 first, 1 middle, 2 last; rows of absent kinds are filled but unused), fold order
+    column fold outer, row fold inner. Fold cycles as :func:`accelsim.dataflow.systolic.fold_cycles`, bytes
+    as :func:`plan_traffic`, element for element (same float expressions, so bit-identical)."""
     fpp = rf * cf
-    n = n_passes * fpp
-    compute = np.empty(n, dtype=np.int64)
-    read = np.empty(n, dtype=np.float64)
-    write = np.empty(n, dtype=np.float64)
-    j = 0
-    for p in range(n_passes):
-        k = 0 if p == 0 else (2 if p == n_passes - 1 else 1)
+    compute = np.empty((3, fpp), dtype=np.int64)
+    read = np.empty((3, fpp), dtype=np.float64)
+    write = np.empty((3, fpp), dtype=np.float64)
+    for k in range(3):
         t_len = pass_len[k]
         share = t_len / T
+        first = k == 0
+        j = 0
         for fc in range(cf):
             c_int = cols if fc < cf - 1 else last_cols
             c = float(c_int)
@@ -402,15 +405,15 @@ def fold_schedule(
                 r_int = rows if fr < rf - 1 else last_rows
                 r = float(r_int)
                 if scalesim:
-                    compute[j] = t_len + (stationary * rows + cols - 2)
+                    compute[k, j] = t_len + (stationary * rows + cols - 2)
                 else:
-                    compute[j] = t_len + (stationary * r_int + c_int - 2)
+                    compute[k, j] = t_len + (stationary * r_int + c_int - 2)
                 ifm = _operand_read(
-                    roles[0], per_group[0], row_bytes[k], row_fits[k], col_fits, resident, p == 0,
+                    roles[0], per_group[0], row_bytes[k], row_fits[k], col_fits, resident, first,
                     r, c, fr, fc, Sr, Sc,
                 )  # fmt: skip
                 flt = _operand_read(
-                    roles[1], per_group[1], row_bytes[k], row_fits[k], col_fits, resident, p == 0,
+                    roles[1], per_group[1], row_bytes[k], row_fits[k], col_fits, resident, first,
                     r, c, fr, fc, Sr, Sc,
                 )  # fmt: skip
                 psum = 0.0
@@ -422,50 +425,199 @@ def fold_schedule(
                         block = t_len * c * acc_bits / 8
                         w = w + (block if fr < rf - 1 else 0.0)
                         psum = block if fr > 0 else 0.0
-                read[j] = ifm + flt + psum
-                write[j] = w
+                read[k, j] = ifm + flt + psum
+                write[k, j] = w
                 j += 1
     return compute, read, write
 
 
+@numba.njit(cache=True, inline="always")
+def _kind_index(i, fpg, fpp, n_passes):
+    """(pass kind, fold within the pass) of fold ``i`` of the layer (groups repeat every fpg folds)."""
+    local = i % fpg
+    p = local // fpp
+    k = 0 if p == 0 else (2 if p == n_passes - 1 else 1)
+    return k, local - p * fpp
+
+
 @numba.njit(cache=True)
-def stall_cycles_repeated(compute, read, write, repeats, bandwidth, slots):
-    """Stall cycles of the schedule ``(compute, read, write)`` repeated ``repeats`` times (the groups),
-    transfers ceil(b/bw) as :func:`accelsim.memory.dram.transfer_cycles`, by the recurrence of
-    :func:`accelsim.memory.dram.stall_cycles_closed_form` (same machine, same integers)."""
-    m = compute.shape[0]
-    loads = np.empty(m, dtype=np.int64)
-    stores = np.empty(m, dtype=np.int64)
+def expand_folds(compute_k, read_k, write_k, n_passes, groups):
+    """Every fold of the layer (all passes, all groups, execution order) from :func:`fold_kinds`."""
+    fpp = compute_k.shape[1]
+    fpg = n_passes * fpp
+    n = fpg * groups
+    compute = np.empty(n, dtype=np.int64)
+    read = np.empty(n, dtype=np.float64)
+    write = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        k, q = _kind_index(i, fpg, fpp, n_passes)
+        compute[i] = compute_k[k, q]
+        read[i] = read_k[k, q]
+        write[i] = write_k[k, q]
+    return compute, read, write
+
+
+@numba.njit(cache=True, inline="always")
+def _pairwise_block(a, lo, n):
+    """numpy's pairwise summation of at most 128 terms: < 8 in sequence, else 8 interleaved partial sums
+    combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the remaining n mod 8 terms in sequence."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@numba.njit(cache=True)
+def _pairwise_sum(a, lo, n):
+    """Σ a[lo:lo+n] associated exactly as numpy's pairwise summation (np.sum, np.add.reduce): runs of more
+    than 128 terms are split at n2 = ⌊n/2⌋ − (⌊n/2⌋ mod 8) and summed as pw(left) + pw(right). The tree is
+    walked with an explicit stack (numba's cache cannot hold a recursive function safely)."""
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    lo_s = np.empty(128, dtype=np.int64)
+    n_s = np.empty(128, dtype=np.int64)
+    done_s = np.zeros(128, dtype=np.bool_)
+    vals = np.empty(128, dtype=np.float64)
+    sp, vsp = 0, 0
+    lo_s[0], n_s[0] = lo, n
+    while sp >= 0:
+        m = n_s[sp]
+        if m <= 128:  # leaf
+            vals[vsp] = _pairwise_block(a, lo_s[sp], m)
+            vsp += 1
+            sp -= 1
+        elif not done_s[sp]:  # expand: right child below, left child on top (evaluated first)
+            done_s[sp] = True
+            n2 = m // 2
+            n2 -= n2 % 8
+            l0 = lo_s[sp]
+            lo_s[sp + 1], n_s[sp + 1], done_s[sp + 1] = l0 + n2, m - n2, False
+            lo_s[sp + 2], n_s[sp + 2], done_s[sp + 2] = l0, n2, False
+            sp += 2
+        else:  # both children summed: left + right
+            vals[vsp - 2] = vals[vsp - 2] + vals[vsp - 1]
+            vsp -= 1
+            sp -= 1
+    return vals[0]
+
+
+@numba.njit(cache=True)
+def _segment_sum(a, n):
+    """np.add.reduceat's sum of one segment a[0:n]: the first element plus the pairwise sum of the rest."""
+    if n == 1:
+        return a[0]
+    return a[0] + _pairwise_sum(a, 1, n - 1)
+
+
+@numba.njit(cache=True)
+def coarse_tiles(compute_k, read_k, write_k, n_passes, groups, max_tiles):
+    """The layer's folds merged into tiles exactly as :func:`accelsim.memory.dram.coarsen_tiles` merges the
+    expanded per-fold arrays (tiles of ceil(folds/max_tiles) folds, sums associated as np.add.reduceat),
+    without expanding them: a full tile's sums only depend on its first fold's position within the group
+    (the same for tiles t and t + fpg/gcd(size, fpg)), and for a tile inside the middle passes only on that
+    position modulo the pass length, so equal tiles are summed once."""
+    fpp = compute_k.shape[1]
+    fpg = n_passes * fpp
+    n = fpg * groups
+    size = -(-n // max_tiles) if n > max_tiles else 1
+    ntiles = -(-n // size)
+    tc = np.empty(ntiles, dtype=np.int64)
+    tr = np.empty(ntiles, dtype=np.float64)
+    tw = np.empty(ntiles, dtype=np.float64)
+    mid_seen = np.full(fpp, -1, dtype=np.int64)  # tile index holding the sums of this middle offset
+    period = fpg // math.gcd(size, fpg)  # tiles t and t + period start at the same position in a group
+    rbuf = np.empty(size, dtype=np.float64)
+    wbuf = np.empty(size, dtype=np.float64)
+    for t in range(ntiles):
+        s = t * size
+        length = min(size, n - s)
+        local = s % fpg
+        src = -1
+        if length == size:
+            middle = (
+                local + length <= fpg and local // fpp >= 1 and (local + length - 1) // fpp <= n_passes - 2
+            )
+            if middle:
+                src = mid_seen[local % fpp]
+                if src < 0:
+                    mid_seen[local % fpp] = t
+            elif t >= period:  # tile t − period starts at the same position in its group
+                src = t - period
+        if src >= 0:
+            tc[t] = tc[src]
+            tr[t] = tr[src]
+            tw[t] = tw[src]
+            continue
+        csum = 0
+        for m in range(length):
+            k, q = _kind_index(s + m, fpg, fpp, n_passes)
+            csum += compute_k[k, q]
+            rbuf[m] = read_k[k, q]
+            wbuf[m] = write_k[k, q]
+        tc[t] = csum
+        tr[t] = _segment_sum(rbuf, length)
+        tw[t] = _segment_sum(wbuf, length)
+    return tc, tr, tw
+
+
+@numba.njit(cache=True)
+def stall_cycles_tiles(compute, read, write, bandwidth, slots):
+    """Stall cycles of a tile schedule: transfers ceil(b/bw) as :func:`accelsim.memory.dram.transfer_cycles`
+    (0 for nothing to move), then the recurrence of :func:`accelsim.memory.dram.stall_cycles_closed_form`
+    (same machine, same integers), in one compiled pass."""
+    n = compute.shape[0]
+    loads = np.empty(n, dtype=np.int64)
+    stores = np.empty(n, dtype=np.int64)
     total_compute = 0
-    for i in range(m):
+    for i in range(n):
         b = read[i]
         loads[i] = max(math.ceil(b / bandwidth - 1e-9), 0) if b > 0 else 0
         b = write[i]
         stores[i] = max(math.ceil(b / bandwidth - 1e-9), 0) if b > 0 else 0
         total_compute += compute[i]
-    n = m * repeats
     load_end = np.zeros(n, dtype=np.int64)
     dma = 0
     for i in range(min(slots, n)):
-        dma += loads[i % m]
+        dma += loads[i]
         load_end[i] = dma
     prev = 0
     for j in range(n):
         start = max(load_end[j], prev)
-        prev = start + compute[j % m]
+        prev = start + compute[j]
         if j + slots < n:
-            dma = max(dma, prev) + loads[(j + slots) % m]
+            dma = max(dma, prev) + loads[j + slots]
             load_end[j + slots] = dma
-        if stores[j % m] > 0:
-            dma = max(dma, prev) + stores[j % m]
-    return max(prev, dma) - total_compute * repeats
+        if stores[j] > 0:
+            dma = max(dma, prev) + stores[j]
+    return max(prev, dma) - total_compute
 
 
 __all__ = [
     "TrafficModel",
     "choose_stream_chunk",
-    "fold_schedule",
-    "stall_cycles_repeated",
+    "coarse_tiles",
+    "expand_folds",
+    "fold_kinds",
+    "stall_cycles_tiles",
     "traffic_model",
     "OperandBits",
     "SramBuffer",
