@@ -204,6 +204,10 @@ class RSCost:
     dram_ifmap_reads: float
     dram_ofmap_writes: float
     energy_norm: dict[str, float] = field(default_factory=dict)
+    #: words one pass moves from the GLB/DRAM side to the PEs (filters, ifmaps) and GLB↔array (psums)
+    filter_words_per_pass: int = 0
+    ifmap_words_per_pass: int = 0
+    psum_words_per_pass: int = 0
 
     @property
     def dram_words(self) -> float:
@@ -397,6 +401,9 @@ def evaluate_candidates(
         "e_glb": e_glb,
         "e_dram": e_dram,
         "active_pes": r * t * rr * e,
+        "filt_words_pass": filt_words_pass,
+        "ifm_words_pass": ifm_words_pass,
+        "psum_words_pass": psum_words_pass,
     }
 
 
@@ -473,6 +480,9 @@ def search_mapping(
         dram_ifmap_reads=float(res["dram_ifmap"][i]),
         dram_ofmap_writes=float(res["dram_ofmap"][i]),
         energy_norm={k: float(res[f"e_{k}"][i]) for k in ("alu", "rf", "array", "glb", "dram")},
+        filter_words_per_pass=int(res["filt_words_pass"][i]),
+        ifmap_words_per_pass=int(res["ifm_words_pass"][i]),
+        psum_words_per_pass=int(res["psum_words_pass"][i]),
     )
     return mapping, cost
 

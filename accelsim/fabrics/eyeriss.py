@@ -46,6 +46,7 @@ from accelsim.dataflow.row_stationary import (
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.memory.rlc import compression_ratio, measured_compression_ratio
+from accelsim.noc.hierarchical_mesh import HierarchicalMesh
 from accelsim.workload import Layer, Precision
 
 
@@ -104,6 +105,21 @@ class EyerissArch(ArchitectureBase):
     normalized_unit_pj: float | None = Field(
         None, gt=0, description="pJ of one normalized energy unit; null = one native MAC at technology_nm"
     )
+    mesh_cluster_rows: int = Field(8, ge=1, description="v2 mesh: cluster rows (8 × 2 = 16 clusters)")
+    mesh_cluster_cols: int = Field(2, ge=1, description="v2 mesh: cluster columns")
+    mesh_link_words_per_cycle: float = Field(
+        1.0, gt=0, description="v2 mesh: words per cycle of one link / router port, per data type (assumed)"
+    )
+    mesh_packet_words: int = Field(4, ge=1, description="v2 mesh: words per transfer (packet) (assumed)")
+
+    def mesh(self) -> HierarchicalMesh:
+        """The v2 hierarchical mesh of this arch (one per data type: iact, weight and psum networks)."""
+        return HierarchicalMesh(
+            self.mesh_cluster_rows,
+            self.mesh_cluster_cols,
+            self.num_pes // self.clusters,
+            self.mesh_link_words_per_cycle,
+        )
 
     @property
     def num_pes(self) -> int:
@@ -188,6 +204,38 @@ def with_measured_activations(
     return arch.model_copy(update=update)
 
 
+def with_measured_execution(
+    arch: EyerissArch,
+    network,
+    tensors: dict[str, np.ndarray],
+    zero_points: dict[str, int] | None = None,
+) -> EyerissArch:
+    """Arch copy whose per-layer sparsity and DRAM sizes come from a functional run.
+
+    ``tensors``: integer activation tensors by name as :func:`accelsim.functional.executor.run_integer`
+    returns them (``Execution.tensors``: ``'input'`` and every layer's output codes); ``zero_points``: the
+    code that means real 0 for each tensor (``model.input_q.zero_point`` for ``'input'``,
+    ``model.layers[name].output.zero_point``; missing = 0). Each MAC layer's input is the tensor of its
+    producer, shifted by its zero point, so a zero is a real zero; its output likewise. Then
+    :func:`with_measured_activations`.
+    """
+    from accelsim.functional.ptq import producers
+
+    zps = zero_points or {}
+    src = producers(network)
+    inputs: dict[str, np.ndarray] = {}
+    outputs: dict[str, np.ndarray] = {}
+    for layer in network.layers:
+        if not layer.has_macs:
+            continue
+        name = src[layer.name][0]
+        if name in tensors:
+            inputs[layer.name] = np.asarray(tensors[name], np.int64) - int(zps.get(name, 0))
+        if layer.name in tensors:
+            outputs[layer.name] = np.asarray(tensors[layer.name], np.int64) - int(zps.get(layer.name, 0))
+    return with_measured_activations(arch, inputs, outputs)
+
+
 def _dram_ratio(arch: EyerissArch, sparsity: float, bits: int) -> float:
     if not arch.rlc_compression:
         return 1.0
@@ -233,6 +281,75 @@ def _pool_on_array(layer: Layer, arch: EyerissArch) -> LayerResult:
     )
 
 
+def router_modes(layer: Layer, t_sets: int, clusters: int) -> dict[str, tuple[str, int]]:
+    """v2 router mode and group size per data type, by the reuse the layer type leaves across clusters (the
+    v2 paper's rule, JETCAS'19 Sec. III-A: broadcast for data every cluster uses, grouped multicast for data
+    shared by a group, unicast — the high-bandwidth mode — for data no two clusters share).
+
+    * depthwise CONV: no cross-channel reuse: iacts, weights and psums unicast;
+    * FC / matmul: every filter reads the same input: iacts broadcast, weights unicast;
+    * CONV and pointwise CONV: the ``t`` RS sets of a pass that work on different filters read the same
+      iacts, so iacts go to groups of ``g = min(t, clusters)`` (rounded down to a divisor of the cluster
+      count): broadcast when ``g`` covers all clusters, grouped multicast otherwise; within a pass every
+      set holds different weights (weights unicast). Psums always return to their own GLB bank (unicast).
+    """
+    uni = ("unicast", 1)
+    if layer.op in ("fc", "matmul"):
+        return {"iact": ("broadcast", 1), "weight": uni, "psum": uni}
+    if layer.groups > 1 and layer.C // layer.groups == 1:
+        return {"iact": uni, "weight": uni, "psum": uni}
+    g = max(d for d in range(1, clusters + 1) if clusters % d == 0 and d <= max(1, min(t_sets, clusters)))
+    iact = ("broadcast", 1) if g == clusters else ("multicast", g) if g > 1 else uni
+    return {"iact": iact, "weight": uni, "psum": uni}
+
+
+def _mesh_timing(
+    layer: Layer, arch: EyerissArch, passes: int, t_sets: int, mac_cycles: int, cost, s_in: float
+) -> tuple[int, dict[str, object]]:
+    """Compute cycles with every pass's deliveries timed on the v2 hierarchical mesh.
+
+    Per pass: the filter words arrive over the weight network before the pass (``load``; with
+    ``filter_load_overlap`` behind the previous pass), iacts and psums stream during it:
+    ``pass = load + max(body, iact, psum)`` with ``body = mac_cycles / passes`` (after sparse skipping) and
+    each network's cycles from :meth:`HierarchicalMesh.pass_cycles` (packets of ``mesh_packet_words``,
+    store-and-forward, contention of interleaved groups simulated with simpy). With sparse processing the
+    networks carry CSC-compressed iacts / weights (same ratio as DRAM).
+    """
+    mesh = arch.mesh()
+    modes = router_modes(layer, t_sets, mesh.clusters)
+    iact_ratio = w_ratio = 1.0
+    if arch.sparse_processing and arch.rlc_compression:
+        iact_ratio = _dram_ratio(arch, s_in, arch.act_bits)
+        if arch.weight_sparsity > 0:
+            w_ratio = min(
+                1.0, (1 - arch.weight_sparsity) * (arch.weight_bits + arch.csc_index_bits) / arch.weight_bits
+            )
+    pw = arch.mesh_packet_words
+    load = mesh.pass_cycles(*_mode_words(modes["weight"], cost.filter_words_per_pass * w_ratio), pw)
+    iact = mesh.pass_cycles(*_mode_words(modes["iact"], cost.ifmap_words_per_pass * iact_ratio), pw)
+    psum = mesh.pass_cycles(*_mode_words(modes["psum"], cost.psum_words_per_pass), pw)
+    body = mac_cycles / passes if passes else 0.0
+    stream = max(body, iact, psum)
+    if arch.filter_load_overlap:
+        compute = load + passes * max(load, stream)
+    else:
+        compute = passes * (load + stream)
+    noc = {
+        "noc_modes": {
+            k: f"{m}/{g}" if m in ("multicast", "interleaved") else m for k, (m, g) in modes.items()
+        },
+        "noc_weight_cycles_per_pass": load,
+        "noc_iact_cycles_per_pass": iact,
+        "noc_psum_cycles_per_pass": psum,
+        "noc_stall_cycles": int(math.ceil(passes * (stream - body))),
+    }
+    return int(math.ceil(compute)), noc
+
+
+def _mode_words(mode: tuple[str, int], words: float) -> tuple[str, float, int]:
+    return mode[0], words, mode[1]
+
+
 @register_fabric(EyerissArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: EyerissArch) -> LayerResult:
     _check_bits(arch, precision.w_bits, precision.a_bits)
@@ -264,6 +381,9 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: EyerissArch) -> Lay
         skipped = mac_cycles - math.ceil(mac_cycles * keep)
         compute -= skipped
         mac_cycles -= skipped
+    noc: dict[str, object] = {}
+    if arch.noc == "hierarchical_mesh":
+        compute, noc = _mesh_timing(layer, arch, mapping.passes, mapping.t, mac_cycles, cost, s_in)
     # DRAM words: filters at weight width (v2 CSC-compressed when sparse), activations compressed
     w_ratio = 1.0
     if arch.version == "v2" and arch.rlc_compression and arch.weight_sparsity > 0:
@@ -316,5 +436,6 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: EyerissArch) -> Lay
             "ifmap_sparsity": s_in,
             "dram_ratio_in": ratio_in,
             "dram_ratio_out": ratio_out,
+            **noc,
         },
     )

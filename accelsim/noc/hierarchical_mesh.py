@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from accelsim.errors import AccelsimInputError
-from accelsim.noc.contention import ContentionResult, Flow, simulate_contention
+from accelsim.noc.contention import ContentionResult, Flow, TreeFlow, simulate_contention, simulate_trees
 from accelsim.noc.mesh2d import Mesh2D, Node
 
 RouterMode = Literal["unicast", "broadcast", "multicast", "interleaved"]
@@ -100,3 +101,73 @@ class HierarchicalMesh:
                 path = tuple(self.mesh.xy_route(self.node(g[0]), self.node(k)))
                 sim_flows.append(Flow(path, transfers, words_per_transfer))
         return simulate_contention(sim_flows, self.link_words_per_cycle)
+
+    # ---- per-pass delivery at transfer granularity (used by the eyeriss fabric, v2) -------------------
+    def tree(self, group: list[int]) -> tuple[object, dict]:
+        """Multicast tree of a group: root = the source's GLB→router port, then the union of the XY routes
+        to the other members (each link's children are the next links of the routes through it)."""
+        src = self.node(group[0])
+        root = ("port", src)
+        children: dict = {}
+        for k in group[1:]:
+            prev = root
+            for link in self.mesh.xy_route(src, self.node(k)):
+                kids = children.setdefault(prev, [])
+                if link not in kids:
+                    kids.append(link)
+                prev = link
+        return root, {k: tuple(v) for k, v in children.items()}
+
+    def depth(self, group: list[int]) -> int:
+        """Longest XY route (hops) from the group's source to a member."""
+        src = self.node(group[0])
+        return max((self.mesh.hops(src, self.node(k)) for k in group[1:]), default=0)
+
+    def pass_transfers(self, mode: RouterMode, words: float, group_size: int, packet_words: int) -> int:
+        """Packets per group for ``words`` unique words of one pass: each group carries its share
+        (broadcast: one group, all words) in packets of ``packet_words``."""
+        n_groups = len(self.groups(mode, group_size))
+        return max(0, math.ceil(words / n_groups / packet_words))
+
+    def pass_cycles(self, mode: RouterMode, words: float, group_size: int = 1, packet_words: int = 4) -> int:
+        """Cycles to deliver one pass's ``words`` (unique words, split evenly among the groups) in ``mode``.
+
+        Unicast, broadcast and grouped multicast: the groups' trees share no link, and a store-and-forward
+        pipeline of ``T`` packets through a tree of depth ``D`` hops behind the source port ends at
+        ``(T + D)·h``, ``h = ceil(packet_words / link_words_per_cycle)`` (equal to :meth:`simulate_pass`,
+        tests/test_noc_mesh_delivery.py). Interleaved multicast shares links: :meth:`simulate_pass` (simpy).
+        """
+        transfers = self.pass_transfers(mode, words, group_size, packet_words)
+        if transfers == 0:
+            return 0
+        hold = math.ceil(packet_words / self.link_words_per_cycle)
+        if mode == "interleaved":
+            return _interleaved_cycles(self, transfers, packet_words, group_size)
+        depth = max(self.depth(g) for g in self.groups(mode, group_size))
+        return (transfers + depth) * hold
+
+    def simulate_pass(
+        self, mode: RouterMode, transfers: int, packet_words: int, group_size: int = 1
+    ) -> float:
+        """simpy makespan of ``transfers`` packets per group down every group's tree at once."""
+        trees = []
+        for g in self.groups(mode, group_size):
+            root, children = self.tree(g)
+            trees.append(TreeFlow(root, children, transfers, packet_words))
+        return simulate_trees(trees, self.link_words_per_cycle).makespan_cycles
+
+
+INTERLEAVED_EXACT_TRANSFERS = 64
+"""Up to this many packets per group the interleaved delivery is simulated whole; beyond, the simulated
+steady state is extended linearly (tests check it against whole runs)."""
+
+
+@lru_cache(maxsize=4096)
+def _interleaved_cycles(mesh: HierarchicalMesh, transfers: int, packet_words: int, group_size: int) -> int:
+    if transfers <= INTERLEAVED_EXACT_TRANSFERS:
+        return int(math.ceil(mesh.simulate_pass("interleaved", transfers, packet_words, group_size)))
+    t1 = INTERLEAVED_EXACT_TRANSFERS
+    m1 = mesh.simulate_pass("interleaved", t1, packet_words, group_size)
+    m0 = mesh.simulate_pass("interleaved", t1 // 2, packet_words, group_size)
+    rate = (m1 - m0) / (t1 - t1 // 2)
+    return int(math.ceil(m1 + (transfers - t1) * rate))
