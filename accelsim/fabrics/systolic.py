@@ -231,7 +231,7 @@ def _stall_cycles(plan: FoldPlan, traffic: TrafficModel, arch: SystolicArch, bw:
     if arch.stall_model == "simpy":
         folds = expand_folds(*kinds, plan.n_chunks, plan.groups)
         return simulate_stalls(*coarsen_tiles(*folds, arch.max_tiles_per_layer), bw, double).stall_cycles
-    tiles = coarse_tiles(*kinds, plan.n_chunks, plan.groups, arch.max_tiles_per_layer)
+    tiles = coarse_tiles(*kinds, plan.row_folds, plan.n_chunks, plan.groups, arch.max_tiles_per_layer)
     return int(stall_cycles_tiles(*tiles, float(bw), 2 if double else 1))
 
 

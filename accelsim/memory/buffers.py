@@ -529,13 +529,20 @@ def _segment_sum(a, n):
 
 
 @numba.njit(cache=True)
-def coarse_tiles(compute_k, read_k, write_k, n_passes, groups, max_tiles):
+def coarse_tiles(compute_k, read_k, write_k, rf, n_passes, groups, max_tiles):
     """The layer's folds merged into tiles exactly as :func:`accelsim.memory.dram.coarsen_tiles` merges the
     expanded per-fold arrays (tiles of ceil(folds/max_tiles) folds, sums associated as np.add.reduceat),
-    without expanding them: a full tile's sums only depend on its first fold's position within the group
-    (the same for tiles t and t + fpg/gcd(size, fpg)), and for a tile inside the middle passes only on that
-    position modulo the pass length, so equal tiles are summed once."""
+    without expanding them.
+
+    A fold's values depend only on its pass kind k, whether its row fold is the first, a middle or the
+    last one, and whether its column fold is the first, a middle or the last one. So a full tile's sums
+    depend only on: (a) (k, column class) when all its folds are middle row folds of one column fold;
+    (b) (k, first row fold) when all its folds lie in the middle column folds of one pass; (c) its offset
+    within the pass when it lies in the middle passes of one group; (d) its position within the group
+    (the same for tiles t and t + fpg/gcd(size, fpg)). Equal tiles are summed once; the others fold by
+    fold (O(tile size))."""
     fpp = compute_k.shape[1]
+    cf = fpp // rf
     fpg = n_passes * fpp
     n = fpg * groups
     size = -(-n // max_tiles) if n > max_tiles else 1
@@ -543,24 +550,37 @@ def coarse_tiles(compute_k, read_k, write_k, n_passes, groups, max_tiles):
     tc = np.empty(ntiles, dtype=np.int64)
     tr = np.empty(ntiles, dtype=np.float64)
     tw = np.empty(ntiles, dtype=np.float64)
-    mid_seen = np.full(fpp, -1, dtype=np.int64)  # tile index holding the sums of this middle offset
-    period = fpg // math.gcd(size, fpg)  # tiles t and t + period start at the same position in a group
+    run_seen = np.full((3, 4), -1, dtype=np.int64)  # (a): tile holding the sums, per (k, column class)
+    midcol_seen = np.full((3, rf if cf > 2 else 0), -1, dtype=np.int64)  # (b)
+    midpass_seen = np.full(fpp if n_passes > 2 else 0, -1, dtype=np.int64)  # (c)
+    period = fpg // math.gcd(size, fpg)  # (d)
     rbuf = np.empty(size, dtype=np.float64)
     wbuf = np.empty(size, dtype=np.float64)
     for t in range(ntiles):
         s = t * size
         length = min(size, n - s)
         local = s % fpg
+        p = local // fpp
+        q = local - p * fpp
+        k = 0 if p == 0 else (2 if p == n_passes - 1 else 1)
         src = -1
         if length == size:
-            middle = (
-                local + length <= fpg and local // fpp >= 1 and (local + length - 1) // fpp <= n_passes - 2
-            )
-            if middle:
-                src = mid_seen[local % fpp]
+            fc, fr = q // rf, q % rf
+            q_end = q + size - 1  # within the pass when < fpp
+            if q_end < fpp and fr >= 1 and fr + size - 1 <= rf - 2:  # (a)
+                cls = (1 if fc == 0 else 0) + (2 if fc == cf - 1 else 0)
+                src = run_seen[k, cls]
                 if src < 0:
-                    mid_seen[local % fpp] = t
-            elif t >= period:  # tile t − period starts at the same position in its group
+                    run_seen[k, cls] = t
+            elif q_end < fpp and fc >= 1 and q_end // rf <= cf - 2:  # (b)
+                src = midcol_seen[k, fr]
+                if src < 0:
+                    midcol_seen[k, fr] = t
+            elif local + size <= fpg and p >= 1 and (local + size - 1) // fpp <= n_passes - 2:  # (c)
+                src = midpass_seen[q]
+                if src < 0:
+                    midpass_seen[q] = t
+            elif t >= period:  # (d): tile t − period starts at the same position in its group
                 src = t - period
         if src >= 0:
             tc[t] = tc[src]
@@ -568,11 +588,15 @@ def coarse_tiles(compute_k, read_k, write_k, n_passes, groups, max_tiles):
             tw[t] = tw[src]
             continue
         csum = 0
-        for m in range(length):
-            k, q = _kind_index(s + m, fpg, fpp, n_passes)
+        for m in range(length):  # walk the folds: q within pass p (kind k), passes wrap at a group's end
             csum += compute_k[k, q]
             rbuf[m] = read_k[k, q]
             wbuf[m] = write_k[k, q]
+            q += 1
+            if q == fpp:
+                q = 0
+                p = p + 1 if p + 1 < n_passes else 0
+                k = 0 if p == 0 else (2 if p == n_passes - 1 else 1)
         tc[t] = csum
         tr[t] = _segment_sum(rbuf, length)
         tw[t] = _segment_sum(wbuf, length)
