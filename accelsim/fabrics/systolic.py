@@ -61,7 +61,7 @@ from accelsim.memory.buffers import (
     choose_stream_chunk,
     coarse_tiles,
     expand_folds,
-    fold_kinds,
+    fold_classes,
     stall_cycles_tiles,
     traffic_model,
 )
@@ -217,11 +217,11 @@ def _vector_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> Lay
 
 
 def _stall_cycles(plan: FoldPlan, traffic: TrafficModel, arch: SystolicArch, bw: float, double: bool) -> int:
-    """Stall cycles of the layer's fold schedule: the folds of each pass kind (:func:`fold_kinds`), merged
+    """Stall cycles of the layer's fold schedule: fold values by class (:func:`fold_classes`), merged
     into at most ``max_tiles_per_layer`` tiles without expanding them (:func:`coarse_tiles`), run through
     the numba recurrence; ``stall_model: simpy`` expands the folds and runs the simpy machine on the tiles
     of :func:`coarsen_tiles` (equal tiles, tested)."""
-    kinds = fold_kinds(
+    classes = fold_classes(
         plan.rows, plan.cols, plan.row_folds, plan.col_folds, plan.last_rows, plan.last_cols, plan.Sr,
         plan.Sc, plan.T, 1 if plan.dataflow == "os" else 2, arch.mode == "scalesim",
         traffic.roles, traffic.per_group, traffic.resident, traffic.col_fits, traffic.pass_len,
@@ -229,9 +229,11 @@ def _stall_cycles(plan: FoldPlan, traffic: TrafficModel, arch: SystolicArch, bw:
         traffic.ofmap_both,
     )  # fmt: skip
     if arch.stall_model == "simpy":
-        folds = expand_folds(*kinds, plan.n_chunks, plan.groups)
+        folds = expand_folds(*classes, plan.row_folds, plan.col_folds, plan.n_chunks, plan.groups)
         return simulate_stalls(*coarsen_tiles(*folds, arch.max_tiles_per_layer), bw, double).stall_cycles
-    tiles = coarse_tiles(*kinds, plan.row_folds, plan.n_chunks, plan.groups, arch.max_tiles_per_layer)
+    tiles = coarse_tiles(
+        *classes, plan.row_folds, plan.col_folds, plan.n_chunks, plan.groups, arch.max_tiles_per_layer
+    )
     return int(stall_cycles_tiles(*tiles, float(bw), 2 if double else 1))
 
 

@@ -379,35 +379,45 @@ def _operand_read(role, B, row_b, row_fit, col_fit, resident, first, r, c, fr, f
     return v if fc == 0 or not row_fit else 0.0
 
 
+@numba.njit(cache=True, inline="always")
+def _fold_class(i, n):
+    """Class of fold index i among n (row or column folds): 0 middle, 1 first, 2 last, 3 first and last
+    (n = 1). A fold's values depend on its row and column indices only through these classes."""
+    return (1 if i == 0 else 0) + (2 if i == n - 1 else 0)
+
+
 @numba.njit(cache=True)
-def fold_kinds(
+def fold_classes(
     rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, stationary, scalesim,
     roles, per_group, resident, col_fits, pass_len, row_bytes, row_fits, spill, out_total, acc_bits,
     ofmap_both,
 ):  # fmt: skip
-    """(compute cycles, DRAM read bytes, DRAM write bytes), each shaped [3, rf·cf]: the folds of one pass
-    of each pass kind (0 first, 1 middle, 2 last; rows of absent kinds are filled but unused), fold order
-    column fold outer, row fold inner. Fold cycles as :func:`accelsim.dataflow.systolic.fold_cycles`, bytes
-    as :func:`plan_traffic`, element for element (same float expressions, so bit-identical)."""
-    fpp = rf * cf
-    compute = np.empty((3, fpp), dtype=np.int64)
-    read = np.empty((3, fpp), dtype=np.float64)
-    write = np.empty((3, fpp), dtype=np.float64)
+    """(compute cycles, DRAM read bytes, DRAM write bytes) of a fold by its class, each shaped [3, 4, 4]:
+    [pass kind (0 first, 1 middle, 2 last pass), row-fold class, column-fold class] (:func:`_fold_class`;
+    entries of absent classes stay 0). Fold cycles as :func:`accelsim.dataflow.systolic.fold_cycles`,
+    bytes as :func:`plan_traffic`, element for element (same float expressions, so bit-identical)."""
+    compute = np.zeros((3, 4, 4), dtype=np.int64)
+    read = np.zeros((3, 4, 4), dtype=np.float64)
+    write = np.zeros((3, 4, 4), dtype=np.float64)
+    # one representative fold index per class present: first, a middle one (if any), last
+    fr_reps = (0, 1 if rf > 2 else 0, rf - 1)
+    fc_reps = (0, 1 if cf > 2 else 0, cf - 1)
     for k in range(3):
         t_len = pass_len[k]
         share = t_len / T
         first = k == 0
-        j = 0
-        for fc in range(cf):
+        for fc in fc_reps:
             c_int = cols if fc < cf - 1 else last_cols
             c = float(c_int)
-            for fr in range(rf):
+            fcc = _fold_class(fc, cf)
+            for fr in fr_reps:
                 r_int = rows if fr < rf - 1 else last_rows
                 r = float(r_int)
+                frc = _fold_class(fr, rf)
                 if scalesim:
-                    compute[k, j] = t_len + (stationary * rows + cols - 2)
+                    compute[k, frc, fcc] = t_len + (stationary * rows + cols - 2)
                 else:
-                    compute[k, j] = t_len + (stationary * r_int + c_int - 2)
+                    compute[k, frc, fcc] = t_len + (stationary * r_int + c_int - 2)
                 ifm = _operand_read(
                     roles[0], per_group[0], row_bytes[k], row_fits[k], col_fits, resident, first,
                     r, c, fr, fc, Sr, Sc,
@@ -425,35 +435,31 @@ def fold_kinds(
                         block = t_len * c * acc_bits / 8
                         w = w + (block if fr < rf - 1 else 0.0)
                         psum = block if fr > 0 else 0.0
-                read[k, j] = ifm + flt + psum
-                write[k, j] = w
-                j += 1
+                read[k, frc, fcc] = ifm + flt + psum
+                write[k, frc, fcc] = w
     return compute, read, write
 
 
-@numba.njit(cache=True, inline="always")
-def _kind_index(i, fpg, fpp, n_passes):
-    """(pass kind, fold within the pass) of fold ``i`` of the layer (groups repeat every fpg folds)."""
-    local = i % fpg
-    p = local // fpp
-    k = 0 if p == 0 else (2 if p == n_passes - 1 else 1)
-    return k, local - p * fpp
-
-
 @numba.njit(cache=True)
-def expand_folds(compute_k, read_k, write_k, n_passes, groups):
-    """Every fold of the layer (all passes, all groups, execution order) from :func:`fold_kinds`."""
-    fpp = compute_k.shape[1]
-    fpg = n_passes * fpp
-    n = fpg * groups
+def expand_folds(compute_c, read_c, write_c, rf, cf, n_passes, groups):
+    """Every fold of the layer (all passes, all groups, execution order: group, pass, column fold, row
+    fold) from the class tables of :func:`fold_classes`."""
+    n = groups * n_passes * cf * rf
     compute = np.empty(n, dtype=np.int64)
     read = np.empty(n, dtype=np.float64)
     write = np.empty(n, dtype=np.float64)
-    for i in range(n):
-        k, q = _kind_index(i, fpg, fpp, n_passes)
-        compute[i] = compute_k[k, q]
-        read[i] = read_k[k, q]
-        write[i] = write_k[k, q]
+    i = 0
+    for _ in range(groups):
+        for p in range(n_passes):
+            k = 0 if p == 0 else (2 if p == n_passes - 1 else 1)
+            for fc in range(cf):
+                fcc = _fold_class(fc, cf)
+                for fr in range(rf):
+                    frc = _fold_class(fr, rf)
+                    compute[i] = compute_c[k, frc, fcc]
+                    read[i] = read_c[k, frc, fcc]
+                    write[i] = write_c[k, frc, fcc]
+                    i += 1
     return compute, read, write
 
 
@@ -529,7 +535,7 @@ def _segment_sum(a, n):
 
 
 @numba.njit(cache=True)
-def coarse_tiles(compute_k, read_k, write_k, rf, n_passes, groups, max_tiles):
+def coarse_tiles(compute_c, read_c, write_c, rf, cf, n_passes, groups, max_tiles):
     """The layer's folds merged into tiles exactly as :func:`accelsim.memory.dram.coarsen_tiles` merges the
     expanded per-fold arrays (tiles of ceil(folds/max_tiles) folds, sums associated as np.add.reduceat),
     without expanding them.
@@ -541,8 +547,7 @@ def coarse_tiles(compute_k, read_k, write_k, rf, n_passes, groups, max_tiles):
     within the pass when it lies in the middle passes of one group; (d) its position within the group
     (the same for tiles t and t + fpg/gcd(size, fpg)). Equal tiles are summed once; the others fold by
     fold (O(tile size))."""
-    fpp = compute_k.shape[1]
-    cf = fpp // rf
+    fpp = rf * cf
     fpg = n_passes * fpp
     n = fpg * groups
     size = -(-n // max_tiles) if n > max_tiles else 1
@@ -588,15 +593,20 @@ def coarse_tiles(compute_k, read_k, write_k, rf, n_passes, groups, max_tiles):
             tw[t] = tw[src]
             continue
         csum = 0
-        for m in range(length):  # walk the folds: q within pass p (kind k), passes wrap at a group's end
-            csum += compute_k[k, q]
-            rbuf[m] = read_k[k, q]
-            wbuf[m] = write_k[k, q]
-            q += 1
-            if q == fpp:
-                q = 0
-                p = p + 1 if p + 1 < n_passes else 0
-                k = 0 if p == 0 else (2 if p == n_passes - 1 else 1)
+        fc, fr = q // rf, q % rf
+        for m in range(length):  # walk the folds: row fold fr inner, column fold fc, pass p (kind k)
+            frc, fcc = _fold_class(fr, rf), _fold_class(fc, cf)
+            csum += compute_c[k, frc, fcc]
+            rbuf[m] = read_c[k, frc, fcc]
+            wbuf[m] = write_c[k, frc, fcc]
+            fr += 1
+            if fr == rf:
+                fr = 0
+                fc += 1
+                if fc == cf:  # next pass; passes wrap at a group's end
+                    fc = 0
+                    p = p + 1 if p + 1 < n_passes else 0
+                    k = 0 if p == 0 else (2 if p == n_passes - 1 else 1)
         tc[t] = csum
         tr[t] = _segment_sum(rbuf, length)
         tw[t] = _segment_sum(wbuf, length)
@@ -640,7 +650,7 @@ __all__ = [
     "choose_stream_chunk",
     "coarse_tiles",
     "expand_folds",
-    "fold_kinds",
+    "fold_classes",
     "stall_cycles_tiles",
     "traffic_model",
     "OperandBits",
