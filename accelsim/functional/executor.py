@@ -546,6 +546,8 @@ def run_integer(
         if layer.op == "pool":
             _check_in(ins[0], layer)
             t = lq.inputs[0]
+            if lq.extra.get("qlinear_gap"):
+                return qlinear_gap_onnx(ins[0], t, lq.output)
             kind = layer.pool_type or "max"
             src = ins[0] if kind == "max" else ins[0] - t.zero_point
             out = int_pool2d(
@@ -587,6 +589,18 @@ def add_onnx(ins: list[np.ndarray], lq: LayerQ, act: str, concat: bool = False) 
     out = lq.output
     r = np.rint(v / f(out.scale)).astype(np.int64)
     return np.clip(r + out.zero_point, out.qmin, out.qmax)
+
+
+def qlinear_gap_onnx(q: np.ndarray, t: TensorQ, out: TensorQ) -> np.ndarray:
+    """onnxruntime's com.microsoft QLinearGlobalAveragePool (MLAS, NCHW): ``acc = Σ_hw q − z_x·HW`` (int32),
+    ``s = float32(s_x) / (float32(s_y)·float32(HW))``, then the requantization of MAC layers:
+    ``clamp(rint(float32(acc)·s)) + z_y`` with the clamp to ``[qmin − z_y, qmax − z_y]`` in float first."""
+    f = np.float32
+    hw = q.shape[2] * q.shape[3]
+    acc = q.sum(axis=(2, 3), keepdims=True).astype(np.int64) - t.zero_point * hw
+    sc = f(t.scale) / (f(out.scale) * f(hw))
+    v = np.clip(acc.astype(f) * sc, f(out.qmin - out.zero_point), f(out.qmax - out.zero_point))
+    return np.rint(v).astype(np.int64) + out.zero_point
 
 
 def dequantize_outputs(model: QuantizedModel, ex: Execution) -> dict[str, np.ndarray]:

@@ -12,7 +12,10 @@ the file is executed), runs ONNX shape inference, and walks the nodes in their (
 * QDQ form: DequantizeLinear of an integer initializer gives quantized weights (per-tensor or per-channel);
   QuantizeLinear → DequantizeLinear on an activation gives that tensor's ``(scale, zero_point)``;
 * QOperator form: QLinearConv, QLinearMatMul (requantized outputs), ConvInteger, MatMulInteger (raw int32
-  accumulator outputs).
+  accumulator outputs); com.microsoft QLinearAdd → ``add``, QLinearGlobalAveragePool → average ``pool``;
+* Transpose: constant-folded on initializers (a per-channel axis follows the permutation); on an activation
+  only when it is provably a layout no-op — the batch axis stays first and the non-unit axes keep their
+  order (identical row-major data) and the shape is unchanged or every reader is Flatten/Reshape.
 
 A graph with quantization parameters becomes a quantized :class:`~accelsim.functional.ptq.QuantizedModel`
 with ``requant="onnx"``: the integer executor then reproduces onnxruntime's CPU integer semantics exactly
@@ -41,8 +44,12 @@ MAX_BYTES = 512 * 1024 * 1024
 SUPPORTED_OPS = (
     "Conv", "Gemm", "MatMul", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Add",
     "Concat", "BatchNormalization", "Flatten", "Reshape", "Softmax", "Identity", "Dropout", "QuantizeLinear",
-    "DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger",
+    "DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger", "Transpose",
+    "QLinearAdd", "QLinearGlobalAveragePool",
 )  # fmt: skip
+MS_OPS = ("QLinearAdd", "QLinearGlobalAveragePool")  # com.microsoft contrib operators (onnxruntime)
+# consumers that only read a tensor's row-major data order (a layout no-op Transpose may feed them)
+_FLAT_READERS = ("Flatten", "Reshape")
 
 
 def _onnx():
@@ -82,6 +89,8 @@ class _Builder:
     biases: dict[str, np.ndarray] = field(default_factory=dict)
     lq: dict[str, LayerQ] = field(default_factory=dict)
     consumers: dict[str, int] = field(default_factory=dict)
+    consumer_ops: dict[str, list[str]] = field(default_factory=dict)
+    graph_outputs: set[str] = field(default_factory=set)
 
 
 def _err(node, msg: str) -> AccelsimInputError:
@@ -164,11 +173,14 @@ def load_onnx(
     for node in g.node:
         for t in node.input:
             b.consumers[t] = b.consumers.get(t, 0) + 1
+            b.consumer_ops.setdefault(t, []).append(node.op_type)
+    b.graph_outputs = {o.name for o in g.output}
     for node in g.node:
         if node.op_type not in SUPPORTED_OPS:
             raise _err(node, f"unsupported operator; supported: {', '.join(SUPPORTED_OPS)}")
-        if node.domain not in ("", "ai.onnx"):
-            raise _err(node, f"unsupported operator domain {node.domain!r}")
+        domains = ("com.microsoft",) if node.op_type in MS_OPS else ("", "ai.onnx")
+        if node.domain not in domains:
+            raise _err(node, f"unsupported operator domain {node.domain!r} (expected {domains[0]!r})")
         try:
             _convert(node, tensors, consts, shapes, b, numpy_helper)
         except AccelsimInputError:
@@ -337,6 +349,12 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
             raise _err(node, "Softmax is only supported as the last node")
         tensors[out] = _tensor(node.input[0], tensors, node)
         return
+    if op == "Transpose":
+        _transpose(node, a, tensors, consts, b)
+        return
+    if op in MS_OPS:
+        _convert_ms(node, a, tensors, consts, b)
+        return
     if op == "DequantizeLinear":
         src = node.input[0]
         scale = _const(node.input[1], consts, node).value
@@ -459,7 +477,7 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
         })  # fmt: skip
         if t.q is not None:
             b.lq[lname] = LayerQ(lname, [t.q], t.q)
-        P, Q = shapes.get(out, (N, C, 1, 1))[2:] if len(shapes.get(out, ())) == 4 else (1, 1)
+        P, Q = _out_shape(b.layers[-1], out, shapes, N)[2:]
         tensors[out] = _Tensor(lname, (N, C, P, Q), t.q, t.codes)
         return
     if op == "Concat":
@@ -523,7 +541,7 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
             if bc is not None:
                 lq.bias_q = _bias_codes(bc, t.q.scale, ws, node)
             b.lq[lname] = lq
-        tensors[out] = _Tensor(lname, shapes.get(out, ()))
+        tensors[out] = _Tensor(lname, _out_shape(spec, out, shapes, t.shape[0]))
         return
     if op in ("Gemm", "MatMul"):
         t = _tensor(node.input[0], tensors, node)
@@ -560,12 +578,25 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
             if bc is not None:
                 lq.bias_q = _bias_codes(bc, t.q.scale, ws, node)
             b.lq[lname] = lq
-        tensors[out] = _Tensor(lname, shapes.get(out, ()))
+        tensors[out] = _Tensor(lname, _out_shape(spec, out, shapes, t.shape[0]))
         return
     if op in ("QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger"):
         _convert_qop(node, lname, tensors, consts, shapes, b, a)
         return
     raise _err(node, "unsupported operator")  # pragma: no cover
+
+
+def _out_shape(spec: dict, out: str, shapes: dict, n: int) -> tuple[int, ...]:
+    """Output shape from ONNX shape inference, else (after a contrib operator shape inference does not
+    know) from the layer: conv/pool (N, K, P, Q), fc (N, K), matmul (N, M, K)."""
+    if shapes.get(out):
+        return shapes[out]
+    la = Layer(**{k: v for k, v in spec.items() if k != "inputs"})
+    if la.op == "fc":
+        return (n, la.K)
+    if la.op == "matmul":
+        return (n, la.H, la.K)
+    return (n, la.K, la.P, la.Q)
 
 
 def _bias_codes(bc: _Const, sx: float, ws: np.ndarray, node) -> np.ndarray:
@@ -637,4 +668,90 @@ def _convert_qop(node, lname, tensors, consts, shapes, b: _Builder, a: dict) -> 
     if yq is not None:
         set_multipliers(lq, (np.float64(np.float32(xq.scale)) * wsK) / yq.scale)
     b.lq[lname] = lq
-    tensors[out] = _Tensor(lname, shapes.get(out, ()), yq, codes=True)
+    tensors[out] = _Tensor(lname, _out_shape(spec, out, shapes, t.shape[0]), yq, codes=True)
+
+
+def _transpose(node, a: dict, tensors, consts, b: _Builder) -> None:
+    """Transpose: constant-folded on initializers (codes and a per-channel axis follow the permutation); on
+    an activation only where it provably is a layout no-op (see the module doc), else unsupported."""
+    src, out = node.input[0], node.output[0]
+    if src in consts:
+        c = consts[src]
+        perm = [int(p) for p in a.get("perm", range(c.value.ndim - 1, -1, -1))]
+        if sorted(perm) != list(range(c.value.ndim)):
+            raise _err(node, f"perm {perm} is not a permutation of {c.value.ndim} axes")
+        q = c.q
+        if q is not None and q[2] is not None:
+            q = (q[0], q[1], perm.index(q[2] % c.value.ndim))
+        codes = None if c.codes is None else np.transpose(c.codes, perm)
+        consts[out] = _Const(np.ascontiguousarray(np.transpose(c.value, perm)), q, codes)
+        return
+    t = _tensor(src, tensors, node)
+    nd = len(t.shape)
+    perm = [int(p) for p in a.get("perm", range(nd - 1, -1, -1))]
+    if sorted(perm) != list(range(nd)):
+        raise _err(node, f"perm {perm} is not a permutation of {nd} axes")
+    shape = tuple(t.shape[p] for p in perm)
+    big = [p for p in perm if t.shape[p] != 1]
+    same_data = big == sorted(big)  # non-unit axes keep their order: identical row-major data
+    if same_data and shape == t.shape:
+        tensors[out] = t  # identity up to size-1 axes: a pure no-op
+        return
+    readers = b.consumer_ops.get(out, [])
+    if same_data and perm[0] == 0 and readers and all(r in _FLAT_READERS for r in readers):
+        if out in b.graph_outputs:
+            raise _err(node, "a reshaping Transpose cannot be the graph output")
+        tensors[out] = t  # only flattened afterwards: Flatten/Reshape(N, −1) see the same vector
+        return
+    raise _err(
+        node,
+        f"Transpose of an activation is only supported as a layout no-op (perm keeps the order of the "
+        f"non-unit axes and the batch axis, and the result is unchanged in shape or only flattened); got "
+        f"perm {perm} on shape {t.shape}",
+    )
+
+
+def _convert_ms(node, a: dict, tensors, consts, b: _Builder) -> None:
+    """com.microsoft QLinearAdd (two same-shape NCHW code tensors) and QLinearGlobalAveragePool (NCHW)."""
+    op, out = node.op_type, node.output[0]
+    lname = _layer_name(node, b)
+
+    def qin(t: _Tensor, s_idx: int, z_idx: int) -> TensorQ:
+        q = _tq(_const(node.input[s_idx], consts, node).value, _zp(node, consts, z_idx), node)
+        if t.q is not None and (t.q.scale, t.q.zero_point, t.q.signed) != (q.scale, q.zero_point, q.signed):
+            raise _err(node, "input scale/zero point differ from the producer's output quantization")
+        if t.q is None:
+            t.q = q
+        return q
+
+    if op == "QLinearAdd":
+        ta, tb = _tensor(node.input[0], tensors, node), _tensor(node.input[3], tensors, node)
+        if ta.shape != tb.shape or len(ta.shape) != 4:
+            raise _err(
+                node, f"operands must have the same NCHW shape (no broadcasting), got {ta.shape}, {tb.shape}"
+            )
+        qa, qb = qin(ta, 1, 2), qin(tb, 4, 5)
+        qc = _tq(_const(node.input[6], consts, node).value, _zp(node, consts, 7), node)
+        N, C, H, W = ta.shape
+        b.layers.append({"name": lname, "op": "add", "in_channels": C, "in_h": H, "in_w": W,
+                         "inputs": [ta.layer, tb.layer]})  # fmt: skip
+        lq = LayerQ(lname, [qa, qb], qc)
+        set_multipliers(lq, np.array([qa.scale / qc.scale, qb.scale / qc.scale]))
+        b.lq[lname] = lq
+        tensors[out] = _Tensor(lname, ta.shape, qc, codes=True)
+        return
+    # QLinearGlobalAveragePool
+    if int(a.get("channels_last", 0)):
+        raise _err(node, "channels_last=1 is not supported (NCHW only)")
+    t = _tensor(node.input[0], tensors, node)
+    if len(t.shape) != 4:
+        raise _err(node, "QLinearGlobalAveragePool needs an NCHW input")
+    qx = qin(t, 1, 2)
+    qy = _tq(_const(node.input[3], consts, node).value, _zp(node, consts, 4), node)
+    N, C, H, W = t.shape
+    b.layers.append({
+        "name": lname, "op": "pool", "pool_type": "avg", "in_channels": C, "in_h": H, "in_w": W,
+        "kernel_h": H, "kernel_w": W, "inputs": [t.layer],
+    })  # fmt: skip
+    b.lq[lname] = LayerQ(lname, [qx], qy, extra={"qlinear_gap": True})
+    tensors[out] = _Tensor(lname, (N, C, 1, 1), qy, codes=True)
