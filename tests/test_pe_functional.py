@@ -60,6 +60,8 @@ def test_random_network_through_fabric_is_bit_exact_with_ideal(small_model, fabr
         assert row["fabric_vs_ideal"]["frac_bit_exact"] == 1.0, row["name"]
         if row["op"] != "pool" and row["bits"]:
             assert row["stats"]["macs"] > 0
+            assert row["stats"]["path"] == f"{fabric} datapath"
+            assert row["stats"]["overflow_outputs"] == 0
     assert r["overall"]["output_frac_bit_exact_fabric_vs_ideal"] == 1.0
     # asymmetric unsigned activations arrive with the zero point removed: the datapath re-centres them
     assert any(row["stats"].get("a_offset", 0) > 0 for row in r["layers"])
@@ -97,21 +99,36 @@ def test_unsupported_width_names_layer_and_allowed(small_model):
         run_integer(model, x, arch="quest")
 
 
-def test_quest_runs_power_of_two_weights_exactly_and_rejects_others(small_model):
+def test_quest_runs_log2_weights_exactly_and_rejects_uniform_ones(small_model):
     net, w, b, x = small_model
     model = ptq(net, w, x, b, w_bits=4, a_bits=4)
-    with pytest.raises(AccelsimInputError, match="log-quantized"):
+    with pytest.raises(AccelsimInputError, match="layer 'c1'.*log-quantized"):
         run_integer(model, x, arch="quest")
-    rng = np.random.default_rng(0)
-    for lq in model.layers.values():
-        if lq.w_q is not None:
-            lq.w_q = rng.choice([-1, 1], lq.w_q.shape) << rng.integers(0, 8, lq.w_q.shape)
-            lq.w_zero_point = np.zeros_like(lq.w_zero_point)
+    model = ptq(net, w, x, b, w_bits=4, a_bits=4, quantizer="log2")
     ideal = run_integer(model, x)
     q = run_integer(model, x, arch="quest")
     for name in ideal.tensors:
         np.testing.assert_array_equal(q.tensors[name], ideal.tensors[name])
-    assert q.stats["c1"]["shifts"] == q.stats["c1"]["macs"] > 0
+    st = q.stats["c1"]
+    assert st["shifts"] + st["zero_weight_skips"] == st["macs"] > 0
+    assert st["shifts"] > 0 and st["zero_weight_skips"] > 0  # log2 spends exponent field 0 on zero
+
+
+@pytest.mark.parametrize(
+    ("quantizer", "w_bits", "fabric"),
+    [("bwn", 1, "bismo"), ("bwn", 1, "stripes"), ("dorefa", 4, "loom"), ("twn", 2, "bitblade"),
+     ("ttq", 2, "bitfusion"), ("dorefa", 3, "unpu")],
+)  # fmt: skip
+def test_other_weight_formats_are_bit_exact(small_model, quantizer, w_bits, fabric):
+    """±1 (1 bit) and DoReFa's odd integers 2u − n go through as their codes on a step-2 grid."""
+    net, w, b, x = small_model
+    model = ptq(net, w, x, b, w_bits=w_bits, a_bits=4, quantizer=quantizer)
+    ideal = run_integer(model, x)
+    fab = run_integer(model, x, arch=fabric)
+    for name in ideal.tensors:
+        np.testing.assert_array_equal(fab.tensors[name], ideal.tensors[name])
+    if quantizer in ("bwn", "dorefa"):
+        assert fab.stats["c1"]["operand_step"] == 2.0
 
 
 @settings(max_examples=25, deadline=None)
@@ -167,5 +184,7 @@ def test_operand_recentring_is_exact(bits, a_lo, w_lo, seed):
 
     out, _ = folded_gemm(a, w, prec, layer, gemm)
     np.testing.assert_array_equal(out, int64_gemm(a, w))
+    out, _ = folded_gemm(3 * a, 5 * w, prec, layer, gemm)  # evenly spaced values: a step on top
+    np.testing.assert_array_equal(out, int64_gemm(3 * a, 5 * w))
     with pytest.raises(AccelsimInputError, match="layer 'f'"):
-        folded_gemm(np.array([[a_lo, a_lo + (1 << bits)]]), w[:2], prec, layer, gemm)
+        folded_gemm(np.array([[a_lo, a_lo + 1, a_lo + (1 << bits)]]), w[:3], prec, layer, gemm)

@@ -39,32 +39,32 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: QuestArch) -> Layer
 
 def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: QuestArch, seed: int = 0):
     """The layer by shifts (:func:`accelsim.pe.logpe.logpe_gemm_fast`). QUEST multiplies only log-coded
-    weights: every integer weight must be ``±2^e`` with ``e ≤ 2^(w_bits−1) − 1`` (no zero code), else
-    AccelsimInputError names the layer (quantize the weights to powers of two first). Stats: ``shifts``
-    (one per MAC), ``exponents_used``, ``accumulator_bits_needed`` (:func:`accelsim.pe.logpe.accumulator_bits`),
-    ``macs``."""
+    weights: every integer weight must be 0 or ``±2^e`` with ``e ≤ 2^(w_bits−1) − 1`` (PTQ with
+    ``quantizer="log2"`` gives these), else AccelsimInputError names the layer. Zero-code weights are
+    skipped. Stats: ``shifts`` (one per non-zero weight use), ``zero_weight_skips``,
+    ``accumulator_bits_needed`` (:func:`accelsim.pe.logpe.accumulator_bits`), ``macs``."""
     del seed
     w_bits, a_bits = precision.w_bits, precision.a_bits
     check_layer_widths(lambda: arch.pe_pass(w_bits, a_bits), layer)
 
     def gemm(a, w, a_signed, w_signed):
+        nz = w != 0
         try:
-            sign, exponent = pe.encode(w, w_bits)
+            sign, exponent = pe.encode(np.where(nz, w, 1), w_bits)
         except AccelsimInputError as exc:
             raise AccelsimInputError(
                 "w_int", f"layer {layer.name!r}: QUEST runs log-quantized weights only; {exc.message}"
             ) from None
-        y = pe.logpe_gemm_fast(a, sign, exponent, w_bits, a_bits, a_signed)
+        y = pe.logpe_gemm_fast(a, sign, exponent, w_bits, a_bits, a_signed, nonzero=nz)
         m, k = a.shape
         n = w.shape[1]
         return y, {
             "macs": float(m * k * n),
-            "shifts": float(m * k * n),
-            "exponents_used": float(np.unique(exponent).size),
+            "shifts": float(m * int(nz.sum())),
+            "zero_weight_skips": float(m * int((~nz).sum())),
         }
 
     y, stats = run_layer_gemms(x_int, w_int, layer, precision, gemm, encode_w=False)
-    stats.pop("exponents_used", None)
     stats["accumulator_bits_needed"] = float(
         pe.accumulator_bits(a_bits, w_bits, layer.C // layer.groups * layer.R * layer.S)
     )

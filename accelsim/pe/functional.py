@@ -14,10 +14,11 @@ slices the operands into bit-planes / bricks / subwords exactly as the PE does.
 **Operand encoding.** The executor passes zero-point-free integers ``x − z_x`` and ``w − z_w``. When an
 operand does not fit the layer's width with its declared signedness it is tried with the other
 signedness (every PE here has a signed and an unsigned mode), and otherwise re-centred by an offset
-``o`` so that ``x + o`` fits unsigned ``bits`` (the zero point the hardware actually sees; padding then
-holds ``o``, i.e. real zero). The exact result is recovered by zero-point folding::
+``o`` (and, for evenly spaced values such as ±1 or DoReFa's odd integers, a step ``g``) so that
+``x = g·x' − o`` with ``x'`` unsigned ``bits`` wide (the codes and zero point the hardware actually sees;
+padding then holds the code of real zero). The exact result is recovered by zero-point folding::
 
-    Σ (a'−o_a)(w'−o_w) = A'·W' − o_a·Σ_k w' − o_w·Σ_k a' + Kr·o_a·o_w
+    Σ (g_a·a' − o_a)(g_w·w' − o_w) = g_a·g_w·A'·W' − o_a·g_w·Σ_k w' − o_w·g_a·Σ_k a' + Kr·o_a·o_w
 
 with the correction sums in int64 (they are what the bias-folding adder of the chip does). An operand
 whose value span exceeds ``2^bits`` cannot be run and raises :class:`AccelsimInputError`.
@@ -56,58 +57,89 @@ def im2col_group(x: np.ndarray, layer: Layer, g: int, fill: int = 0) -> np.ndarr
 
 def encode_operand(
     x: np.ndarray, bits: int, signed: bool, field: str, layer: Layer
-) -> tuple[np.ndarray, int, bool]:
-    """``(x', offset, signed')`` with ``x = x' − offset`` and ``x'`` in the ``bits``-wide range (see module doc)."""
+) -> tuple[np.ndarray, int, int, bool]:
+    """``(x', step, offset, signed')`` with ``x = step·x' − offset`` and ``x'`` in the ``bits``-wide range.
+
+    Tried in order: as is (declared signedness, then the other); re-centred ``x' = x − min`` (offset =
+    −min); re-centred on a grid ``x' = (x − min)/g`` with ``g`` the gcd of the differences (±1 binary
+    weights in 1 bit, DoReFa's odd integers ``2u − n`` as their b-bit codes ``u``).
+    """
     if x.size == 0:
-        return x, 0, signed
+        return x, 1, 0, signed
     lo_x, hi_x = int(x.min()), int(x.max())
     for s in (signed, not signed):
         lo, hi = operand_range(bits, s)
         if lo <= lo_x and hi_x <= hi:
-            return x, 0, s
-    if hi_x - lo_x <= (1 << bits) - 1:
-        off = -lo_x
-        return x + off, off, False
+            return x, 1, 0, s
+    top = (1 << bits) - 1
+    if hi_x - lo_x <= top:
+        return x - lo_x, 1, -lo_x, False
+    step = int(np.gcd.reduce((x - lo_x).ravel()))
+    if step > 1 and (hi_x - lo_x) // step <= top:
+        return (x - lo_x) // step, step, -lo_x, False
     raise AccelsimInputError(
         field,
         f"layer {layer.name!r}: values span [{lo_x}, {hi_x}], more than {bits} bits can hold "
-        f"(need at most {1 << bits} distinct values)",
+        f"(at most {1 << bits} evenly spaced values)",
     )
 
 
 def folded_gemm(
     a: np.ndarray, w: np.ndarray, precision: Precision, layer: Layer, gemm: Gemm, encode_w: bool = True
 ) -> tuple[np.ndarray, dict[str, float]]:
-    """Exact ``a·w`` (int64) through ``gemm`` after encoding the operands (zero-point folding);
+    """Exact ``a·w`` (int64) through ``gemm`` after encoding the operands (zero-point folding)::
+
+        Σ (g_a·a' − o_a)(g_w·w' − o_w) = g_a·g_w·A'·W' − o_a·g_w·Σ_k w' − o_w·g_a·Σ_k a' + Kr·o_a·o_w
+
     ``encode_w=False`` passes the weights as they are (log-coded weights are not ``w_bits`` integers)."""
-    a_enc, oa, a_s = encode_operand(a, precision.a_bits, precision.a_signed, "a_bits", layer)
+    a_enc, ga, oa, a_s = encode_operand(a, precision.a_bits, precision.a_signed, "a_bits", layer)
     if encode_w:
-        w_enc, ow, w_s = encode_operand(w, precision.w_bits, precision.w_signed, "w_bits", layer)
+        w_enc, gw, ow, w_s = encode_operand(w, precision.w_bits, precision.w_signed, "w_bits", layer)
     else:
-        w_enc, ow, w_s = w, 0, precision.w_signed
+        w_enc, gw, ow, w_s = w, 1, 0, precision.w_signed
     y, counts = gemm(a_enc, w_enc, a_s, w_s)
     y = np.asarray(y, dtype=np.int64)
+    if ga * gw != 1:
+        y = y * np.int64(ga * gw)
     if oa:
-        y = y - np.int64(oa) * w_enc.sum(axis=0, dtype=np.int64)[None, :]
+        y = y - np.int64(oa * gw) * w_enc.sum(axis=0, dtype=np.int64)[None, :]
     if ow:
-        y = y - np.int64(ow) * a_enc.sum(axis=1, dtype=np.int64)[:, None]
+        y = y - np.int64(ow * ga) * a_enc.sum(axis=1, dtype=np.int64)[:, None]
     if oa and ow:
         y = y + np.int64(a.shape[1]) * np.int64(oa) * np.int64(ow)
     counts = dict(counts)
     counts["a_offset"] = float(oa)
     counts["w_offset"] = float(ow)
+    if ga * gw != 1:
+        counts["operand_step"] = float(max(ga, gw))
     return y, counts
 
 
 def _add(total: dict[str, float], part: dict[str, float]) -> None:
     for k, v in part.items():
-        if k in ("a_offset", "w_offset"):
+        if k in ("a_offset", "w_offset", "operand_step"):
             total[k] = max(total.get(k, 0.0), abs(v))
         else:
             total[k] = total.get(k, 0.0) + v
 
 
 def run_layer_gemms(
+    x_int: np.ndarray,
+    w_int: np.ndarray,
+    layer: Layer,
+    precision: Precision,
+    gemm: Gemm,
+    encode_w: bool = True,
+) -> tuple[np.ndarray, dict[str, object]]:
+    """The layer's int64 accumulators (executor layouts), summed kernel counts and accumulator stats."""
+    y, stats = _run_layer_gemms(x_int, w_int, layer, precision, gemm, encode_w)
+    return y, {
+        **stats,
+        **accumulator_stats(y, precision, str(getattr(gemm, "__module__", "pe")).rsplit(".", 1)[-1]),
+    }
+
+
+def _run_layer_gemms(
     x_int: np.ndarray,
     w_int: np.ndarray,
     layer: Layer,
@@ -155,6 +187,14 @@ def run_layer_gemms(
         stats["gemms"] += 1
         return y.reshape(*lead, -1), stats
     raise AccelsimInputError("op", f"layer {layer.name!r}: {layer.op!r} has no MACs for a PE datapath")
+
+
+def accumulator_stats(y: np.ndarray, precision: Precision, fabric: str) -> dict[str, object]:
+    """What the executor's exact kernels also report: outputs outside the layer's ``acc_bits`` (counted;
+    the PE datapaths accumulate in int64 and do not clip), and the path taken."""
+    lo, hi = operand_range(precision.acc_bits, True)
+    over = int(np.count_nonzero((y < lo) | (y > hi)))
+    return {"overflow_outputs": over, "overflow_events": over, "path": f"{fabric} datapath"}
 
 
 def check_layer_widths(check: Callable[[], object], layer: Layer) -> None:

@@ -92,10 +92,13 @@ def logpe_gemm(a, sign, exponent, w_bits: int, a_bits: int, a_signed: bool = Fal
     return shift_gemm(a, np.ascontiguousarray(sign, dtype=np.int64), exponent)
 
 
-def logpe_gemm_fast(a, sign, exponent, w_bits: int, a_bits: int, a_signed: bool = False) -> np.ndarray:
+def logpe_gemm_fast(
+    a, sign, exponent, w_bits: int, a_bits: int, a_signed: bool = False, nonzero=None
+) -> np.ndarray:
     """BLAS form of :func:`shift_gemm`: for every exponent value ``e`` one exact GEMM of ``A`` with the ±1
     sign matrix of the weights whose code has that exponent, shifted once by ``e`` (shifts commute with
-    the sum over k)."""
+    the sum over k). ``nonzero`` (bool, optional): False marks zero-code weights (the log formats of
+    :mod:`accelsim.quant.logquant` spend exponent field 0 on zero), which are skipped."""
     lane_pass(w_bits, a_bits)
     a = np.ascontiguousarray(a, dtype=np.int64)
     check_operand("a", a, a_bits, a_signed)
@@ -103,6 +106,8 @@ def logpe_gemm_fast(a, sign, exponent, w_bits: int, a_bits: int, a_signed: bool 
     if exponent.size and (exponent.min() < 0 or exponent.max() > max_exponent(w_bits)):
         raise AccelsimInputError("exponent", f"must be in [0, {max_exponent(w_bits)}] for {w_bits}-bit codes")
     pm = np.where(np.asarray(sign).astype(bool), -1, 1).astype(np.int64)
+    if nonzero is not None:
+        pm = np.where(np.asarray(nonzero, bool), pm, 0)
     out = np.zeros((a.shape[0], exponent.shape[1]), dtype=np.int64)
     for e in np.unique(exponent):
         out += exact_gemm(a, np.where(exponent == e, pm, 0)) << np.int64(e)
