@@ -65,10 +65,18 @@ def plot_front(
     ax.plot([r[x_name] for r in front], [r[y_name] for r in front], "o-", color="C3", label="Pareto front")
     ax.set_xlabel(x_name)
     ax.set_ylabel(y_name)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    ax.set_xscale(_scale([r[x_name] for r in rows]))
+    ax.set_yscale(_scale([r[y_name] for r in rows]))
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def _scale(values: list[float]) -> str:
+    """'log' when every value is positive and they span more than 20×, else 'linear' (zeros stay visible)."""
+    finite = [v for v in values if v == v]
+    if finite and min(finite) > 0 and max(finite) / min(finite) > 20:
+        return "log"
+    return "linear"

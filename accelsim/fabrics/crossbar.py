@@ -27,7 +27,7 @@ from pydantic import Field
 
 from accelsim import tech
 from accelsim.arch.base import ArchitectureBase, PeakFigures
-from accelsim.dataflow.crossbar_mapping import map_layer
+from accelsim.dataflow.crossbar_mapping import crossbar_layer, map_layer
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.memory.crossbar import CrossbarConfig
 from accelsim.memory.crossbar_cost import crossbar_area_mm2, read_energy_pj, read_period_s
@@ -214,3 +214,13 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: CrossbarArch) -> La
         mapping_efficiency=mp.cell_utilization,
         mapping={"kind": "crossbar", **mp.as_dict()},
     )
+
+
+def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: CrossbarArch, seed: int):
+    """Numbers through the crossbars (the registry's contract): bit-sliced weights on the configured cells,
+    DAC-streamed inputs, shared ADCs and every configured non-ideality, seeded. Returns the integer
+    accumulator and the per-layer mismatch against the exact integer GEMM
+    (:func:`accelsim.dataflow.crossbar_mapping.crossbar_layer`)."""
+    if layer.batch != x_int.shape[0]:
+        layer = layer.with_batch(int(x_int.shape[0]))
+    return crossbar_layer(x_int, w_int, layer, precision, arch, seed=seed)
