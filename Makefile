@@ -20,7 +20,8 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP_RUN)
 
 demo: $(STAMP_RUN)
-	$(BIN)/accelsim simulate --network resnet18 --arch ideal --bits 8/8
+	$(BIN)/accelsim simulate --network resnet18 --arch bitfusion --bits 4/4
+	$(BIN)/accelsim simulate --network lenet5-digits --arch isaac --bits 8/8 --accuracy --set crossbar.adc.bits=6
 
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
