@@ -120,6 +120,11 @@ def _si(value: float, unit: str) -> str:
     return f"{value / 1e-12:.3g} p{unit}".strip()
 
 
+def _pct(value: float) -> str:
+    """'97.4%', or significant digits for small shares: '0.0032%'."""
+    return f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value * 100:.2g}%"
+
+
 def render_report(report: Report, console: Any = None) -> None:
     """Print the per-layer table, the energy breakdown and the totals with rich."""
     from rich.console import Console
@@ -142,7 +147,7 @@ def render_report(report: Report, console: Any = None) -> None:
             f"{layer.stall_cycles:,}",
             _si(layer.latency_s, "s"),
             _si(layer.energy_pj * 1e-12, "J"),
-            f"{layer.utilization:.1%}",
+            _pct(layer.utilization),
         )
     console.print(table)
     t = report.totals
@@ -156,7 +161,7 @@ def render_report(report: Report, console: Any = None) -> None:
     console.print(breakdown)
     console.print(
         f"[bold]total[/bold]: {_si(t.macs, 'MAC')}, {t.cycles:,} cycles ({t.stall_cycles:,} stall), "
-        f"{_si(t.latency_s, 's')}, {_si(t.energy_pj * 1e-12, 'J')}, utilization {t.utilization:.1%}, "
+        f"{_si(t.latency_s, 's')}, {_si(t.energy_pj * 1e-12, 'J')}, utilization {_pct(t.utilization)}, "
         f"{t.inferences_per_s:.4g} inferences/s, {t.gops:.4g} GOPS, {t.tops_per_w:.4g} TOPS/W"
     )
     if report.mismatch:
