@@ -12,6 +12,11 @@ ResNet-18 layer at batches 2..41, never seen before) on the ``bitfusion`` preset
 and, as the baseline in the same run, with the exhaustive enumeration (``tiling.search(...,
 exhaustive=True)``, the search before pruning); every pruned result is checked equal to the exhaustive one.
 
+Whole network through each fabric's ``functional_layer`` (:func:`bench_network_datapaths`): ResNet-18 with
+He-normal random weights (seed 0), one uniform [0, 1) image, PTQ at 4b/4b (log2 weights for QUEST), then
+``run_integer(model, x, arch=FABRIC)`` against the ideal integer execution (``run_integer(model, x)``, the
+baseline timed in the same run); every tensor is checked bit-exact.
+
 Run: ``.venv/bin/python benchmarks/bench_pe.py``
 """
 
@@ -75,6 +80,34 @@ def main(seed: int = 0) -> None:
           f"{report.totals.cycles:,} cycles, {report.totals.energy_pj * 1e-6:.1f} uJ")  # fmt: skip
 
 
+def bench_network_datapaths(seed: int = 0) -> None:
+    """ResNet-18 4b/4b, whole network through every precision-scalable fabric's datapath vs ideal."""
+    from accelsim.functional.executor import run_integer
+    from accelsim.functional.ptq import ptq, random_weights
+
+    net = load_network("resnet18")
+    w, b = random_weights(net, seed)
+    inp = net.input
+    x = np.random.default_rng(seed).random((1, inp.channels, inp.height, inp.width))
+    models = {q: ptq(net, w, x, b, w_bits=4, a_bits=4, quantizer=q) for q in ("uniform", "log2")}
+    run_integer(models["uniform"], x, arch="bitfusion")  # warm-up (numba cache, imports)
+    base = {}
+    for q, model in models.items():
+        t0 = time.perf_counter()
+        base[q] = run_integer(model, x)
+        base[q + "_s"] = time.perf_counter() - t0
+    for fabric in ("bitfusion", "stripes", "loom", "bismo", "unpu", "bitblade", "envision", "quest"):
+        q = "log2" if fabric == "quest" else "uniform"
+        t0 = time.perf_counter()
+        ex = run_integer(models[q], x, arch=fabric)
+        dt = time.perf_counter() - t0
+        same = all(np.array_equal(ex.tensors[k], base[q].tensors[k]) for k in base[q].tensors)
+        print(f"resnet18 4b/4b ({q} weights) through {fabric}: {dt:.2f} s, ideal executor {base[q + '_s']:.2f} s "
+              f"({dt / base[q + '_s']:.1f}x), bit-exact {same}")  # fmt: skip
+        if not same:
+            raise SystemExit(f"MISMATCH on {fabric}")
+
+
 def bench_fresh_queries(batches: range = range(2, 42)) -> None:
     """Fresh layer_cost queries/s, pruned vs exhaustive tiling search, same layers, same run."""
     layers = load_network("resnet18").mac_layers()
@@ -105,4 +138,5 @@ def bench_fresh_queries(batches: range = range(2, 42)) -> None:
 
 if __name__ == "__main__":
     main()
+    bench_network_datapaths()
     bench_fresh_queries()
