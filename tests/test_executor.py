@@ -469,3 +469,22 @@ def test_accuracy_report_runs_an_attention_network_on_default_token_inputs():
     assert o["images"] == 2 and o["local_max_err_lsb_int_vs_fake"] <= 1.0
     scores = next(la for la in r["accuracy"]["layers"] if la["name"] == "scores")
     assert scores["stats"]["overflow_events"] == 0
+
+
+def test_log2_weights_equal_the_shift_pe_products(lenet):
+    """log2 integer weights ±2^e: the exact kernels' products equal the log PE's shifts (accelsim.pe.logpe)."""
+    from accelsim.functional.ptq import weight_format
+    from accelsim.pe.logpe import shift_gemm
+
+    net, w, b, x, y, cal = lenet
+    fc = next(la for la in net.mac_layers() if la.op == "fc")
+    fmt = weight_format("log2", np.asarray(w[fc.name], np.float64), fc, 4, True, "minmax")
+    wq = fmt.w_q.T  # (C, K)
+    zero = wq == 0
+    sign = (wq < 0).astype(np.int64)
+    exp = np.where(zero, 0, np.log2(np.maximum(np.abs(wq), 1)).astype(np.int64))
+    assert np.array_equal(np.where(zero, 0, np.where(sign == 1, -1, 1) << exp), wq)
+    xq = np.random.default_rng(0).integers(0, 256, (7, fc.C)).astype(np.int64)
+    # shift_gemm has no zero code: zero weights are run as +2^0 and their x subtracted again
+    shifts = shift_gemm(xq, sign, exp) - xq @ zero.astype(np.int64)
+    np.testing.assert_array_equal(shifts, xq @ wq)

@@ -334,7 +334,7 @@ def weight_format(
         sc = alpha / n
         return WeightFormat(name, q * _bcast(sc, w, axis), sc, q, stored_codes=t.q.astype(np.int64))
     if name in ("bwn", "xnor", "twn"):
-        t = spec.quantize_weights(w, bits, axis=ax if ax is not None else None)
+        t = spec.quantize_weights(w, bits, axis=ax)
         sc = _per_k(t.scale, K)
         return WeightFormat(name, t.q * _bcast(sc, w, axis), sc, t.q.astype(np.int64))
     if name == "ttq":
