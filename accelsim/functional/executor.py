@@ -20,7 +20,11 @@ the previous layer, ``'input'`` = the network input). fc layers read their produ
     onnxruntime's CPU rule ``clamp(rint(float32(acc)·float32(s_x·s_w/s_y)) + z_y)`` — then
     relu: ``max(q, z_y)``; relu6: ``min(max(q, z_y), z_y + rint(6/s_y))``;
   - add / concat: ``q_y = z_y + round_half_even(Σ_i (q_i − z_i)·M0_i·2^−(31+n_i))`` (one exact rounding of
-    the dyadic sum); max pool on codes; average pool ``z + avgpool_half_even(q − z)``.
+    the dyadic sum); max pool on codes; average pool ``z + avgpool_half_even(q − z)``;
+  - two-activation matmuls (``weights_are_activations``; grouped per head, right operand optionally
+    transposed): :func:`act_mac_integer` — both operands are activation codes, zero points folded as row /
+    column sums; TTQ layers: :func:`ttq_integer` — two 0/1 kernels and two dyadic multipliers; weight
+    formats without an integer form (fp8, kmeans) raise :class:`~accelsim.errors.AccelsimInputError`.
 """
 
 from __future__ import annotations

@@ -18,6 +18,11 @@ Scheme (Jacob et al., CVPR 2018, "integer-arithmetic-only inference"; Gholami et
 
 ``keep_first_last_bits=b`` runs the first and the last MAC layer at ``b``-bit weights and activations (the
 common practice of keeping them at higher precision).
+
+Other weight formats of :mod:`accelsim.quant` (``quantizer=``: qnn, dorefa, bwn/xnor, twn, ttq, log2, log4,
+fp8, kmeans) are described at :func:`weight_format`; ``act_quantizer="pact"`` clips ReLU outputs to
+``[0, α]``. A matmul of two activations (``weights_are_activations``) has no weights: its right operand's
+grid plays the weight scale/zero point (per tensor) and ``M = s_x·s_r/s_y``.
 """
 
 from __future__ import annotations
