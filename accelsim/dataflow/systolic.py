@@ -48,7 +48,7 @@ others are paid once per pass.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -103,16 +103,15 @@ class FoldPlan:
     last_rows: int
     last_cols: int
     t_chunk: int = 0
+    #: streamed length per pass (T when the stream is not split); derived once, at construction
+    chunk: int = field(init=False, repr=False, compare=False)
+    #: passes over the array per GEMM: ceil(T / chunk) (1 unless the stream is split); derived
+    n_chunks: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def chunk(self) -> int:
-        """Streamed length per pass (T when the stream is not split)."""
-        return self.t_chunk if 0 < self.t_chunk < self.T else self.T
-
-    @property
-    def n_chunks(self) -> int:
-        """Passes over the array per GEMM: ceil(T / chunk) (1 unless the stream is split)."""
-        return -(-self.T // self.chunk)
+    def __post_init__(self) -> None:
+        chunk = self.t_chunk if 0 < self.t_chunk < self.T else self.T
+        object.__setattr__(self, "chunk", chunk)
+        object.__setattr__(self, "n_chunks", -(-self.T // chunk))
 
     @property
     def chunk_lengths(self) -> np.ndarray:

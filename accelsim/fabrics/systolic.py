@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from pydantic import Field
@@ -216,6 +216,59 @@ def _vector_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> Lay
     )
 
 
+class _UnitEnergies(NamedTuple):
+    """Per-access energies (pJ) of one layer's bit widths on one architecture."""
+
+    mac: float
+    reg_a: float
+    reg_w: float
+    reg_acc: float
+    link_a: float
+    link_w: float
+    link_acc: float
+    sram_ifmap: float
+    sram_filter: float
+    sram_ofmap_psum: float  # the ofmap words the array writes: outputs (os) or acc_bits psums (ws/is)
+    sram_ofmap_acc: float
+    sram_ofmap_out: float
+
+
+_UNIT_ENERGIES: dict[tuple, _UnitEnergies] = {}
+
+
+def _unit_energies(arch: SystolicArch, w_bits: int, a_bits: int, out_bits: int) -> _UnitEnergies:
+    """:class:`_UnitEnergies` from the arch's energy methods, memoized on every value they depend on
+    (technology node, energy overrides, buffer capacities, accumulator width, dataflow, bit widths), so a
+    changed config field never reuses a stale entry."""
+    b = arch.buffers
+    key = (
+        arch.technology_nm, arch.register_pj_per_bit, arch.link_pj_per_bit_hop, b.ifmap.capacity_bytes,
+        b.filter.capacity_bytes, b.ofmap.capacity_bytes, arch.acc_bits, arch.dataflow, w_bits, a_bits, out_bits,
+    )  # fmt: skip
+    e = _UNIT_ENERGIES.get(key)
+    if e is None:
+        acc = arch.acc_bits
+        psum_bits = out_bits if arch.dataflow == "os" else acc
+        e = _UnitEnergies(
+            mac=tech.int_mac_energy_pj(w_bits, a_bits, acc, arch.technology_nm),
+            reg_a=arch.register_pj(a_bits),
+            reg_w=arch.register_pj(w_bits),
+            reg_acc=arch.register_pj(acc),
+            link_a=arch.link_pj(a_bits),
+            link_w=arch.link_pj(w_bits),
+            link_acc=arch.link_pj(acc),
+            sram_ifmap=arch.sram_pj("ifmap", a_bits),
+            sram_filter=arch.sram_pj("filter", w_bits),
+            sram_ofmap_psum=arch.sram_pj("ofmap", psum_bits),
+            sram_ofmap_acc=arch.sram_pj("ofmap", acc),
+            sram_ofmap_out=arch.sram_pj("ofmap", out_bits),
+        )
+        if len(_UNIT_ENERGIES) > 4096:
+            _UNIT_ENERGIES.clear()
+        _UNIT_ENERGIES[key] = e
+    return e
+
+
 def _stall_cycles(plan: FoldPlan, traffic: TrafficModel, arch: SystolicArch, bw: float, double: bool) -> int:
     """Stall cycles of the layer's fold schedule: fold values by class (:func:`fold_classes`), merged
     into at most ``max_tiles_per_layer`` tiles without expanding them (:func:`coarse_tiles`), run through
@@ -275,35 +328,32 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> La
     filter_fill = t["dram_filter_read_bytes"] * 8 / w_bits
     psum_fill = t["dram_ofmap_read_bytes"] * 8 / acc
     out_drain = out_elems + (t["dram_ofmap_write_bytes"] - out_elems * precision.out_bits / 8) * 8 / acc
-    psum_bits = precision.out_bits if arch.dataflow == "os" else acc
     regs = pe_register_accesses(plan)
     hops = link_hops(plan)
 
-    node = arch.technology_nm
+    e = _unit_energies(arch, w_bits, a_bits, precision.out_bits)
     if arch.dataflow == "os":
-        reg_pj = plan.macs * (2 * arch.register_pj(a_bits) + 2 * arch.register_pj(w_bits))
+        reg_pj = plan.macs * (2 * e.reg_a + 2 * e.reg_w)
     elif arch.dataflow == "ws":
-        reg_pj = plan.macs * (arch.register_pj(w_bits) + 2 * arch.register_pj(a_bits))
-        reg_pj += (regs["operand_writes"] - plan.macs) * arch.register_pj(w_bits)
+        reg_pj = plan.macs * (e.reg_w + 2 * e.reg_a)
+        reg_pj += (regs["operand_writes"] - plan.macs) * e.reg_w
     else:
-        reg_pj = plan.macs * (arch.register_pj(a_bits) + 2 * arch.register_pj(w_bits))
-        reg_pj += (regs["operand_writes"] - plan.macs) * arch.register_pj(a_bits)
-    reg_pj += (regs["psum_reads"] + regs["psum_writes"]) * arch.register_pj(acc)
+        reg_pj = plan.macs * (e.reg_a + 2 * e.reg_w)
+        reg_pj += (regs["operand_writes"] - plan.macs) * e.reg_a
+    reg_pj += (regs["psum_reads"] + regs["psum_writes"]) * e.reg_acc
     noc_pj = (
-        hops["act_hops"] * arch.link_pj(a_bits)
-        + hops["weight_hops"] * arch.link_pj(w_bits)
-        + hops["psum_hops"] * arch.link_pj(acc)
-        + hops["output_hops"] * arch.link_pj(acc)
+        hops["act_hops"] * e.link_a
+        + hops["weight_hops"] * e.link_w
+        + hops["psum_hops"] * e.link_acc
+        + hops["output_hops"] * e.link_acc
     )
-    sram_ifmap_pj = (array["ifmap_sram_reads"] + ifmap_fill) * arch.sram_pj("ifmap", a_bits)
-    sram_filter_pj = (array["filter_sram_reads"] + filter_fill) * arch.sram_pj("filter", w_bits)
-    sram_ofmap_pj = (array["ofmap_sram_writes"] + psum_fill) * arch.sram_pj("ofmap", psum_bits)
-    sram_ofmap_pj += psum_reads * arch.sram_pj("ofmap", acc) + out_elems * arch.sram_pj(
-        "ofmap", precision.out_bits
-    )
+    sram_ifmap_pj = (array["ifmap_sram_reads"] + ifmap_fill) * e.sram_ifmap
+    sram_filter_pj = (array["filter_sram_reads"] + filter_fill) * e.sram_filter
+    sram_ofmap_pj = (array["ofmap_sram_writes"] + psum_fill) * e.sram_ofmap_psum
+    sram_ofmap_pj += psum_reads * e.sram_ofmap_acc + out_elems * e.sram_ofmap_out
     dram_bytes = t["dram_read_bytes"] + t["dram_write_bytes"]
     energy = {
-        "mac": plan.macs * tech.int_mac_energy_pj(w_bits, a_bits, acc, node),
+        "mac": plan.macs * e.mac,
         "rf": reg_pj,
         "noc": noc_pj,
         "sram_ifmap": sram_ifmap_pj,

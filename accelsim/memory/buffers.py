@@ -240,6 +240,8 @@ def plan_traffic(
 # reference, so they are bit-identical. tests/test_memory_systolic.py checks both against plan_traffic.
 
 _ROLE_CODE = {"both": 0, "col": 1, "row": 2}
+#: role codes of (ifmap, filter) per dataflow, as :func:`_role`
+_ROLE_CODES = {df: (_ROLE_CODE[r["ifmap"]], _ROLE_CODE[r["filter"]]) for df, r in _ROLES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,80 +283,82 @@ def traffic_model(
     check_buffers(buffers, plan, bits)
     g = plan.groups
     rf, cf, Sc, T = plan.row_folds, plan.col_folds, plan.Sc, plan.T
-    roles = _role(plan.dataflow)
-    is_os = plan.dataflow == "os"
-    B = {
-        "ifmap": ifmap_elems / g * bits.ifmap_bits / 8,
-        "filter": filter_elems / g * bits.filter_bits / 8,
-    }
-    cap = {"ifmap": buffers.ifmap.reusable_bytes, "filter": buffers.filter.reusable_bytes}
+    df = plan.dataflow
+    is_os = df == "os"
+    acc = bits.acc_bits
+    b_ifmap = ifmap_elems / g * bits.ifmap_bits / 8
+    b_filter = filter_elems / g * bits.filter_bits / 8
+    cap_ifmap, cap_filter = buffers.ifmap.reusable_bytes, buffers.filter.reusable_bytes
+    # the operand indexed by the row fold (os/ws ifmap, is filter) and by both (ws filter, is ifmap)
+    b_row, cap_row = (b_filter, cap_filter) if df == "is" else (b_ifmap, cap_ifmap)
+    b_both, cap_both = (b_ifmap, cap_ifmap) if df == "is" else (b_filter, cap_filter)
     out_total = output_elems / g * bits.out_bits / 8
     ofmap_cap = buffers.ofmap.reusable_bytes
     n = plan.n_chunks
     chunk = plan.chunk
-    last = T - (n - 1) * chunk
-    # pass kinds: (streamed length, number of passes of this kind); first pass always kind 0
-    kinds = ((chunk if n > 1 else T, 1), (chunk, max(n - 2, 0)), (last, 1 if n > 1 else 0))
-    row_name = next((x for x in ("ifmap", "filter") if roles[x] == "row"), "")
-    both_name = next((x for x in ("ifmap", "filter") if roles[x] == "both"), "")
-    resident = bool(both_name) and n > 1 and B[both_name] <= cap[both_name]
+    # pass kinds: (streamed length, number of passes of this kind); the first pass is always kind 0
+    kinds = ((chunk if n > 1 else T, 1), (chunk, max(n - 2, 0)), (T - (n - 1) * chunk, 1 if n > 1 else 0))
+    resident = not is_os and n > 1 and b_both <= cap_both
     c_max = plan.cols if cf > 1 else plan.last_cols
-    col_fits = not is_os or B["filter"] * c_max / Sc <= cap["filter"]
+    col_fits = not is_os or b_filter * c_max / Sc <= cap_filter
 
     row_bytes, row_fits, spill = [], [], []
-    for t_len, _ in kinds:
-        bp = B[row_name] * (t_len / T) if not is_os else B[row_name]
-        row_bytes.append(bp)
-        row_fits.append(bp <= cap[row_name])
-        spill.append(not roles["ofmap"] == "both" and t_len * c_max * bits.acc_bits / 8 > ofmap_cap)
-
-    reads = {"ifmap": 0.0, "filter": 0.0}
-    psum_read = 0.0
-    write = 0.0
+    row_read = both_read = col_read = psum_read = write = 0.0
+    any_spill = False
     for k, (t_len, count) in enumerate(kinds):
+        bp = b_ifmap if is_os else b_row * (t_len / T)
+        fits = bp <= cap_row
+        sp = not is_os and t_len * c_max * acc / 8 > ofmap_cap
+        row_bytes.append(bp)
+        row_fits.append(fits)
+        spill.append(sp)
         if count == 0:
             continue
-        for name in ("ifmap", "filter"):
-            if roles[name] == "both":
-                per_pass = B[name] if k == 0 or not resident else 0.0
-            elif roles[name] == "col":
-                per_pass = B[name] if col_fits else rf * B[name]
-            else:
-                per_pass = row_bytes[k] if row_fits[k] else cf * row_bytes[k]
-            reads[name] += count * per_pass
-        if roles["ofmap"] == "both":
+        row_read += count * (bp if fits else cf * bp)
+        if is_os:
+            col_read += count * (b_filter if col_fits else rf * b_filter)
             write += count * out_total
         else:
+            both_read += count * (b_both if k == 0 or not resident else 0.0)
             write += count * out_total * (t_len / T)
-            if spill[k]:
-                block = (rf - 1) * t_len * Sc * bits.acc_bits / 8
+            if sp:
+                any_spill = True
+                block = (rf - 1) * t_len * Sc * acc / 8
                 psum_read += count * block
                 write += count * block
-    refetch = {"ifmap": 1.0, "filter": 1.0}
     if is_os:
-        refetch["filter"] = 1.0 if col_fits else float(rf)
-    last_kind = 2 if n > 1 else 0
-    refetch[row_name] = 1.0 if row_fits[last_kind] else float(cf)
-    if n > 1:  # the stationary operand, refetched every pass unless it fits (as in the reference)
-        stat = "filter" if plan.dataflow == "ws" else "ifmap"
-        refetch[stat] = 1.0 if B[stat] <= cap[stat] else float(n)
+        ifmap_read, filter_read = row_read, col_read
+    elif df == "ws":
+        ifmap_read, filter_read = row_read, both_read
+    else:
+        ifmap_read, filter_read = both_read, row_read
+    # refetch factors: the row operand's as in the last pass; os filter ×rf when a column block does
+    # not fit; the stationary operand (ws filter, is ifmap; the ifmap for os) ×passes unless it fits
+    row_refetch = 1.0 if row_fits[2 if n > 1 else 0] else float(cf)
+    refetch_ifmap = 1.0 if df == "is" else row_refetch
+    refetch_filter = row_refetch if df == "is" else (1.0 if col_fits else float(rf))
+    if n > 1:
+        if df == "ws":
+            refetch_filter = 1.0 if b_filter <= cap_filter else float(n)
+        else:
+            refetch_ifmap = 1.0 if b_ifmap <= cap_ifmap else float(n)
+    ifmap_b, filter_b, psum_b = _clean(g * ifmap_read), _clean(g * filter_read), _clean(g * psum_read)
+    write_b = _clean(g * write)
     totals = {
-        "dram_ifmap_read_bytes": _clean(g * reads["ifmap"]),
-        "dram_filter_read_bytes": _clean(g * reads["filter"]),
-        "dram_ofmap_read_bytes": _clean(g * psum_read),
-        "dram_ofmap_write_bytes": _clean(g * write),
-        "ifmap_refetch_factor": refetch["ifmap"],
-        "filter_refetch_factor": refetch["filter"],
-        "psum_spill": float(any(s for s, (_, cnt) in zip(spill, kinds, strict=True) if cnt)),
+        "dram_ifmap_read_bytes": ifmap_b,
+        "dram_filter_read_bytes": filter_b,
+        "dram_ofmap_read_bytes": psum_b,
+        "dram_ofmap_write_bytes": write_b,
+        "ifmap_refetch_factor": refetch_ifmap,
+        "filter_refetch_factor": refetch_filter,
+        "psum_spill": float(any_spill),
+        "dram_read_bytes": ifmap_b + filter_b + psum_b,
+        "dram_write_bytes": write_b,
     }
-    totals["dram_read_bytes"] = (
-        totals["dram_ifmap_read_bytes"] + totals["dram_filter_read_bytes"] + totals["dram_ofmap_read_bytes"]
-    )
-    totals["dram_write_bytes"] = totals["dram_ofmap_write_bytes"]
     return TrafficModel(
         totals=totals,
-        roles=(_ROLE_CODE[roles["ifmap"]], _ROLE_CODE[roles["filter"]]),
-        per_group=(B["ifmap"], B["filter"]),
+        roles=_ROLE_CODES[df],
+        per_group=(b_ifmap, b_filter),
         resident=resident,
         col_fits=col_fits,
         pass_len=(kinds[0][0], kinds[1][0], kinds[2][0]),
@@ -362,8 +366,8 @@ def traffic_model(
         row_fits=(row_fits[0], row_fits[1], row_fits[2]),
         spill=(spill[0], spill[1], spill[2]),
         out_total=out_total,
-        acc_bits=bits.acc_bits,
-        ofmap_both=roles["ofmap"] == "both",
+        acc_bits=acc,
+        ofmap_both=is_os,
     )
 
 
