@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accelsim.fabrics import get_fabric, load_arch
-from accelsim.fabrics.eyeriss import router_modes, with_measured_execution
+from accelsim.fabrics.eyeriss import measured_arch, router_modes, with_measured_execution
 from accelsim.functional.executor import run_integer
 from accelsim.functional.ptq import ptq, random_weights
 from accelsim.noc.contention import TreeFlow, simulate_trees
@@ -108,3 +108,10 @@ def test_measured_execution_sets_per_layer_sparsity():
     assert arch.activation_sparsity_per_layer["c2"] == pytest.approx(want)
     assert want > 0.2  # relu output: real zeros
     assert "c1" in arch.input_dram_ratio_per_layer and "c2" in arch.output_dram_ratio_per_layer
+    assert measured_arch(load_arch("eyeriss"), model, ex) == arch
+    # the measured sparsity changes the simulated cost of c2 (zero gating)
+    fab = get_fabric("eyeriss")
+    prec = Precision(w_bits=8, a_bits=8)
+    dense = fab.evaluate_layer(net.layers[1], prec, load_arch("eyeriss"))
+    measured = fab.evaluate_layer(net.layers[1], prec, arch)
+    assert measured.energy_breakdown_pj["mac"] < dense.energy_breakdown_pj["mac"]

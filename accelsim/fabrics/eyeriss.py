@@ -236,6 +236,16 @@ def with_measured_execution(
     return with_measured_activations(arch, inputs, outputs)
 
 
+def measured_arch(arch: EyerissArch, model, execution) -> EyerissArch:
+    """:func:`with_measured_execution` from a :class:`~accelsim.functional.ptq.QuantizedModel` and its
+    integer :class:`~accelsim.functional.executor.Execution` (zero points taken from the model: the input's
+    and every layer output's; raw-accumulator outputs count 0 as zero)."""
+    zps = {"input": int(model.input_q.zero_point)}
+    for name, lq in model.layers.items():
+        zps[name] = 0 if lq.output is None else int(lq.output.zero_point)
+    return with_measured_execution(arch, model.network, execution.tensors, zps)
+
+
 def _dram_ratio(arch: EyerissArch, sparsity: float, bits: int) -> float:
     if not arch.rlc_compression:
         return 1.0
