@@ -488,3 +488,29 @@ def test_log2_weights_equal_the_shift_pe_products(lenet):
     # shift_gemm has no zero code: zero weights are run as +2^0 and their x subtracted again
     shifts = shift_gemm(xq, sign, exp) - xq @ zero.astype(np.int64)
     np.testing.assert_array_equal(shifts, xq @ wq)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    pad=st.integers(0, 2),
+    seed=st.integers(0, 1000),
+    name=st.sampled_from(["dorefa", "ttq", "twn", "bwn", "qnn", "log2"]),
+    per_channel=st.booleans(),
+)
+def test_weight_formats_with_nonzero_input_zero_points_and_padding(pad, seed, name, per_channel):
+    """Asymmetric inputs (z_x ≠ 0, padding filled with z_x) through every integer weight format: folded
+    integers equal zero-point removal, and equal fake quantization given the same inputs (half_even)."""
+    net = _fold_net(pad, "none")
+    w, b = random_weights(net, seed)
+    x = np.random.default_rng(seed).random((3, 3, 6, 6)) - 0.5
+    wb = {"ttq": 2, "twn": 2, "bwn": 1}.get(name, 4)
+    model = ptq(net, w, x, b, w_bits=wb, a_bits=6, per_channel=per_channel, quantizer=name)
+    assert model.input_q.zero_point != 0 and model.layers["c2"].inputs[0].zero_point != 0
+    folded = run_integer(model, x)
+    removed = run_integer(model, x, functional=_plain_functional)
+    for layer in ("c1", "c2", "fc"):
+        np.testing.assert_array_equal(folded.tensors[layer], removed.tensors[layer])
+    model.rounding = "half_even"
+    local = {la["name"]: la["local_int_vs_fake"]["max_err_lsb"] for la in compare(model, x)["layers"]}
+    # MAC layers: exact (the 2x2 average pool may differ by 1 LSB at exact .5 ties, float64 fake rounding)
+    assert local["c1"] == local["c2"] == local["fc"] == 0.0

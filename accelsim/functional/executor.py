@@ -483,8 +483,10 @@ def ttq_integer(
     )
     out = lq.output
     q = np.clip(y + out.zero_point, out.qmin, out.qmax)
-    st = {k: st_p[k] + st_n[k] for k in ("overflow_outputs", "overflow_events")}
-    st["path"] = st_p["path"]
+    st = dict(st_p)  # counts of both kernel runs added; other entries (path, fabric stats) from acc_p's
+    for k, v in st_n.items():
+        if isinstance(v, int | np.integer) and isinstance(st.get(k), int | np.integer):
+            st[k] = st[k] + v
     return activation_int(q, out, layer.activation), st
 
 
