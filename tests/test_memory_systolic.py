@@ -7,14 +7,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accelsim.dataflow.systolic import plan_gemm
+from accelsim.dataflow.systolic import fold_cycles, plan_gemm
 from accelsim.errors import AccelsimInputError
 from accelsim.memory.buffers import (
     OperandBits,
     SramBuffer,
     SystolicBuffers,
+    _pairwise_sum,
+    _segment_sum,
     choose_stream_chunk,
+    coarse_tiles,
+    expand_folds,
+    fold_classes,
     plan_traffic,
+    stall_cycles_tiles,
+    traffic_model,
 )
 from accelsim.memory.dram import coarsen_tiles, simulate_stalls, stall_cycles_closed_form
 
@@ -140,3 +147,84 @@ def test_stream_split_keeps_psums_on_chip():
     t2 = plan_traffic(split, small_filter, BITS, 800, 16 * 72, 64 * 16)
     assert t2.totals["dram_filter_read_bytes"] == pytest.approx(2 * 16 * 72)  # refetched for each pass
     assert choose_stream_chunk(plan_gemm(64, 16, 72, 8, 8, "os"), bufs, 32) == 0
+
+
+# ---- the fast path (traffic_model, fold_classes, coarse_tiles) equals the numpy reference ----------------
+
+
+def _fast(plan, bufs, bits, ie, fe, oe, mode):
+    tm = traffic_model(plan, bufs, bits, ie, fe, oe)
+    classes = fold_classes(
+        plan.rows, plan.cols, plan.row_folds, plan.col_folds, plan.last_rows, plan.last_cols, plan.Sr,
+        plan.Sc, plan.T, 1 if plan.dataflow == "os" else 2, mode == "scalesim", tm.roles, tm.per_group,
+        tm.resident, tm.col_fits, tm.pass_len, tm.row_bytes, tm.row_fits, tm.spill, tm.out_total,
+        tm.acc_bits, tm.ofmap_both,
+    )  # fmt: skip
+    return tm, classes
+
+
+shapes = dict(
+    M=st.integers(1, 40), N=st.integers(1, 40), K=st.integers(1, 40), rows=st.integers(1, 6),
+    cols=st.integers(1, 6), dataflow=st.sampled_from(["os", "ws", "is"]), groups=st.integers(1, 3),
+    t_chunk=st.integers(0, 12), mode=st.sampled_from(["native", "scalesim"]),
+    caps=st.tuples(st.integers(64, 3000), st.integers(64, 3000), st.integers(256, 3000)),
+    double=st.booleans(), wa=st.sampled_from([(8, 8), (4, 4), (2, 8), (16, 16)]),
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(**shapes, max_tiles=st.integers(1, 40))
+def test_fast_traffic_and_tiles_equal_reference(
+    M, N, K, rows, cols, dataflow, groups, t_chunk, mode, caps, double, wa, max_tiles
+):
+    """Totals within 1e-12 (sums of the same shares in another order, both rounded to 1e-6 B), refetch
+    factors and spill flag equal; per-fold cycles and bytes bit-identical to fold_cycles/plan_traffic;
+    merged tiles bit-identical to coarsen_tiles of the expanded folds; the stall recurrence equal."""
+    plan = plan_gemm(M, N, K, rows, cols, dataflow, groups, t_chunk=t_chunk)
+    bufs = SystolicBuffers(
+        ifmap=SramBuffer(capacity_bytes=caps[0], double_buffered=double),
+        filter=SramBuffer(capacity_bytes=caps[1], double_buffered=double),
+        ofmap=SramBuffer(capacity_bytes=caps[2], double_buffered=double),
+    )
+    bits = OperandBits(ifmap_bits=wa[1], filter_bits=wa[0], out_bits=8, acc_bits=32)
+    ie, fe, oe = groups * (M + 3) * 2, groups * N * K, groups * M * N
+    try:
+        ref = plan_traffic(plan, bufs, bits, ie, fe, oe)
+    except AccelsimInputError:
+        with pytest.raises(AccelsimInputError):
+            traffic_model(plan, bufs, bits, ie, fe, oe)
+        return
+    tm, classes = _fast(plan, bufs, bits, ie, fe, oe, mode)
+    for key, want in ref.totals.items():
+        assert tm.totals[key] == pytest.approx(want, rel=1e-12, abs=0), key
+        assert type(tm.totals[key]) is type(want), key
+    folds = expand_folds(*classes, plan.row_folds, plan.col_folds, plan.n_chunks, plan.groups)
+    ref_cycles = np.tile(fold_cycles(plan, mode), groups)
+    assert np.array_equal(folds[0], ref_cycles)
+    assert np.array_equal(folds[1], ref.read_bytes)  # bit-identical floats
+    assert np.array_equal(folds[2], ref.write_bytes)
+    ref_tiles = coarsen_tiles(ref_cycles, ref.read_bytes, ref.write_bytes, max_tiles)
+    tiles = coarse_tiles(*classes, plan.row_folds, plan.col_folds, plan.n_chunks, plan.groups, max_tiles)
+    for got, want in zip(tiles, ref_tiles, strict=True):
+        assert np.array_equal(got, want)
+    for bw in (0.7, 3.0, 16.0):
+        for slots in (1, 2):
+            want = stall_cycles_closed_form(*ref_tiles, bw, slots == 2)
+            assert stall_cycles_tiles(*tiles, bw, slots) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 3000),
+    scale=st.sampled_from([1.0, 1e3, 1e7]),
+    seed=st.integers(0, 2**31),
+    max_tiles=st.integers(1, 50),
+)
+def test_segment_sums_equal_numpy(n, scale, seed, max_tiles):
+    """numpy's pairwise summation (np.sum) and np.add.reduceat's segment sums, replicated bit for bit."""
+    x = np.random.default_rng(seed).random(n) * scale
+    assert _pairwise_sum(x, 0, n) == np.sum(x)
+    size = -(-n // max_tiles)
+    want = np.add.reduceat(x, np.arange(0, n, size))
+    got = [_segment_sum(x[s : s + size], min(size, n - s)) for s in range(0, n, size)]
+    assert np.array_equal(np.array(got), want)
