@@ -77,6 +77,15 @@ class ArchitectureBase(StrictModel):
     )
     dram: DramConfig = Field(default_factory=DramConfig, description="off-chip memory")
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: object) -> None:
+        """Fabric models redeclare ``fabric`` as a Literal; keep its documentation in the schema."""
+        super().__pydantic_init_subclass__(**kwargs)
+        field = cls.model_fields.get("fabric")
+        if field is not None and not field.description:
+            field.description = f"fabric plug-in that models this architecture (always {field.default!r})"
+            cls.model_rebuild(force=True)
+
     def cycles_to_s(self, cycles: float) -> float:
         return cycles / self.frequency_hz
 

@@ -28,6 +28,8 @@ def parse_overrides(items: list[str]) -> dict[str, object]:
         if "=" not in item:
             raise AccelsimInputError("--set", f"expected FIELD=VALUE, got {item!r}")
         key, value = item.split("=", 1)
+        if not key.strip():
+            raise AccelsimInputError("--set", f"expected FIELD=VALUE with a field name, got {item!r}")
         out[key.strip()] = yaml.safe_load(value)
     return out
 

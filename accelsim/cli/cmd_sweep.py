@@ -17,7 +17,7 @@ def register(apps: CliApps) -> None:
     @apps.root.command("sweep")
     def sweep_cmd(
         spec_path: Annotated[Path, typer.Argument(help="sweep YAML file")],
-        store: Annotated[Path | None, typer.Option(help="SQLite store (default: <spec>.db)")] = None,
+        store: Annotated[Path | None, typer.Option(help="SQLite store (default: ./<spec name>.db)")] = None,
         runner: Annotated[str, typer.Option(help="serial | processes | dask")] = "processes",
         workers: Annotated[int, typer.Option(help="local worker processes")] = 2,
         scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, tcp://host:port")] = None,
@@ -35,7 +35,7 @@ def register(apps: CliApps) -> None:
         for out in (csv_path, parquet_path, plot):
             if out is not None and not out.resolve().parent.is_dir():
                 raise AccelsimInputError("output", f"directory does not exist: {out.resolve().parent}")
-        store_path = store or spec_path.with_suffix(".db")
+        store_path = store or Path.cwd() / f"{spec_path.stem}.db"
         outcome = run_sweep(spec, store_path, runner=runner, workers=workers, scheduler=scheduler,  # type: ignore[arg-type]
                             progress=not quiet)  # fmt: skip
         db = ResultStore(store_path)

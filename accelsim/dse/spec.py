@@ -126,6 +126,15 @@ class DesignPoint:
         return out
 
 
+def _decode(index: int, value_lists: list[list[Any]]) -> tuple:
+    """The ``index``-th element of ``itertools.product(*value_lists)`` (last list varies fastest)."""
+    out = []
+    for values in reversed(value_lists):
+        index, digit = divmod(index, len(values))
+        out.append(values[digit])
+    return tuple(reversed(out))
+
+
 def load_spec(path: str | Path) -> SweepSpec:
     """Read and validate a sweep YAML file."""
     data = read_yaml(Path(path), "sweep")
@@ -175,11 +184,13 @@ def expand(spec: SweepSpec) -> list[DesignPoint]:
     total *= len(networks)
     if total == 0:
         raise AccelsimInputError("sweep.axes", "the product of the axes is empty")
-    combos: list[tuple] = list(itertools.product(*value_lists))
     if spec.sampling.method == "random":
-        n = spec.sampling.samples or len(combos)
-        rng = random.Random(spec.sampling.seed)
-        combos = rng.sample(combos, min(n, len(combos)))
+        # draw indices into the product without materialising it, then decode them (mixed radix)
+        n = min(spec.sampling.samples or total, total // len(networks))
+        picks = random.Random(spec.sampling.seed).sample(range(total // len(networks)), n)
+        combos = [_decode(i, value_lists) for i in picks]
+    else:
+        combos = list(itertools.product(*value_lists))
     acc = None
     if spec.runs_accuracy:
         settings = spec.accuracy or AccuracySettings()
