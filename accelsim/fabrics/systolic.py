@@ -59,10 +59,9 @@ from accelsim.memory.buffers import (
     SystolicBuffers,
     TrafficModel,
     choose_stream_chunk,
-    coarse_tiles,
     expand_folds,
     fold_classes,
-    stall_cycles_tiles,
+    layer_stall_cycles,
     traffic_model,
 )
 from accelsim.memory.dram import coarsen_tiles, simulate_stalls, transfer_cycles
@@ -272,9 +271,9 @@ def _unit_energies(arch: SystolicArch, w_bits: int, a_bits: int, out_bits: int) 
 def _stall_cycles(plan: FoldPlan, traffic: TrafficModel, arch: SystolicArch, bw: float, double: bool) -> int:
     """Stall cycles of the layer's fold schedule: fold values by class (:func:`fold_classes`), merged
     into at most ``max_tiles_per_layer`` tiles without expanding them (:func:`coarse_tiles`), run through
-    the numba recurrence; ``stall_model: simpy`` expands the folds and runs the simpy machine on the tiles
-    of :func:`coarsen_tiles` (equal tiles, tested)."""
-    classes = fold_classes(
+    the numba recurrence (:func:`layer_stall_cycles`, one call); ``stall_model: simpy`` expands the folds
+    and runs the simpy machine on the tiles of :func:`coarsen_tiles` (equal tiles, tested)."""
+    args = (
         plan.rows, plan.cols, plan.row_folds, plan.col_folds, plan.last_rows, plan.last_cols, plan.Sr,
         plan.Sc, plan.T, 1 if plan.dataflow == "os" else 2, arch.mode == "scalesim",
         traffic.roles, traffic.per_group, traffic.resident, traffic.col_fits, traffic.pass_len,
@@ -282,12 +281,14 @@ def _stall_cycles(plan: FoldPlan, traffic: TrafficModel, arch: SystolicArch, bw:
         traffic.ofmap_both,
     )  # fmt: skip
     if arch.stall_model == "simpy":
+        classes = fold_classes(*args)
         folds = expand_folds(*classes, plan.row_folds, plan.col_folds, plan.n_chunks, plan.groups)
         return simulate_stalls(*coarsen_tiles(*folds, arch.max_tiles_per_layer), bw, double).stall_cycles
-    tiles = coarse_tiles(
-        *classes, plan.row_folds, plan.col_folds, plan.n_chunks, plan.groups, arch.max_tiles_per_layer
+    return int(
+        layer_stall_cycles(
+            *args, plan.n_chunks, plan.groups, arch.max_tiles_per_layer, float(bw), 2 if double else 1
+        )
     )
-    return int(stall_cycles_tiles(*tiles, float(bw), 2 if double else 1))
 
 
 @register_fabric(SystolicArch)

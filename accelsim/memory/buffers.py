@@ -649,12 +649,30 @@ def stall_cycles_tiles(compute, read, write, bandwidth, slots):
     return max(prev, dma) - total_compute
 
 
+@numba.njit(cache=True)
+def layer_stall_cycles(
+    rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, stationary, scalesim,
+    roles, per_group, resident, col_fits, pass_len, row_bytes, row_fits, spill, out_total, acc_bits,
+    ofmap_both, n_passes, groups, max_tiles, bandwidth, slots,
+):  # fmt: skip
+    """:func:`fold_classes` → :func:`coarse_tiles` → :func:`stall_cycles_tiles` in one compiled call (the
+    fabric's path; one dispatch instead of three)."""
+    compute_c, read_c, write_c = fold_classes(
+        rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, stationary, scalesim,
+        roles, per_group, resident, col_fits, pass_len, row_bytes, row_fits, spill, out_total, acc_bits,
+        ofmap_both,
+    )  # fmt: skip
+    tc, tr, tw = coarse_tiles(compute_c, read_c, write_c, rf, cf, n_passes, groups, max_tiles)
+    return stall_cycles_tiles(tc, tr, tw, bandwidth, slots)
+
+
 __all__ = [
     "TrafficModel",
     "choose_stream_chunk",
     "coarse_tiles",
     "expand_folds",
     "fold_classes",
+    "layer_stall_cycles",
     "stall_cycles_tiles",
     "traffic_model",
     "OperandBits",
