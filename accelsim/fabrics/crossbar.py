@@ -123,16 +123,13 @@ class CrossbarArch(ArchitectureBase):
         macs_per_s = self.total_crossbars * xb.rows * weights / (chunks * t)
         power = sum(self.power_breakdown_w(w_bits).values())
         area = sum(self.area_breakdown_mm2().values())
-        gops = 2 * macs_per_s / 1e9
-        return PeakFigures(
-            w_bits=w_bits,
-            a_bits=a_bits,
-            macs_per_cycle=macs_per_s / self.frequency_hz,
-            gops=gops,
-            power_w=power,
-            area_mm2=area,
-            tops_per_w=gops / 1e3 / power,
-            tops_per_mm2=gops / 1e3 / area,
+        return PeakFigures.from_rates(
+            w_bits,
+            a_bits,
+            macs_per_s / self.frequency_hz,
+            self.frequency_hz,
+            power / self.frequency_hz * 1e12,
+            area,
             notes=f"{self.total_crossbars} crossbars {xb.rows}x{xb.cols}, t_read {t * 1e9:.3g} ns, {chunks} chunks",
         )
 

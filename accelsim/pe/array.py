@@ -118,21 +118,12 @@ class ArrayArchBase(ArchitectureBase):
             )
             / cycles
         )
-        power_w = pj_per_cycle * 1e-12 * self.frequency_hz
-        gops = 2 * macs * self.frequency_hz / 1e9
         core = self.core_area_mm2()
         area = None if core is None or self.sram_area_mm2 is None else core + self.sram_area_mm2
-        return PeakFigures(
-            w_bits=w_bits,
-            a_bits=a_bits,
-            macs_per_cycle=macs,
-            gops=gops,
-            power_w=power_w,
-            area_mm2=area,
-            tops_per_w=gops / 1e3 / power_w,
-            tops_per_mm2=None if area is None else gops / 1e3 / area,
+        return PeakFigures.from_rates(
+            w_bits, a_bits, macs, self.frequency_hz, pj_per_cycle, area,
             notes=f"{self.rows}x{self.cols} PEs, {products} MACs per {cycles} cycle(s) per PE",
-        )
+        )  # fmt: skip
 
 
 def _passes(layer: Layer, rows_products: int, cols: int) -> tuple[int, str, int]:
