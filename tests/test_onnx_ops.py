@@ -184,3 +184,87 @@ def test_contrib_operator_errors():
                                    domain="com.microsoft", name="qa2")  # fmt: skip
     with pytest.raises(AccelsimInputError, match="'qa2'.*scale"):
         load_onnx(_model([q, other_scale], inits, [1, 2, 3, 3], [1, 2, 1, 1], ms=True))
+
+
+# ---- attention: MatMul of two activations (Q·Kᵀ with a Transpose, S·V) ------------------------------
+
+
+def _attention_qdq(seed: int):
+    """Single-head attention without softmax in QDQ form, scales calibrated on the float graph."""
+    rng = np.random.default_rng(seed)
+    N, M, D = int(rng.integers(1, 3)), int(rng.integers(2, 7)), int(rng.integers(2, 9))
+    x = rng.uniform(-1, 1, (N, M, D)).astype(np.float32)
+    ws = {n: rng.uniform(-0.8, 0.8, (D, D)).astype(np.float32) for n in "qkv"}
+    f = {"x": x.astype(np.float64)}
+    for n in "qkv":
+        f[n] = f["x"] @ ws[n]
+    f["s"] = f["q"] @ f["k"].transpose(0, 2, 1)
+    f["y"] = f["s"] @ f["v"]
+    inits, nodes = {}, []
+
+    def qdq(name: str, src: str, last: bool = False) -> str:
+        lo, hi = min(f[name].min(), 0.0), max(f[name].max(), 0.0)
+        s = np.float32(max(hi - lo, 1e-6) / 255)
+        inits[f"{name}_s"], inits[f"{name}_z"] = (
+            np.array(s),
+            np.array(np.uint8(np.clip(np.rint(-lo / s), 0, 255))),
+        )
+        nodes.append(
+            helper.make_node(
+                "QuantizeLinear", [src, f"{name}_s", f"{name}_z"], ["y" if last else f"{name}_q"]
+            )
+        )
+        if last:
+            return "y"
+        nodes.append(
+            helper.make_node("DequantizeLinear", [f"{name}_q", f"{name}_s", f"{name}_z"], [f"{name}_d"])
+        )
+        return f"{name}_d"
+
+    xd = qdq("x", "x")
+    ds = {}
+    for n in "qkv":
+        sc = (np.abs(ws[n]).max(axis=0) / 127).astype(np.float32)
+        inits[f"w{n}"] = np.clip(np.rint(ws[n] / sc), -127, 127).astype(np.int8)
+        inits[f"w{n}_s"], inits[f"w{n}_z"] = sc, np.zeros(D, np.int8)
+        nodes.append(
+            helper.make_node("DequantizeLinear", [f"w{n}", f"w{n}_s", f"w{n}_z"], [f"w{n}_d"], axis=1)
+        )
+        nodes.append(helper.make_node("MatMul", [xd, f"w{n}_d"], [f"{n}_f"], name=f"proj_{n}"))
+        ds[n] = qdq(n, f"{n}_f")
+    nodes.append(helper.make_node("Transpose", [ds["k"]], ["kt"], perm=[0, 2, 1]))
+    nodes.append(helper.make_node("MatMul", [ds["q"], "kt"], ["s_f"], name="scores"))
+    sd = qdq("s", "s_f")
+    nodes.append(helper.make_node("MatMul", [sd, ds["v"]], ["y_f"], name="context"))
+    qdq("y", "y_f", last=True)
+    return _model(nodes, inits, [N, M, D], [N, M, D]), x
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_qdq_attention_two_activation_matmuls_equal_onnxruntime_exactly(seed):
+    data, x = _attention_qdq(seed)
+    model = load_onnx(data)
+    layers = {la.name: la for la in model.network.layers}
+    assert layers["scores"].weights_are_activations and layers["scores"].rhs_transposed
+    assert layers["context"].weights_are_activations and not layers["context"].rhs_transposed
+    ex = run_integer(model, x)
+    ref = _ort(data, x).astype(np.int64)
+    np.testing.assert_array_equal(ex.output, ref)
+    assert len(np.unique(ref)) > 2
+
+
+def test_transposed_activation_must_be_a_matmul_right_operand():
+    inits = {"w": np.ones((4, 4), np.float32)}
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["a"]),
+        helper.make_node("Transpose", ["a"], ["at"], perm=[0, 2, 1], name="tl"),
+        helper.make_node("MatMul", ["at", "a"], ["y"]),  # transposed LEFT operand: data really moves
+    ]
+    with pytest.raises(AccelsimInputError, match=r"'tl' \(Transpose\).*right operand"):
+        load_onnx(_model(nodes, inits, [1, 4, 4], [1, 4, 4], out_type=TensorProto.FLOAT))
+    nodes[2] = helper.make_node("MatMul", ["a", "at"], ["y"])  # a·aᵀ: supported, float equals onnxruntime
+    data = _model(nodes, inits, [1, 4, 4], [1, 4, 4], out_type=TensorProto.FLOAT)
+    model = load_onnx(data)
+    x = np.random.default_rng(0).standard_normal((1, 4, 4)).astype(np.float32)
+    y = run_float(model, x)[model.network.layers[-1].name]
+    np.testing.assert_allclose(y, _ort(data, x), rtol=1e-4, atol=1e-4)

@@ -15,7 +15,10 @@ the file is executed), runs ONNX shape inference, and walks the nodes in their (
   accumulator outputs); com.microsoft QLinearAdd → ``add``, QLinearGlobalAveragePool → average ``pool``;
 * Transpose: constant-folded on initializers (a per-channel axis follows the permutation); on an activation
   only when it is provably a layout no-op — the batch axis stays first and the non-unit axes keep their
-  order (identical row-major data) and the shape is unchanged or every reader is Flatten/Reshape.
+  order (identical row-major data) and the shape is unchanged or every reader is Flatten/Reshape — or when
+  it swaps the last two axes of a 3-D tensor read only as MatMul right operands (attention Kᵀ);
+* MatMul of two activations → ``matmul`` with ``weights_are_activations`` (``rhs_transposed`` after such a
+  Transpose).
 
 A graph with quantization parameters becomes a quantized :class:`~accelsim.functional.ptq.QuantizedModel`
 with ``requant="onnx"``: the integer executor then reproduces onnxruntime's CPU integer semantics exactly
@@ -72,6 +75,7 @@ class _Tensor:
     q: TensorQ | None = None  # set when the tensor holds quantized codes / has QDQ parameters
     codes: bool = False  # the tensor carries integer codes (QOperator) rather than real values
     flat: bool = False
+    rhs_t: bool = False  # a (N, K, C) tensor seen transposed as (N, C, K): only a MatMul's right operand
 
 
 @dataclass
@@ -162,8 +166,10 @@ def load_onnx(
         raise AccelsimInputError("onnx", f"exactly one graph input is supported, found {len(inputs)}")
     inp = inputs[0]
     in_shape = shapes.get(inp.name, ())
-    if len(in_shape) not in (2, 4):
-        raise AccelsimInputError("onnx", f"input {inp.name!r} must be NCHW or (N, C), has shape {in_shape}")
+    if len(in_shape) not in (2, 3, 4):
+        raise AccelsimInputError(
+            "onnx", f"input {inp.name!r} must be NCHW, (N, rows, features) or (N, C), has shape {in_shape}"
+        )
     elem = inp.type.tensor_type.elem_type
     in_codes = elem in (onnx.TensorProto.UINT8, onnx.TensorProto.INT8)
     if elem not in (onnx.TensorProto.FLOAT, onnx.TensorProto.UINT8, onnx.TensorProto.INT8):
@@ -171,9 +177,9 @@ def load_onnx(
     tensors: dict[str, _Tensor] = {inp.name: _Tensor("input", in_shape, codes=in_codes)}
     b = _Builder(name or (g.name or "onnx-model"))
     for node in g.node:
-        for t in node.input:
+        for i, t in enumerate(node.input):
             b.consumers[t] = b.consumers.get(t, 0) + 1
-            b.consumer_ops.setdefault(t, []).append(node.op_type)
+            b.consumer_ops.setdefault(t, []).append(node.op_type if i == 0 else f"{node.op_type}:{i}")
     b.graph_outputs = {o.name for o in g.output}
     for node in g.node:
         if node.op_type not in SUPPORTED_OPS:
@@ -192,8 +198,12 @@ def load_onnx(
     out = tensors.get(g.output[0].name)
     if out is None or not b.layers or out.layer != b.layers[-1]["name"]:
         raise AccelsimInputError("onnx", "the graph output must be produced by the last layer")
-    C = in_shape[1]
-    H, W = (in_shape[2], in_shape[3]) if len(in_shape) == 4 else (1, 1)
+    C = in_shape[2] if len(in_shape) == 3 else in_shape[1]  # (N, rows, features): C = features, H = rows
+    H, W = (
+        (in_shape[2], in_shape[3])
+        if len(in_shape) == 4
+        else ((in_shape[1], 1) if len(in_shape) == 3 else (1, 1))
+    )
     quantized = bool(b.lq)
     layers = []
     for spec in b.layers:
@@ -543,6 +553,9 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
             b.lq[lname] = lq
         tensors[out] = _Tensor(lname, _out_shape(spec, out, shapes, t.shape[0]))
         return
+    if op == "MatMul" and node.input[1] not in consts:
+        _act_matmul(node, lname, tensors, shapes, b)
+        return
     if op in ("Gemm", "MatMul"):
         t = _tensor(node.input[0], tensors, node)
         wc = _const(node.input[1], consts, node)
@@ -584,6 +597,38 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
         _convert_qop(node, lname, tensors, consts, shapes, b, a)
         return
     raise _err(node, "unsupported operator")  # pragma: no cover
+
+
+def _act_matmul(node, lname: str, tensors, shapes, b: _Builder) -> None:
+    """MatMul of two (N, M, C) × (N, C, K) activations (the right one possibly ``Transpose(perm=[0, 2, 1])``
+    of an (N, K, C) tensor) → a ``matmul`` with ``weights_are_activations`` (and ``rhs_transposed``); under
+    QDQ both operands' grids are its input grids (onnxruntime fuses it into a QLinearMatMul)."""
+    ta, tb = _tensor(node.input[0], tensors, node), _tensor(node.input[1], tensors, node)
+    if len(ta.shape) != 3 or len(tb.shape) != 3 or ta.shape[0] != tb.shape[0]:
+        raise _err(
+            node, f"MatMul of two activations needs (N, M, C) and (N, C, K), got {ta.shape}, {tb.shape}"
+        )
+    N, M, C = ta.shape
+    K = tb.shape[1] if tb.rhs_t else tb.shape[2]
+    if (tb.shape[2] if tb.rhs_t else tb.shape[1]) != C:
+        raise _err(node, f"inner sizes differ: {ta.shape} and {tb.shape}{' transposed' if tb.rhs_t else ''}")
+    spec = {"name": lname, "op": "matmul", "in_channels": C, "out_channels": K, "in_h": M,
+            "weights_are_activations": True, "rhs_transposed": tb.rhs_t, "inputs": [ta.layer, tb.layer]}  # fmt: skip
+    b.layers.append(spec)
+    if ta.q is not None and tb.q is not None:
+        b.lq[lname] = LayerQ(
+            lname,
+            [ta.q, tb.q],
+            None,
+            8,
+            8,
+            None,
+            np.full(K, tb.q.scale),
+            np.full(K, tb.q.zero_point, np.int64),
+        )  # output grid set by the following QuantizeLinear
+    elif (ta.q is None) != (tb.q is None):
+        raise _err(node, "only one operand is quantized")
+    tensors[node.output[0]] = _Tensor(lname, (N, M, K))
 
 
 def _out_shape(spec: dict, out: str, shapes: dict, n: int) -> tuple[int, ...]:
@@ -698,6 +743,10 @@ def _transpose(node, a: dict, tensors, consts, b: _Builder) -> None:
         tensors[out] = t  # identity up to size-1 axes: a pure no-op
         return
     readers = b.consumer_ops.get(out, [])
+    if nd == 3 and perm == [0, 2, 1] and not t.rhs_t and readers and all(r == "MatMul:1" for r in readers):
+        # Kᵀ of attention: kept as the (N, K, C) tensor, the MatMul becomes a matmul with rhs_transposed
+        tensors[out] = _Tensor(t.layer, t.shape, t.q, t.codes, rhs_t=True)
+        return
     if same_data and perm[0] == 0 and readers and all(r in _FLAT_READERS for r in readers):
         if out in b.graph_outputs:
             raise _err(node, "a reshaping Transpose cannot be the graph output")
@@ -706,7 +755,8 @@ def _transpose(node, a: dict, tensors, consts, b: _Builder) -> None:
     raise _err(
         node,
         f"Transpose of an activation is only supported as a layout no-op (perm keeps the order of the "
-        f"non-unit axes and the batch axis, and the result is unchanged in shape or only flattened); got "
+        f"non-unit axes and the batch axis, and the result is unchanged in shape or only flattened) or as "
+        f"the transposed right operand (perm [0, 2, 1]) of MatMuls; got "
         f"perm {perm} on shape {t.shape}",
     )
 
