@@ -186,3 +186,29 @@ def test_unknown_quantizer_is_a_user_error(tmp_path, capsys):
     )
     code, _, err = run_cli(["simulate", "-n", str(tmp_path / "q.yaml"), "-a", "ideal"], capsys)
     assert code == 2 and "quantizer: unknown value 'unifrom' (did you mean 'uniform'?)" in err
+
+
+def test_accuracy_with_other_quantizers(tmp_path, capsys):
+    out = tmp_path / "d.json"
+    code, _, err = run_cli(
+        ["simulate", "-n", "lenet5-digits", "-a", "ideal", "--accuracy", "--bits", "4/4", "--quantizer", "dorefa",
+         "--max-images", "60", "--json", str(out), "-q"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out.read_text())["accuracy"]["overall"]["accuracy_int"] > 0.8
+    code, _, err = run_cli(
+        ["simulate", "-n", "lenet5-digits", "-a", "ideal", "--accuracy", "--quantizer", "fp8"], capsys
+    )
+    assert code == 2 and "fp8 weights have no integer-only execution" in err and err.count("\n") == 1
+
+
+def test_eyeriss_accuracy_uses_measured_sparsity(tmp_path, capsys):
+    """With --accuracy the Eyeriss cost is driven by the activations the integer run produced."""
+    out_acc, out_plain = tmp_path / "a.json", tmp_path / "p.json"
+    args = ["simulate", "-n", "lenet5-digits", "-a", "eyeriss", "--bits", "8/8", "-q"]
+    assert run_cli(args + ["--accuracy", "--max-images", "20", "--json", str(out_acc)], capsys)[0] == 0
+    assert run_cli(args + ["--batch", "20", "--json", str(out_plain)], capsys)[0] == 0
+    acc, plain = json.loads(out_acc.read_text()), json.loads(out_plain.read_text())
+    assert acc["performance"]["totals"]["macs"] == plain["totals"]["macs"]
+    assert acc["performance"]["totals"]["accesses"] != plain["totals"]["accesses"]

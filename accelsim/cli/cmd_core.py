@@ -93,6 +93,15 @@ def register(apps: CliApps) -> None:
         max_images: Annotated[
             int | None, typer.Option(help="--accuracy: use at most this many images")
         ] = None,
+        quantizer: Annotated[
+            str,
+            typer.Option(
+                help="--accuracy: weight quantizer (uniform, qnn, dorefa, bwn, twn, ttq, log2, ...)"
+            ),
+        ] = "uniform",
+        act_quantizer: Annotated[
+            str, typer.Option(help="--accuracy: activation quantizer: uniform or pact")
+        ] = "uniform",
         seed: Annotated[int, typer.Option(help="seed for random weights/inputs and device noise")] = 0,
         scalesim_topology: Annotated[
             Path | None, typer.Option("--scalesim-topology", help="SCALE-Sim topology CSV")
@@ -147,6 +156,7 @@ def register(apps: CliApps) -> None:
             result = accuracy_report(
                 source, arch_model, data=data, labels=labels, bits=bits, seed=seed, method=ptq_method,
                 keep_first_last_bits=keep_first_last_bits, calib=calib, max_images=max_images,
+                quantizer=quantizer, act_quantizer=act_quantizer,
             )  # fmt: skip
             report = Report.model_validate(result["performance"])
             if csv_path:

@@ -74,6 +74,19 @@ def get_fabric(name: str) -> Fabric:
     return _FABRICS[name]
 
 
+def get_fabric_hook(name: str, hook: str) -> Callable[..., Any] | None:
+    """An optional module-level function of a fabric plug-in, or None. Known hooks:
+
+    * ``functional_layer`` — see :func:`get_functional_layer`;
+    * ``measured_arch(arch, model, execution) -> arch`` — the architecture with what a functional run
+      measured (e.g. activation sparsity driving zero gating and DRAM compression) folded in.
+    """
+    import sys
+
+    fabric = get_fabric(name)
+    return getattr(sys.modules[fabric.module], hook, None)
+
+
 def get_functional_layer(name: str) -> Callable[..., Any] | None:
     """The fabric module's optional ``functional_layer`` (numbers through the simulated datapath), or None.
 
@@ -83,10 +96,7 @@ def get_functional_layer(name: str) -> Callable[..., Any] | None:
     layer as the datapath computes it (equal to the exact integer result when nothing lossy is configured);
     ``stats`` reports what lossy steps changed (e.g. ADC clipping counts, overflow counts).
     """
-    import sys
-
-    fabric = get_fabric(name)
-    return getattr(sys.modules[fabric.module], "functional_layer", None)
+    return get_fabric_hook(name, "functional_layer")
 
 
 def available_presets() -> list[str]:

@@ -267,6 +267,8 @@ def accuracy_report(
     """
     from pathlib import Path
 
+    from accelsim.arch.base import ArchitectureBase
+    from accelsim.fabrics import get_fabric_hook, load_arch
     from accelsim.functional.ptq import ptq
     from accelsim.simulate import simulate
     from accelsim.workload import Network, load_network, parse_bits
@@ -326,8 +328,12 @@ def accuracy_report(
         )
     model.rounding = rounding
     sim_net = net.with_batch(x.shape[0]) if x.shape[0] != net.batch else net
-    report = simulate(sim_net, arch, bits=None if wa is None else wa)
-    acc = compare(model, x, y, arch=arch, seed=seed)
+    arch_model = arch if isinstance(arch, ArchitectureBase) else load_arch(arch)
+    integer = run_integer(model, x, arch=arch_model, seed=seed)
+    measured = get_fabric_hook(arch_model.fabric, "measured_arch")
+    perf_arch = measured(arch_model, model, integer) if measured is not None else arch_model
+    report = simulate(sim_net, perf_arch, bits=None if wa is None else wa)
+    acc = compare(model, x, y, arch=arch_model, seed=seed, integer=integer)
     return {
         "network": net.name,
         "arch": report.arch,
