@@ -540,3 +540,50 @@ def read_config(path: str | Path) -> ScaleSimConfig:
                 )
         values["rng_seed"] = cfg.int(spa, "RandomNumberGeneratorSeed", minimum=-(2**63))
     return ScaleSimConfig(**values)
+
+
+def to_topology_rows(network: Network) -> list[list[str | int]]:
+    """SCALE-Sim conv-format rows for every MAC layer of ``network`` (one image).
+
+    SCALE-Sim has no padding and computes outputs as ceil((H − R + s)/s), so each layer is written with the
+    input size (P − 1)·s + R (and likewise for W): the output size and MAC count then equal accelsim's under
+    both conventions. fc layers become 1×1 convs on a 1×1 input; matmuls a 1×1 conv on an M×1 input; a
+    depthwise conv a 'DP' row (SCALE-Sim expands it per channel); other grouped convs one row per group
+    (``<name>_g<i>``). Dilation and batches above 1 have no SCALE-Sim form and are errors.
+    """
+    rows: list[list[str | int]] = []
+    for layer in network.mac_layers():
+        if layer.batch != 1:
+            raise AccelsimInputError(
+                "batch", f"SCALE-Sim topologies are per image; layer {layer.name!r} has batch {layer.batch}"
+            )
+        if layer.dilation != (1, 1):
+            raise AccelsimInputError(
+                "dilation", f"SCALE-Sim has no dilation; layer {layer.name!r} has {layer.dilation}"
+            )
+        if layer.stride[0] != layer.stride[1]:
+            raise AccelsimInputError(
+                "stride", f"SCALE-Sim has one stride; layer {layer.name!r} has {layer.stride}"
+            )
+        s = layer.stride[0]
+        h = (layer.P - 1) * s + layer.R
+        w = (layer.Q - 1) * s + layer.S
+        if layer.op == "depthwise_conv2d" and layer.K == layer.C:
+            rows.append([f"{layer.name}DP", h, w, layer.R, layer.S, layer.C, 1, s])
+        elif layer.groups > 1:
+            cg, kg = layer.C // layer.groups, layer.K // layer.groups
+            rows += [[f"{layer.name}_g{i}", h, w, layer.R, layer.S, cg, kg, s] for i in range(layer.groups)]
+        else:
+            rows.append([layer.name, h, w, layer.R, layer.S, layer.C, layer.K, s])
+    return rows
+
+
+def write_topology(network: Network, path: str | Path) -> None:
+    """Write ``network`` as a SCALE-Sim topology CSV (header and trailing commas as SCALE-Sim expects);
+    see :func:`to_topology_rows` for the conventions. Written whole via a temporary file."""
+    rows = to_topology_rows(network)
+    lines = [", ".join(CONV_COLUMNS) + ","] + [", ".join(str(v) for v in row) + "," for row in rows]
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    tmp.replace(path)
