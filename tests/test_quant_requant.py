@@ -4,7 +4,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from accelsim.errors import AccelsimInputError
@@ -139,6 +139,7 @@ def test_gemmlowp_mode_equals_bigint_reference(acc, m, zp, bits, signed, mult_bi
 
 @settings(max_examples=150, deadline=None)
 @given(acc=accs, m=st.floats(1e-9, 0.999, allow_nan=False), mult_bits=st.sampled_from([31, 20, 8]))
+@example(acc=[1_073_741_825], m=0.998046875, mult_bits=8)  # M rounds up to 1.0 (n = −1): the shift saturates
 def test_rounding_modes_against_the_exact_rational_value(acc, m, mult_bits):
     m0, n = quantize_multiplier(m, mult_bits)
     m0, n = int(m0), int(n)
@@ -151,12 +152,17 @@ def test_rounding_modes_against_the_exact_rational_value(acc, m, mult_bits):
         r = Fraction(v * m0, 2 ** (mult_bits + n))
         assert y_even == round(r)  # Fraction rounds half to even: a single exact rounding
         assert y_up == (r + Fraction(1, 2)).__floor__()  # single rounding, ties toward +inf
-        # gemmlowp: two roundings; always floor or ceil, and the nearest integer unless r is within
-        # 2^-(n+1) of a half-integer (documented)
-        assert y_gl in (r.numerator // r.denominator, -((-r.numerator) // r.denominator))
-        frac = r - (r.numerator // r.denominator)
-        if abs(frac - Fraction(1, 2)) > Fraction(1, 2 ** (n + 1)):
-            assert y_gl == round(r)
+        # gemmlowp: the left shift (n < 0) saturates to int32 first (documented), then two roundings:
+        # always floor or ceil of the value it represents, and the nearest integer unless that value is
+        # within 2^-(n+1) of a half-integer (documented)
+        x = max(min(v * 2 ** max(-n, 0), 2**31 - 1), -(2**31))
+        r_gl = Fraction(x * m0, 2 ** (mult_bits + max(n, 0)))
+        if x == v * 2 ** max(-n, 0):
+            assert r_gl == r
+        assert y_gl in (r_gl.numerator // r_gl.denominator, -((-r_gl.numerator) // r_gl.denominator))
+        frac = r_gl - (r_gl.numerator // r_gl.denominator)
+        if abs(frac - Fraction(1, 2)) > Fraction(1, 2 ** (max(n, 0) + 1)):
+            assert y_gl == round(r_gl)
 
 
 @settings(max_examples=60, deadline=None)

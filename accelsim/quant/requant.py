@@ -21,7 +21,8 @@ a left shift, used when ``M ≥ 1``.)
       y  = RoundingDivideByPOT(h, max(n, 0))            (round to nearest, ties away from zero)
       q  = clamp(y + z_y, qmin, qmax)
 
-  Two roundings: ``|y − acc·M0·2^−(mult_bits+n)| < 1`` always, and ``y`` is the nearest integer whenever
+  Two roundings: ``|y − acc·M0·2^−(mult_bits+n)| < 1`` whenever ``acc·2^max(−n, 0)`` fits int32 (when
+  ``M ≥ 1`` and it does not, ``x`` saturates first, as in TFLite), and ``y`` is the nearest integer whenever
   that real value lies farther than ``2^−(n+1)`` from a half-integer.
 * ``rounding="half_even"``: a single exact rounding, ``y = round_half_even(acc·M0 / 2^(mult_bits+n))``
   (exact in int64 since ``|acc·M0| < 2^62``), then the same offset and clamp. This is DESIGN.md's default
