@@ -49,13 +49,21 @@ def render_accuracy(result: dict) -> None:
     for key, value in overall.items():
         table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
     console.print(table)
-    layers = Table("layer", "bits", "SQNR int vs float (dB)", "max err vs fake (LSB)", "bit-exact vs fake",
-                   title="per-layer mismatch")  # fmt: skip
-    for row in result["accuracy"]["layers"]:
+    rows = result["accuracy"]["layers"]
+    through_fabric = any("fabric_vs_ideal" in r for r in rows)
+    cols = ["layer", "bits", "SQNR int vs float (dB)", "max err vs fake (LSB)", "bit-exact vs fake"]
+    if through_fabric:
+        cols += ["bit-exact vs ideal int", "max err vs ideal (LSB)"]
+    layers = Table(*cols, title="per-layer mismatch")
+    for row in rows:
         iv, ik = row["int_vs_float"], row["int_vs_fake"]
         sq = iv["sqnr_db"]
-        layers.add_row(row["name"], row["bits"], f"{sq:.1f}" if isinstance(sq, float) else str(sq),
-                       str(ik["max_err_lsb"]), f"{ik['frac_bit_exact']:.1%}")  # fmt: skip
+        cells = [row["name"], row["bits"], f"{sq:.1f}" if isinstance(sq, float) else str(sq),
+                 str(ik["max_err_lsb"]), f"{ik['frac_bit_exact']:.1%}"]  # fmt: skip
+        if through_fabric:
+            fv = row.get("fabric_vs_ideal", {})
+            cells += [f"{fv['frac_bit_exact']:.1%}" if fv else "", str(fv.get("max_err_lsb", ""))]
+        layers.add_row(*cells)
     console.print(layers)
 
 
