@@ -2,8 +2,12 @@
 
 Run: ``.venv/bin/python benchmarks/bench_eyeriss.py``. Prints
 1. time of RS mapping search + closed-form simulation of all VGG-16 CONV layers (batch 3), cold cache,
-   against a baseline measured in the same run: the same search with a per-candidate Python loop on
-   a sample of candidates, extrapolated to the whole candidate space;
+   against baselines measured in the same run: the reference search (``search_mapping_full``, every
+   candidate vectorised) and the same closed form with a per-candidate Python loop on a sample of
+   candidates, extrapolated to the whole candidate space;
+1b. batch scaling: ``accelsim.simulate('resnet18', preset, batch=B)`` for B = 1, 16, 64, 256 with the
+   batch-independent search and with the reference search (same run), and fresh ``CostModel.layer_cost``
+   queries per second (ResNet-18 layers at batches 2..101, as benchmarks/bench_cost.py);
 2. AlexNet (batch 4) and VGG-16 (batch 3) CONV frames/s and DRAM accesses/MAC vs JSSC'17;
 3. the ISCA'16 dataflow comparison on AlexNet CONV (batch 16);
 4. eyeriss-v2 vs eyeriss on MobileNet-V2 (batch 1), dense and sparse.
@@ -11,10 +15,13 @@ Run: ``.venv/bin/python benchmarks/bench_eyeriss.py``. Prints
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numpy as np
 
+import accelsim
+from accelsim.cost import CostModel
 from accelsim.dataflow import row_stationary as rs
 from accelsim.dataflow.eyeriss_baselines import compare_dataflows
 from accelsim.fabrics import eyeriss as eyeriss_fabric
@@ -40,12 +47,37 @@ def run_net(net_name: str, batch: int, arch, bits: int, ops=("conv2d",)):
             "inf_per_j": batch / (energy * 1e-12), "cycles": cycles}  # fmt: skip
 
 
+def clear_caches(x_space: bool = True) -> None:
+    """Forget every searched mapping; with ``x_space`` also the per-shape n-free spaces (fully cold)."""
+    eyeriss_fabric._search_cached.cache_clear()
+    if x_space:
+        rs._x_space.cache_clear()
+        rs._bound_terms.cache_clear()
+
+
+@contextlib.contextmanager
+def reference_search():
+    """Make the eyeriss fabric use the reference search (every batch tile evaluated) inside the block."""
+    saved = eyeriss_fabric.search_mapping
+    eyeriss_fabric.search_mapping = rs.search_mapping_full
+    clear_caches()
+    try:
+        yield
+    finally:
+        eyeriss_fabric.search_mapping = saved
+        clear_caches()
+
+
 def bench_speed() -> None:
     arch = load_arch("eyeriss")
     hw = arch.rs_hardware()
     layers = [x for x in load_network("vgg16").with_batch(3).layers if x.op == "conv2d"]
-    rs.search_mapping(rs.conv_shape(layers[0]), hw)  # warm numpy
-    eyeriss_fabric._search_cached.cache_clear()
+    rs.search_mapping(rs.conv_shape(layers[0]), hw)  # warm numpy / numba
+    with reference_search():
+        t0 = time.perf_counter()
+        run_net("vgg16", 3, arch, 16)
+        ref = time.perf_counter() - t0
+    clear_caches()
     t0 = time.perf_counter()
     run_net("vgg16", 3, arch, 16)
     fast = time.perf_counter() - t0
@@ -64,12 +96,54 @@ def bench_speed() -> None:
             rs.evaluate_candidates(shape, hw, one, True)
             rs.evaluate_candidates(shape, hw, one, False)
         t_loop += (time.perf_counter() - t1) * size / len(sample)
-    print(f"VGG-16 CONV (batch 3) RS mapping search + simulation: {fast:.3f} s over {n_cand:,} candidates "
-          f"(target <= 2 s); per-candidate loop (extrapolated): {t_loop:.1f} s -> {t_loop / fast:.0f}x")  # fmt: skip
+    print(f"VGG-16 CONV (batch 3) RS mapping search + simulation, cold: {fast:.3f} s (target <= 2 s); "
+          f"reference search (all {n_cand:,} candidates vectorised): {ref:.3f} s ({ref / fast:.1f}x); "
+          f"per-candidate loop (extrapolated): {t_loop:.1f} s -> {t_loop / fast:.0f}x")  # fmt: skip
+
+
+def _simulate_time(preset: str, batch: int, x_space: bool) -> float:
+    clear_caches(x_space)
+    t0 = time.perf_counter()
+    accelsim.simulate("resnet18", preset, batch=batch)
+    return time.perf_counter() - t0
+
+
+def _fresh_rate(preset: str, batches: range) -> tuple[float, int]:
+    layers = load_network("resnet18").mac_layers()
+    cm = CostModel(preset)
+    for x in layers:  # warm-up as bench_cost.py (batch-1 shapes)
+        cm.layer_cost(x, 8, 8)
+    fresh = [x.with_batch(b) for b in batches for x in layers]
+    t0 = time.perf_counter()
+    for x in fresh:
+        cm.layer_cost(x, 4, 4)
+    return len(fresh) / (time.perf_counter() - t0), len(fresh)
+
+
+def bench_batch() -> None:
+    batches = (1, 16, 64, 256)
+    for preset in ("eyeriss", "eyeriss-v2"):
+        accelsim.simulate("resnet18", preset)  # warm-up
+        new = {b: _simulate_time(preset, b, False) for b in batches}
+        cold = {b: _simulate_time(preset, b, True) for b in batches}
+        with reference_search():
+            accelsim.simulate("resnet18", preset)
+            ref = {b: _simulate_time(preset, b, False) for b in batches}
+        print(f"resnet18 on {preset}, simulate time by batch (after warm-up; per-shape spaces cached / all "
+              f"caches cleared / reference search): "
+              + ", ".join(f"B={b} {new[b]:.3f}/{cold[b]:.3f}/{ref[b]:.2f} s" for b in batches)
+              + f"; B=256 / B=1: {new[256] / new[1]:.2f}x (cold {cold[256] / cold[1]:.2f}x, "
+              f"reference {ref[256] / ref[1]:.1f}x)")  # fmt: skip
+    rate, n = _fresh_rate("eyeriss", range(2, 102))
+    with reference_search():
+        ref_rate, ref_n = _fresh_rate("eyeriss", range(2, 7))
+    print(f"CostModel('eyeriss') fresh layer_cost queries (resnet18, batches 2..101): {rate:,.0f} q/s over {n} "
+          f"(target >= 1,000); reference search (batches 2..6): {ref_rate:,.0f} q/s over {ref_n}")  # fmt: skip
 
 
 def main() -> None:
     bench_speed()
+    bench_batch()
     for net, batch, first, fps_pub, dram_pub in (("alexnet", 4, "conv1", 35, 0.0029),
                                                   ("vgg16", 3, "conv1_1", 0.7, 0.0035)):  # fmt: skip
         for sp in (0.0, 0.5, 0.7):

@@ -56,9 +56,11 @@ largest m the GLB allows for each, and returns the minimum-energy candidate (tie
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import Literal
 
+import numba
 import numpy as np
 
 from accelsim.errors import AccelsimInputError
@@ -407,7 +409,14 @@ def evaluate_candidates(
     }
 
 
-def search_mapping(
+def _check_space(shape: ConvShape, hw: RSHardware, size: int) -> None:
+    if size == 0:
+        raise AccelsimInputError(
+            "arch", f"no legal RS mapping: R={shape.R}, S={shape.S} do not fit the PE array/scratchpads"
+        )
+
+
+def search_mapping_full(
     shape: ConvShape,
     hw: RSHardware,
     objective: Objective = "energy",
@@ -416,14 +425,28 @@ def search_mapping(
     ofmap_dram_ratio: float = 1.0,
     zero_gating: bool = True,
 ) -> tuple[RSMapping, RSCost]:
-    """Minimum-``objective`` RS mapping of ``shape`` on ``hw`` (ties broken by cycles, then energy)."""
+    """Reference search: every candidate of the space (every batch tile n of :func:`_distinct_tiles`)
+    evaluated with :func:`evaluate_candidates`; its cost grows with ``sqrt(N)``. :func:`search_mapping`
+    returns the same mapping and cost (tests and benchmarks/bench_eyeriss.py compare them)."""
     if shape.S > hw.ifmap_spad_words * hw.filter_spad_words:
         raise AccelsimInputError("kernel_w", f"{shape.S} is too wide for the RS scratchpads")
     cand = _candidates(shape, hw)
-    if cand["p"].size == 0:
-        raise AccelsimInputError(
-            "arch", f"no legal RS mapping: R={shape.R}, S={shape.S} do not fit the PE array/scratchpads"
-        )
+    _check_space(shape, hw, cand["p"].size)
+    return _select(shape, hw, cand, objective, ifmap_density, ifmap_dram_ratio, ofmap_dram_ratio, zero_gating)
+
+
+def _select(
+    shape: ConvShape,
+    hw: RSHardware,
+    cand: dict[str, np.ndarray],
+    objective: Objective,
+    ifmap_density: float,
+    ifmap_dram_ratio: float,
+    ofmap_dram_ratio: float,
+    zero_gating: bool,
+) -> tuple[RSMapping, RSCost]:
+    """Minimum ``objective`` over ``cand`` (both ifmap residencies; ties: the other key, then the first
+    candidate in order, then resident before non-resident)."""
     best: tuple[float, float, float] | None = None
     chosen = None
     for resident in (True, False):
@@ -531,3 +554,188 @@ def pe_set_cycles(
     if chain < 2:
         return mac
     return mac + n * F * p + chain - 2
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Batch-independent search: the n-free space once per layer shape, bounds per query, exact re-evaluation.
+#
+# For fixed (p, q, e, r, t) ("x") and residency, every term of evaluate_candidates depends on the batch N
+# and the batch tile n only through N, k = ceil(N/n) (image groups) and k·n, and the GLB feasibility limit
+# n ≤ nmax(x) does not depend on N:
+#   energy(n) = N·(a + d·rereads(n)) + k·c0 + k·n·c1     (a, c0, c1, d ≥ 0 per x; rereads ↑ in n)
+#   cycles(n) = k·K·(load + max(body(n), bus(n)))        (overlap: load + k·K·max(load, body, bus))
+# with body, bus non-decreasing in n. Hence, over every n ≤ min(N, nmax), with kmin = ceil(N/min(N,nmax)):
+#   energy ≥ N·(a + d·rereads(1) + c1) + kmin·c0,
+#   cycles ≥ K·(kmin·load + max(N·body_slope + kmin·body_const, N·bus_slope))  (overlap: analogous),
+# and the value at n = min(N, nmax) is an upper bound on the best candidate of x (the n of the reference
+# space with the same k is no larger: dominance of the smallest n per tile count). Every x whose lower
+# bound exceeds the smallest upper bound (times 1 + 1e-9 for rounding) cannot hold the optimum or a tie
+# with it; the rest are expanded with the reference n values and evaluated by evaluate_candidates, in the
+# reference order, so the chosen mapping, its tie-breaking and every number are the reference's.
+
+_MARGIN = 1e-9
+
+
+@lru_cache(maxsize=1024)
+def _x_space(shape1: ConvShape, hw: RSHardware) -> dict[str, np.ndarray]:
+    """The n-free candidate space (``_candidates`` of the batch-1 shape: its only n is 1), in order."""
+    cand = _candidates(shape1, hw)
+    del cand["n"]
+    return cand
+
+
+@lru_cache(maxsize=1024)
+def _bound_terms(
+    shape1: ConvShape, hw: RSHardware, dens: float, ri: float, ro: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-x coefficients of the bounds (see the comment above), N = 1; rows of a float and an int matrix."""
+    cand = _x_space(shape1, hw)
+    s = shape1
+    p, q, e, r, t = (cand[k].astype(np.int64) for k in ("p", "q", "e", "r", "t"))
+    rr, ss, cge = int(cand["rr"]), int(cand["ss"]), int(cand["cge"])
+    nb = _ceil_div(s.Kg, p)
+    ncg = _ceil_div(cge, q * r)
+    tpass = _ceil_div(s.G * nb, t)
+    gpp = np.minimum(s.G, _ceil_div(t, nb))
+    strips = _ceil_div(s.E, e)
+    kx = strips * tpass * ncg
+    if e.size:
+        e_unique, e_inv = np.unique(e, return_inverse=True)
+        rows_in = np.array([distinct_ifmap_rows(int(x), rr, s.Uh, s.dh) for x in e_unique], np.int64)[e_inv]
+    else:
+        rows_in = np.zeros(0, np.int64)
+    width_in = ifmap_row_words(s.F, ss, s.Uw, s.dw)
+    strip_rows = np.minimum((e - 1) * s.Uh + (s.R - 1) * s.dh + 1, s.H)
+    fp_res = s.G * s.Cg * strip_rows * s.W
+    ifm1 = q * r * gpp * rows_in * width_in
+    fp_non = 2 * ifm1
+    pu1 = e * s.F * p * t
+    fw = t * r * p * q * rr * ss
+    c = NORMALIZED_COST
+    macs1, out1 = float(s.macs), float(s.outputs)
+    chains1 = out1 * (ncg * rr * r)
+    a = (
+        macs1 * dens * c["alu"]
+        + (macs1 * (1.0 + dens) + 2.0 * np.maximum(macs1 - chains1, 0.0) * dens) * c["rf"]
+        + out1 * ncg * (rr * r - 1) * c["array"]
+        + 2.0 * out1 * (ncg - 1) * c["glb"]
+        + out1 * ro * c["dram"]
+    )
+    c0 = kx * fw * e * c["array"] + float(s.weights) * strips * c["dram"]
+    c1 = kx * (t * r * rr * e * q * width_in) * c["array"] + kx * ifm1 * c["glb"]
+    d = float(s.G * s.Cg * s.W) * strip_rows * strips * ri * c["dram"]
+    chain = rr * r
+    cflag = (chain >= 2).astype(np.int64)
+    ps1 = p * t * e * s.F * (1 + (ncg > 1))
+    load = np.ceil(fw / hw.filter_bus_words_per_cycle).astype(np.int64)
+    fmat = np.stack([a, c0, c1, d]).astype(np.float64) if e.size else np.zeros((4, 0))
+    imat = np.stack([kx, tpass, fp_res, fp_non, pu1, load, s.F * p * q * ss, cflag * s.F * p, cflag * (chain - 2),
+                     ifm1, ps1])  # fmt: skip
+    return np.ascontiguousarray(fmat), np.ascontiguousarray(imat.astype(np.int64))
+
+
+@numba.njit(cache=True)
+def _survivors(
+    N, objective, overlap, glb, mpc, bwf, bwi, bwp, fmat, imat, margin
+):  # pragma: no cover - numba
+    """Mask of the x whose lower bound of the objective (0 energy, 1 cycles, 2 edp) over every legal n
+    reaches the smallest upper bound (value at n = min(N, nmax)) within ``margin`` (relative)."""
+    nx = fmat.shape[1]
+    lb = np.full(nx, np.inf)
+    best = np.inf
+    for i in range(nx):
+        a, c0, c1, d = fmat[0, i], fmat[1, i], fmat[2, i], fmat[3, i]
+        kx, tpass, fp_res, fp_non, pu1 = imat[0, i], imat[1, i], imat[2, i], imat[3, i], imat[4, i]
+        load, mac1, bslope, bconst, ifm1, ps1 = (
+            imat[5, i],
+            imat[6, i],
+            imat[7, i],
+            imat[8, i],
+            imat[9, i],
+            imat[10, i],
+        )
+        for resident in (True, False):
+            fp = fp_res if resident else fp_non
+            nmax = glb // (fp + pu1)
+            if nmax < 1:
+                continue
+            nm = min(N, nmax)
+            # levels of constant ifmap re-reads: n in [lo, hi] (resident: one level, re-reads 1)
+            lo = 1
+            while lo <= nm:
+                if resident:
+                    rere = 1
+                    hi = nm
+                else:
+                    mb = min((glb - lo * fp) // (lo * pu1), tpass)
+                    rere = -(-tpass // mb)
+                    hi = min(glb // (fp + (-(-tpass // rere)) * pu1), nm)
+                k = -(-N // hi)
+                e_lb = N * (a + d * rere + c1) + k * c0
+                e_ub = N * (a + d * rere) + k * (c0 + hi * c1)
+                body_lb = N * (mac1 / mpc + bslope) + k * bconst
+                bus_lb = N * max(ifm1 / bwi, ps1 / bwp)
+                body_m = -(-(hi * mac1) // mpc) + hi * bslope + bconst
+                bus_m = max(np.ceil(hi * ifm1 / bwi), np.ceil(hi * ps1 / bwp))
+                if overlap:
+                    c_lb = load + kx * max(k * load, max(body_lb, bus_lb))
+                    c_ub = load + k * kx * max(load, max(body_m, bus_m))
+                else:
+                    c_lb = kx * (k * load + max(body_lb, bus_lb))
+                    c_ub = k * kx * (load + max(body_m, bus_m))
+                if objective == 0:
+                    key_lb, key_ub = e_lb, e_ub
+                elif objective == 1:
+                    key_lb, key_ub = c_lb, float(c_ub)
+                else:
+                    key_lb, key_ub = e_lb * c_lb, e_ub * c_ub
+                lb[i] = min(lb[i], key_lb)
+                best = min(best, key_ub)
+                lo = hi + 1
+    return (lb < np.inf) & (lb <= best * (1.0 + margin))
+
+
+_OBJECTIVE_CODE = {"energy": 0, "cycles": 1, "edp": 2}
+
+
+def search_mapping(
+    shape: ConvShape,
+    hw: RSHardware,
+    objective: Objective = "energy",
+    ifmap_density: float = 1.0,
+    ifmap_dram_ratio: float = 1.0,
+    ofmap_dram_ratio: float = 1.0,
+    zero_gating: bool = True,
+) -> tuple[RSMapping, RSCost]:
+    """Minimum-``objective`` RS mapping of ``shape`` on ``hw`` (ties broken by cycles, then energy).
+
+    Same result as :func:`search_mapping_full` (exact: bound pruning, then the reference evaluation of the
+    survivors in the reference order) at a cost independent of the batch size: the n-free space and its
+    bound coefficients are built once per (layer shape without batch, hardware, densities), a numba pass
+    over it bounds every x, and only the surviving x are expanded with their batch tiles.
+    """
+    if shape.S > hw.ifmap_spad_words * hw.filter_spad_words:
+        raise AccelsimInputError("kernel_w", f"{shape.S} is too wide for the RS scratchpads")
+    shape1 = replace(shape, N=1)
+    xs = _x_space(shape1, hw)
+    _check_space(shape, hw, xs["p"].size)
+    dens = ifmap_density if zero_gating else 1.0
+    fmat, imat = _bound_terms(shape1, hw, float(dens), float(ifmap_dram_ratio), float(ofmap_dram_ratio))
+    keep = _survivors(
+        shape.N, _OBJECTIVE_CODE[objective], hw.filter_load_overlap, hw.glb_words, hw.macs_per_pe_cycle,
+        float(hw.filter_bus_words_per_cycle), float(hw.ifmap_bus_words_per_cycle),
+        float(hw.psum_bus_words_per_cycle), fmat, imat, _MARGIN,
+    )  # fmt: skip
+    idx = np.flatnonzero(keep)
+    if idx.size == 0:  # no x has a feasible batch tile (what the reference finds after evaluating all)
+        raise AccelsimInputError("arch.glb_bytes", "global buffer too small for any RS mapping of this layer")
+    n_vals = _distinct_tiles(shape.N, shape.N)
+    pu1, fp_res, fp_non = imat[4, idx], imat[2, idx], imat[3, idx]
+    nmax = hw.glb_words // (np.minimum(fp_res, fp_non) + pu1)
+    counts = np.searchsorted(n_vals, nmax, side="right")  # the reference's n values that can be feasible
+    sel = np.repeat(idx, counts)
+    cand: dict[str, np.ndarray] = {
+        k: v[sel] if isinstance(v, np.ndarray) and v.ndim else v for k, v in xs.items()
+    }
+    cand["n"] = n_vals[np.arange(sel.size) - np.repeat(np.cumsum(counts) - counts, counts)]
+    return _select(shape, hw, cand, objective, ifmap_density, ifmap_dram_ratio, ofmap_dram_ratio, zero_gating)

@@ -1,0 +1,154 @@
+"""The batch-independent RS search returns exactly the reference search's results.
+
+* Golden: tests/data/eyeriss_golden.json was written ONCE by tests/data/make_eyeriss_golden.py with the
+  reference search (every batch tile evaluated), before the bound-pruned search. Every field of every
+  LayerResult (cycles, stalls, each energy and access value, the whole mapping) must be equal: same type
+  and same value, floats bit for bit (the survivors are evaluated by the same vectorised closed form).
+* Random: on random layer shapes, batches, hardware (small GLBs force non-resident ifmaps, re-reads and
+  infeasible tiles), objectives and densities, ``search_mapping`` equals ``search_mapping_full``
+  (mapping and every cost field), and both raise the same error when no mapping fits.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accelsim.dataflow.row_stationary import ConvShape, RSHardware, search_mapping, search_mapping_full
+from accelsim.errors import AccelsimInputError
+from accelsim.workload import Precision
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _load_maker():
+    spec = importlib.util.spec_from_file_location("make_eyeriss_golden", DATA / "make_eyeriss_golden.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MAKER = _load_maker()
+
+
+@cache
+def _golden() -> dict[str, list[dict]]:
+    by_arch: dict[str, list[dict]] = {}
+    for case in json.loads((DATA / "eyeriss_golden.json").read_text())["cases"]:
+        by_arch.setdefault(case["arch"], []).append(case)
+    return by_arch
+
+
+def _diff(path: str, got, want) -> str | None:
+    """None when ``got`` (after a JSON round trip) equals ``want`` exactly, types included."""
+    if isinstance(want, dict):
+        if not isinstance(got, dict) or set(got) != set(want):
+            return f"{path}: keys {sorted(got) if isinstance(got, dict) else got!r} != {sorted(want)}"
+        for key in want:
+            d = _diff(f"{path}.{key}", got[key], want[key])
+            if d:
+                return d
+        return None
+    if type(got) is not type(want) or got != want:
+        return f"{path}: {got!r} != {want!r}"
+    return None
+
+
+def test_golden_covers_the_required_cases():
+    golden = _golden()
+    assert set(golden) == {name for name, _, _ in MAKER.VARIANTS}
+    nets = {name for name, _ in MAKER.networks()}
+    for preset in ("eyeriss", "eyeriss-v2", "eyeriss-bitfusion-baseline"):
+        assert {c["network"] for c in golden[preset]} == nets
+    # the golden exercises both ifmap residencies and batch tiles n > 1
+    maps = [c["result"]["mapping"] for cases in golden.values() for c in cases]
+    rs = [m for m in maps if m["kind"] == "row_stationary"]
+    assert {m["ifmap_resident"] for m in rs} == {True, False}
+    assert max(m["n"] for m in rs) > 1
+
+
+@pytest.mark.parametrize("case_name", [name for name, _, _ in MAKER.VARIANTS])
+def test_results_equal_golden(case_name: str):
+    _, preset, overrides = next(v for v in MAKER.VARIANTS if v[0] == case_name)
+    arch = MAKER.make_arch(preset, overrides)
+    nets = dict(MAKER.networks())
+    failures = []
+    for case in _golden()[case_name]:
+        layer = nets[case["network"]].layers[case["layer_index"]]
+        assert layer.name == case["layer"]
+        w, a = case["bits"]
+        got = json.loads(
+            json.dumps(MAKER.result_dict(layer, Precision(w_bits=w, a_bits=a, out_bits=a), arch))
+        )
+        d = _diff(f"{case['network']}[{case['layer']}]", got, case["result"])
+        if d:
+            failures.append(d)
+    assert not failures, f"{len(failures)} mismatches, first: " + "; ".join(failures[:5])
+
+
+def _shape(N, G, Cg, Kg, R, S, U, d, pad, E_target, F_target) -> ConvShape:
+    Hp = (E_target - 1) * U + (R - 1) * d + 1
+    Wp = (F_target - 1) * U + (S - 1) * d + 1
+    return ConvShape(
+        N=N, G=G, Cg=Cg, Kg=Kg, H=max(1, Hp - 2 * pad), W=max(1, Wp - 2 * pad), Hp=Hp, Wp=Wp,
+        R=R, S=S, Uh=U, Uw=U, dh=d, dw=d, E=E_target, F=F_target,
+    )  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    N=st.integers(1, 300), G=st.sampled_from([1, 1, 2, 8]), Cg=st.integers(1, 70), Kg=st.integers(1, 70),
+    R=st.integers(1, 7), S=st.integers(1, 7), U=st.integers(1, 3), d=st.integers(1, 2), pad=st.integers(0, 1),
+    E=st.integers(1, 40), F=st.integers(1, 40), rigid=st.booleans(), overlap=st.booleans(),
+    glb_words=st.sampled_from([300, 2_000, 8_000, 55_296]), rows=st.integers(3, 12), cols=st.integers(2, 16),
+    bw=st.sampled_from([1.0, 4.0, 16.0]), mpc=st.sampled_from([1, 2]),
+    objective=st.sampled_from(["energy", "cycles", "edp"]), dens=st.sampled_from([1.0, 0.5, 0.13]),
+    ri=st.sampled_from([1.0, 0.6]), ro=st.sampled_from([1.0, 0.8]),
+)  # fmt: skip
+def test_search_equals_full_search(
+    N,
+    G,
+    Cg,
+    Kg,
+    R,
+    S,
+    U,
+    d,
+    pad,
+    E,
+    F,
+    rigid,
+    overlap,
+    glb_words,
+    rows,
+    cols,
+    bw,
+    mpc,
+    objective,
+    dens,
+    ri,
+    ro,
+):
+    shape = _shape(N, G, Cg, Kg, R, S, U, d, pad, E, F)
+    hw = RSHardware(
+        array_rows=rows, array_cols=cols, glb_words=glb_words, filter_bus_words_per_cycle=bw,
+        ifmap_bus_words_per_cycle=bw / 2, psum_bus_words_per_cycle=bw, macs_per_pe_cycle=mpc,
+        rigid_geometry=rigid, filter_load_overlap=overlap,
+    )  # fmt: skip
+    args = (shape, hw, objective, dens, ri, ro, dens < 1.0)
+    try:
+        want = search_mapping_full(*args)
+    except AccelsimInputError as err:
+        with pytest.raises(AccelsimInputError) as got_err:
+            search_mapping(*args)
+        assert got_err.value.field == err.field
+        return
+    got = search_mapping(*args)
+    assert got[0] == want[0]
+    assert got[1] == want[1]
