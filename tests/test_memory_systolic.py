@@ -158,7 +158,7 @@ def _fast(plan, bufs, bits, ie, fe, oe, mode):
         plan.rows, plan.cols, plan.row_folds, plan.col_folds, plan.last_rows, plan.last_cols, plan.Sr,
         plan.Sc, plan.T, 1 if plan.dataflow == "os" else 2, mode == "scalesim", tm.roles, tm.per_group,
         tm.resident, tm.col_fits, tm.pass_len, tm.row_bytes, tm.row_fits, tm.spill, tm.out_total,
-        tm.acc_bits, tm.ofmap_both,
+        tm.acc_bits, tm.ofmap_both, plan.stream_slices, plan.stationary_slices,
     )  # fmt: skip
     return tm, classes
 
@@ -169,18 +169,22 @@ shapes = dict(
     t_chunk=st.integers(0, 12), mode=st.sampled_from(["native", "scalesim"]),
     caps=st.tuples(st.integers(64, 3000), st.integers(64, 3000), st.integers(256, 3000)),
     double=st.booleans(), wa=st.sampled_from([(8, 8), (4, 4), (2, 8), (16, 16)]),
+    slices=st.sampled_from([(1, 1), (1, 1), (2, 1), (1, 2), (2, 2), (4, 1), (3, 2)]),
 )  # fmt: skip
 
 
 @settings(max_examples=150, deadline=None)
 @given(**shapes, max_tiles=st.integers(1, 40))
 def test_fast_traffic_and_tiles_equal_reference(
-    M, N, K, rows, cols, dataflow, groups, t_chunk, mode, caps, double, wa, max_tiles
+    M, N, K, rows, cols, dataflow, groups, t_chunk, mode, caps, double, wa, slices, max_tiles
 ):
     """Totals within 1e-12 (sums of the same shares in another order, both rounded to 1e-6 B), refetch
     factors and spill flag equal; per-fold cycles and bytes bit-identical to fold_cycles/plan_traffic;
     merged tiles bit-identical to coarsen_tiles of the expanded folds; the stall recurrence equal."""
-    plan = plan_gemm(M, N, K, rows, cols, dataflow, groups, t_chunk=t_chunk)
+    plan = plan_gemm(
+        M, N, K, rows, cols, dataflow, groups, t_chunk=t_chunk, stream_slices=slices[0],
+        stationary_slices=slices[1],
+    )  # fmt: skip
     bufs = SystolicBuffers(
         ifmap=SramBuffer(capacity_bytes=caps[0], double_buffered=double),
         filter=SramBuffer(capacity_bytes=caps[1], double_buffered=double),

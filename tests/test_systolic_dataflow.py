@@ -11,8 +11,11 @@ from accelsim.dataflow.systolic import (
     fold_cycles,
     link_hops,
     mapping_efficiency,
+    operand_slices,
+    pe_register_accesses,
     plan_gemm,
     plan_layer,
+    psum_sram_reads,
     sram_accesses,
     total_cycles,
 )
@@ -157,3 +160,100 @@ def test_link_hops_equal_reference_register_moves(M, N, K, R, C, dataflow):
     hops = link_hops(plan_gemm(M, N, K, R, C, dataflow))
     for kind in ("act_hops", "weight_hops", "psum_hops"):
         assert res.hops[kind] == hops[kind], kind
+
+
+# ---- operands wider than the array's native MAC width ----------------------------------------------------
+
+
+def _slices(x: np.ndarray, native: int, n: int) -> list[np.ndarray]:
+    """Two's-complement slices of x (Σ slice_i·2^(native·i) = x): lower slices unsigned, the top signed."""
+    out = [(x >> (native * i)) & ((1 << native) - 1) for i in range(n - 1)]
+    return [*out, x >> (native * (n - 1))]
+
+
+def test_operand_slices_by_dataflow():
+    assert operand_slices(16, 16, None, "ws") == (1, 1)
+    assert operand_slices(8, 8, 8, "ws") == (1, 1)
+    assert operand_slices(4, 2, 8, "os") == (1, 1)
+    assert operand_slices(16, 8, 8, "ws") == (1, 2)  # weight slices stationary: folds repeat
+    assert operand_slices(8, 16, 8, "ws") == (2, 1)  # activation slices streamed
+    assert operand_slices(8, 16, 8, "is") == (1, 2)
+    assert operand_slices(12, 24, 8, "os") == (6, 1)  # every pair in one stream
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    M=st.integers(1, 7),
+    N=st.integers(1, 7),
+    K=st.integers(1, 7),
+    R=st.integers(1, 4),
+    C=st.integers(1, 4),
+    w_bits=st.sampled_from([4, 8, 12, 16, 24]),
+    a_bits=st.sampled_from([8, 16, 13]),
+    dataflow=st.sampled_from(["os", "ws", "is"]),
+    mode=st.sampled_from(["native", "scalesim"]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_wide_operands_on_8bit_array_equal_gemm_and_closed_form(
+    M, N, K, R, C, w_bits, a_bits, dataflow, mode, seed
+):
+    """An 8-bit reference array run on 8-bit slices, products shifted by 8·(i + j) and accumulated, equals
+    the int64 GEMM of the wide operands bit for bit, and its cycles equal the closed form:
+
+    * ws / is: one run per slice of the stationary operand, the streamed operand's slices stacked along
+      the streamed dimension (their outputs are separate rows/columns, shifted and added afterwards);
+    * os: values from one run per slice pair; timing from one run whose stream (K) is every slice pair
+      one after another (its value is the unshifted sum: the shift is the PE adder's input wiring,
+      which the timing does not see)."""
+    nat = 8
+    rng = np.random.default_rng(seed)
+    A = rng.integers(-(2 ** (a_bits - 1)), 2 ** (a_bits - 1), size=(M, K))
+    B = rng.integers(-(2 ** (w_bits - 1)), 2 ** (w_bits - 1), size=(K, N))
+    sa, sw = -(-a_bits // nat), -(-w_bits // nat)
+    A_sl, B_sl = _slices(A, nat, sa), _slices(B, nat, sw)
+    for x in (*A_sl, *B_sl):  # every value the array multiplies is an 8-bit (signed or unsigned) integer
+        assert x.min() >= -128 and x.max() <= 255
+    stream, stat = operand_slices(w_bits, a_bits, nat, dataflow)
+    plan = plan_gemm(M, N, K, R, C, dataflow, stream_slices=stream, stationary_slices=stat)
+    out = np.zeros((M, N), dtype=np.int64)
+    cycles = 0
+    if dataflow == "ws":
+        for j in range(sw):
+            part, cyc = reference_gemm(np.vstack(A_sl), B_sl[j], R, C, "ws", mode)
+            cycles += cyc
+            for i in range(sa):
+                out += part[i * M : (i + 1) * M] << (nat * (i + j))
+    elif dataflow == "is":
+        for i in range(sa):
+            part, cyc = reference_gemm(A_sl[i], np.hstack(B_sl), R, C, "is", mode)
+            cycles += cyc
+            for j in range(sw):
+                out += part[:, j * N : (j + 1) * N] << (nat * (i + j))
+    else:
+        pairs = [(i, j) for i in range(sa) for j in range(sw)]
+        for i, j in pairs:
+            out += reference_gemm(A_sl[i], B_sl[j], R, C, "os", mode)[0] << (nat * (i + j))
+        a_cat = np.hstack([A_sl[i] for i, _ in pairs])
+        b_cat = np.vstack([B_sl[j] for _, j in pairs])
+        unshifted, cycles = reference_gemm(a_cat, b_cat, R, C, "os", mode)
+        np.testing.assert_array_equal(unshifted, sum(A_sl[i] @ B_sl[j] for i, j in pairs))
+    np.testing.assert_array_equal(out, A.astype(np.int64) @ B.astype(np.int64))
+    assert cycles == total_cycles(plan, mode) == int(fold_cycles(plan, mode).sum())
+
+
+def test_wide_operands_counts_scale_per_pass():
+    """ws 16/16 on an 8-bit array: per-MAC register accesses and hops ×4, preload ×2 (weight slices),
+    streamed reads ×4, stationary reads ×2, psum writes ×4 and read-modify-writes T·(4·rf − 1)·Sc."""
+    base = plan_gemm(9, 6, 10, 4, 4, "ws")
+    wide = plan_gemm(9, 6, 10, 4, 4, "ws", stream_slices=2, stationary_slices=2)
+    b, w = sram_accesses(base), sram_accesses(wide)
+    assert w["ifmap_sram_reads"] == 4 * b["ifmap_sram_reads"]
+    assert w["filter_sram_reads"] == 2 * b["filter_sram_reads"]
+    assert w["ofmap_sram_writes"] == 4 * b["ofmap_sram_writes"]
+    assert psum_sram_reads(wide) == 9 * (4 * 3 - 1) * 6
+    hb, hw = link_hops(base), link_hops(wide)
+    assert hw["act_hops"] == 4 * hb["act_hops"] and hw["psum_hops"] == 4 * hb["psum_hops"]
+    assert hw["weight_hops"] == 2 * hb["weight_hops"]
+    rb, rw = pe_register_accesses(base), pe_register_accesses(wide)
+    assert rw["operand_reads"] == 4 * rb["operand_reads"] and rw["psum_writes"] == 4 * rb["psum_writes"]
+    assert rw["operand_writes"] - 4 * base.macs == 2 * (rb["operand_writes"] - base.macs)

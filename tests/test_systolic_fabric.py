@@ -67,10 +67,11 @@ def test_finite_bandwidth_stalls_simpy_equals_recurrence(preset):
         Layer(name="f", op="fc", in_channels=300, out_channels=50),
     ]
     for layer in layers:
-        fast = _eval(layer, arch)
-        event = _eval(layer, arch.model_copy(update={"stall_model": "simpy"}))
-        assert fast.stall_cycles > 0
-        assert fast.stall_cycles == event.stall_cycles
+        for precision in (Precision(), Precision(w_bits=16, a_bits=24)):  # tpu-v1: 2 × 3 operand passes
+            fast = _eval(layer, arch, precision)
+            event = _eval(layer, arch.model_copy(update={"stall_model": "simpy"}), precision)
+            assert fast.stall_cycles > 0
+            assert fast.stall_cycles == event.stall_cycles
 
 
 def test_precision_sets_bytes_and_mac_energy():
@@ -140,3 +141,88 @@ def test_cli_peak_tpu_v1_and_dataflow_typo_exit_2(capsys):
         main(["arch", "peak", "tpu-v1", "--set", "dataflow=wss"])
     assert exc.value.code == 2
     assert "'os', 'ws' or 'is'" in capsys.readouterr().err
+
+
+# ---- operands wider than the native MAC width (TPU v1: 8-bit MACs) ----------------------------------------
+
+
+def test_tpu_v1_peak_half_and_quarter_speed_above_8_bits():
+    """Jouppi et al. ISCA'17 (as quoted in issue 3): 8×16-bit at half speed, 16×16-bit at quarter speed."""
+    arch = load_arch("tpu-v1")
+    assert arch.native_operand_bits == 8
+    full = arch.peak(8, 8).gops
+    assert full == pytest.approx(91_750.4)
+    assert arch.peak(4, 4).gops == full  # narrower operands: no speed-up on an 8-bit array
+    assert arch.peak(8, 16).gops == pytest.approx(full / 2)
+    assert arch.peak(16, 8).gops == pytest.approx(full / 2)
+    assert arch.peak(16, 16).gops == pytest.approx(full / 4)
+    assert arch.peak(32, 32).gops == pytest.approx(full / 16)
+    # each PE still does one 8-bit slice MAC per cycle: same power, TOPS/W divided like the throughput
+    assert arch.peak(16, 16).power_w == pytest.approx(arch.peak(8, 8).power_w)
+    assert arch.peak(16, 16).tops_per_w == pytest.approx(arch.peak(8, 8).tops_per_w / 4)
+
+
+def test_width_limits_and_width_independent_presets():
+    with pytest.raises(AccelsimInputError, match="w_bits"):
+        load_arch("tpu-v1").peak(33, 8)
+    with pytest.raises(AccelsimInputError, match="a_bits"):
+        load_arch("scalesim-32x32-os").peak(8, 64)
+    with pytest.raises(Exception, match="native_operand_bits"):
+        load_arch("tpu-v1", native_operand_bits=0)
+    for name in ("scalesim-32x32-os", "scalesim-32x32-ws", "scalesim-32x32-is"):
+        arch = load_arch(name)
+        assert arch.native_operand_bits is None
+        assert arch.peak(32, 32).gops == arch.peak(8, 8).gops
+        r8, r32 = _eval(CONV, arch), _eval(CONV, arch, Precision(w_bits=32, a_bits=32))
+        assert r32.compute_cycles == r8.compute_cycles and "operand_passes" not in r32.mapping
+
+
+@pytest.mark.parametrize("dataflow", ["ws", "os", "is"])
+def test_tpu_v1_wide_operands_take_passes(dataflow):
+    """A layer at 16/16 on the 8-bit array: 4 passes (cycles = the closed form with 2 stream × 2 stationary
+    slices, or 4 stream slices for os), peak MACs/cycle /4, MAC-unit energy = 4 slice MACs; 8/8 and 4/4
+    unchanged by the field (= an array with native_operand_bits null)."""
+    from accelsim.dataflow.systolic import plan_gemm, total_cycles
+
+    arch = load_arch("tpu-v1", dataflow=dataflow, **{"dram.bandwidth_bytes_per_cycle": None})
+    free = arch.model_copy(update={"native_operand_bits": None})
+    for bits in ((8, 8), (4, 4), (8, 2)):
+        p = Precision(w_bits=bits[0], a_bits=bits[1])
+        assert _eval(CONV, arch, p) == _eval(CONV, free, p)
+    p16 = Precision(w_bits=16, a_bits=16, out_bits=16)
+    r8, r16 = _eval(CONV, arch, Precision(out_bits=16)), _eval(CONV, arch, p16)
+    m = r16.mapping
+    assert m["operand_passes"] == 4
+    slices = (4, 1) if dataflow == "os" else (2, 2)
+    assert (m["stream_slices"], m["stationary_slices"]) == slices
+    plan = plan_gemm(m["M"], m["N"], m["K"], 256, 256, dataflow, m["groups"],
+                     stream_slices=slices[0], stationary_slices=slices[1])  # fmt: skip
+    assert r16.compute_cycles == total_cycles(plan, "native")
+    assert m["folds"] == 1  # one fold: os T + ov → 4T + ov; ws/is T + ov → 2·(2T + ov)
+    T = m["T"]
+    want = r8.compute_cycles + 3 * T if dataflow == "os" else 2 * (r8.compute_cycles + T)
+    assert r16.compute_cycles == want
+    assert r16.peak_macs_per_cycle == 65536 / 4
+    from accelsim import tech
+
+    assert r16.energy_breakdown_pj["mac"] == pytest.approx(
+        4 * CONV.macs * tech.int_mac_energy_pj(8, 8, 32, 28)
+    )
+    assert r16.accesses["dram_filter_read_bytes"] == pytest.approx(2 * r8.accesses["dram_filter_read_bytes"])
+
+
+def test_simulate_resnet18_tpu_v1_16_bits_not_full_speed():
+    arch = load_arch("tpu-v1")
+    t8 = simulate("resnet18", arch, bits="8/8").totals
+    t16 = simulate("resnet18", arch, bits="16/16").totals
+    t816 = simulate("resnet18", arch, bits="8/16").totals
+    assert t16.compute_cycles > 2.5 * t8.compute_cycles
+    assert t8.compute_cycles < t816.compute_cycles < t16.compute_cycles
+
+
+def test_systolic_vwa_native_16_bits():
+    arch = load_arch("systolic-vwa")
+    assert arch.native_operand_bits == 16
+    assert arch.peak(16, 16).gops == arch.peak(8, 8).gops == pytest.approx(168.0)
+    assert arch.peak(32, 16).gops == pytest.approx(84.0)
+    assert arch.peak(32, 32).gops == pytest.approx(42.0)

@@ -1,9 +1,12 @@
 """The systolic fabric reproduces its recorded results exactly (golden equality for the speed-up).
 
-tests/data/systolic_golden.json was written ONCE by tests/data/make_systolic_golden.py on the reference
-(numpy-array) implementation, before the closed-form speed-up of the per-layer evaluation. Every field of
-every LayerResult must match: ints (and bools, strings) exactly and of the same type, floats exactly or
-within 1e-12 relative (sums of the same terms in another order).
+tests/data/systolic_golden.json was written by tests/data/make_systolic_golden.py on the reference
+(numpy-array) implementation, before the closed-form speed-up of the per-layer evaluation, and regenerated
+once by design when operands wider than the native MAC width began to take several passes
+(``native_operand_bits``, issue 3): the 6 181 results whose operands are not wider than native were
+unchanged, exactly; the 254 changed ones are exactly the MAC layers of tpu-v1 and tpu-v1-nobw-regs at
+16/16 (docs/systolic.md). Every field of every LayerResult must match: ints (and bools, strings) exactly
+and of the same type, floats exactly or within 1e-12 relative (sums of the same terms in another order).
 """
 
 from __future__ import annotations
@@ -93,3 +96,19 @@ def test_results_equal_golden(case_name: str):
         if d:
             failures.append(d)
     assert not failures, f"{len(failures)} mismatches, first: " + "; ".join(failures[:5])
+
+
+def test_golden_operand_passes_exactly_above_native_width():
+    """The recorded results take several operand passes exactly where an operand is wider than the arch's
+    native MAC width (tpu-v1 variants at 16/16); every other recorded MAC layer has none."""
+    wide_cases = 0
+    for name, preset, overrides in MAKER.VARIANTS:
+        native = MAKER.make_arch(preset, overrides).native_operand_bits
+        for case in _golden()[name]:
+            mapping = case["result"]["mapping"]
+            if mapping["kind"] != "systolic":
+                continue
+            wide = native is not None and max(case["bits"]) > native
+            assert ("operand_passes" in mapping) == wide, (name, case["network"], case["layer"], case["bits"])
+            wide_cases += wide
+    assert wide_cases == 254

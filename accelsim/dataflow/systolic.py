@@ -103,6 +103,12 @@ class FoldPlan:
     last_rows: int
     last_cols: int
     t_chunk: int = 0
+    #: operand slices streamed per fold (operands wider than the array's native width, see
+    #: :func:`operand_slices`): the streamed length of every fold is ``stream_slices``·T
+    stream_slices: int = 1
+    #: stationary-operand slices: every fold is run once per slice of the stationary operand (its
+    #: preload, fill and drain repeated); 1 for os
+    stationary_slices: int = 1
     #: streamed length per pass (T when the stream is not split); derived once, at construction
     chunk: int = field(init=False, repr=False, compare=False)
     #: passes over the array per GEMM: ceil(T / chunk) (1 unless the stream is split); derived
@@ -119,6 +125,11 @@ class FoldPlan:
         t = np.full(self.n_chunks, self.chunk, dtype=np.int64)
         t[-1] = self.T - (self.n_chunks - 1) * self.chunk
         return t
+
+    @property
+    def operand_passes(self) -> int:
+        """Passes of the array's MACs per logical MAC: ceil(w/native)·ceil(a/native) (1 at native width)."""
+        return self.stream_slices * self.stationary_slices
 
     @property
     def folds_per_pass(self) -> int:
@@ -155,15 +166,57 @@ class FoldPlan:
         return r, c
 
 
+def operand_slices(w_bits: int, a_bits: int, native_bits: int | None, dataflow: str) -> tuple[int, int]:
+    """(stream_slices, stationary_slices) of a w-bit weight × a-bit activation GEMM on an array whose MACs
+    multiply ``native_bits``-wide operands (None: width-independent, (1, 1)).
+
+    An operand wider than native is split into ceil(bits/native) slices (two's complement: the top slice
+    signed, the others unsigned) and the array computes every slice pair (i, j) of weight × activation,
+    the result shifted by native·(i + j) before it is accumulated: ceil(w/native)·ceil(a/native) passes
+    of the MACs (Jouppi et al., ISCA'17: TPU v1's 8-bit matrix unit runs 8×16-bit at half speed and
+    16×16-bit at quarter speed). How the passes are scheduled:
+
+    * the *stationary* operand (ws: weights, is: activations) is held in the PEs one slice at a time, so
+      a fold runs once per stationary slice, each run with its own preload, fill and drain;
+    * the *streamed* operand's slices follow each other in the stream of one run (the psums of slice
+      i + 1 go to the same accumulators, shifted), so fill and drain are paid once per run;
+    * os streams both operands: all slice pairs follow each other in one stream, one fill/drain per fold
+      (the accumulator stays in the PE, the shift is on its adder input).
+    """
+    if native_bits is None:
+        return 1, 1
+    sw = -(-w_bits // native_bits)
+    sa = -(-a_bits // native_bits)
+    check_dataflow(dataflow)
+    if dataflow == "os":
+        return sw * sa, 1
+    if dataflow == "ws":
+        return sa, sw
+    return sw, sa
+
+
 def plan_gemm(
-    M: int, N: int, K: int, rows: int, cols: int, dataflow: str, groups: int = 1, t_chunk: int = 0
+    M: int,
+    N: int,
+    K: int,
+    rows: int,
+    cols: int,
+    dataflow: str,
+    groups: int = 1,
+    t_chunk: int = 0,
+    stream_slices: int = 1,
+    stationary_slices: int = 1,
 ) -> FoldPlan:
     """Fold ``groups`` GEMMs [M×K]·[K×N] onto a ``rows``×``cols`` array with ``dataflow``.
 
     ``t_chunk`` > 0 splits the streamed dimension T into passes of that length (the last one shorter),
     run one after another, each a full set of folds (stream tiling, used when the psums of a column
-    block do not fit the ofmap buffer). 0 = no split (SCALE-Sim).
+    block do not fit the ofmap buffer). 0 = no split (SCALE-Sim). ``stream_slices`` and
+    ``stationary_slices`` (:func:`operand_slices`) make each fold ``stationary_slices`` runs of
+    ``stream_slices``·t + (fill/drain) cycles.
     """
+    if stream_slices < 1 or stationary_slices < 1:
+        raise AccelsimInputError("native_operand_bits", "operand slices must be >= 1")
     if rows < 1:
         raise AccelsimInputError("rows", f"the array needs at least 1 row, got {rows}")
     if cols < 1:
@@ -176,7 +229,7 @@ def plan_gemm(
     return FoldPlan(
         dataflow=dataflow, rows=rows, cols=cols, M=M, N=N, K=K, groups=groups, Sr=Sr, Sc=Sc, T=T,
         row_folds=rf, col_folds=cf, last_rows=Sr - (rf - 1) * rows, last_cols=Sc - (cf - 1) * cols,
-        t_chunk=t_chunk,
+        t_chunk=t_chunk, stream_slices=stream_slices, stationary_slices=stationary_slices,
     )  # fmt: skip
 
 
@@ -226,7 +279,8 @@ def fold_cycles(plan: FoldPlan, mode: str = "native") -> np.ndarray:
     """Cycles of every fold of ONE group, in execution order (pass outer), vectorized closed form.
 
     os: T + r + c − 2; ws/is: T + 2r + c − 2, with r = R, c = C (scalesim) or the occupied rows and
-    columns of the fold (native).
+    columns of the fold (native). Operands wider than the native width (:func:`operand_slices`):
+    q·(s·T + overhead) with s = ``stream_slices``, q = ``stationary_slices``.
     """
     a = _stationary_factor(plan.dataflow)
     if mode == "scalesim":
@@ -236,7 +290,8 @@ def fold_cycles(plan: FoldPlan, mode: str = "native") -> np.ndarray:
         overhead = a * r + c - 2
     else:
         raise AccelsimInputError("mode", f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
-    return (plan.chunk_lengths[:, None] + overhead[None, :]).ravel()
+    s, q = plan.stream_slices, plan.stationary_slices
+    return (q * (s * plan.chunk_lengths[:, None] + overhead[None, :])).ravel()
 
 
 def total_cycles(plan: FoldPlan, mode: str = "native") -> int:
@@ -244,18 +299,20 @@ def total_cycles(plan: FoldPlan, mode: str = "native") -> int:
 
     scalesim: groups·rf·cf·(T + n·(a·R + C − 2)); native: groups·(rf·cf·(T − 2n) + n·(a·cf·Sr + rf·Sc)),
     using Σ r = cf·Sr and Σ c = rf·Sc over the folds of one pass, Σ over the n passes of their streamed
-    lengths = T (a = 1 for os, 2 for ws/is; n = 1 unless the stream is split).
+    lengths = T (a = 1 for os, 2 for ws/is; n = 1 unless the stream is split). Operand slices: T → s·T
+    and the whole sum × q (s = ``stream_slices``, q = ``stationary_slices``).
     """
     a = _stationary_factor(plan.dataflow)
     f = plan.folds_per_pass
     n = plan.n_chunks
+    sT = plan.stream_slices * plan.T
     if mode == "scalesim":
-        per_group = f * plan.T + n * f * (a * plan.rows + plan.cols - 2)
+        per_group = f * sT + n * f * (a * plan.rows + plan.cols - 2)
     elif mode == "native":
-        per_group = f * (plan.T - 2 * n) + n * (a * plan.col_folds * plan.Sr + plan.row_folds * plan.Sc)
+        per_group = f * (sT - 2 * n) + n * (a * plan.col_folds * plan.Sr + plan.row_folds * plan.Sc)
     else:
         raise AccelsimInputError("mode", f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
-    return plan.groups * per_group
+    return plan.groups * plan.stationary_slices * per_group
 
 
 def mapping_efficiency(plan: FoldPlan) -> float:
@@ -269,24 +326,30 @@ def sram_accesses(plan: FoldPlan) -> dict[str, int]:
     os: ifmap T·cf·Sr, filter T·rf·Sc, ofmap writes Sr·Sc; ws: ifmap T·cf·Sr, filter Sr·Sc, ofmap writes
     T·rf·Sc; is: ifmap Sr·Sc, filter T·cf·Sr, ofmap writes T·rf·Sc. With the stream split into n passes
     the T terms are unchanged (Σ of the pass lengths is T) and the others are paid n times.
+
+    Operands wider than native (p = ``operand_passes`` slice pairs, q = ``stationary_slices``) count
+    slice accesses: the streamed operand(s) ×p (each slice is streamed once per slice of the other
+    operand), the stationary block ×q, the ws/is psum writes ×p (one per slice pair).
     """
     g, T, Sr, Sc, rf, cf = plan.groups, plan.T, plan.Sr, plan.Sc, plan.row_folds, plan.col_folds
     n = plan.n_chunks
+    p, q = plan.operand_passes, plan.stationary_slices
     if plan.dataflow == "os":
-        ifmap, filt, ofmap = T * cf * Sr, T * rf * Sc, n * Sr * Sc
+        ifmap, filt, ofmap = p * T * cf * Sr, p * T * rf * Sc, n * Sr * Sc
     elif plan.dataflow == "ws":
-        ifmap, filt, ofmap = T * cf * Sr, n * Sr * Sc, T * rf * Sc
+        ifmap, filt, ofmap = p * T * cf * Sr, q * n * Sr * Sc, p * T * rf * Sc
     else:
-        ifmap, filt, ofmap = n * Sr * Sc, T * cf * Sr, T * rf * Sc
+        ifmap, filt, ofmap = q * n * Sr * Sc, p * T * cf * Sr, p * T * rf * Sc
     return {"ifmap_sram_reads": g * ifmap, "filter_sram_reads": g * filt, "ofmap_sram_writes": g * ofmap}
 
 
 def psum_sram_reads(plan: FoldPlan) -> int:
     """ws/is: psums read back from the ofmap buffer to continue accumulation in row folds 2..rf
-    (T·(rf−1)·Sc words); os accumulates in place (0). SCALE-Sim does not count these."""
+    (T·(rf−1)·Sc words); os accumulates in place (0). SCALE-Sim does not count these. With p operand slice
+    pairs every psum write but the first of an output is a read-modify-write: T·(p·rf − 1)·Sc."""
     if plan.dataflow == "os":
         return 0
-    return plan.groups * plan.T * (plan.row_folds - 1) * plan.Sc
+    return plan.groups * plan.T * (plan.operand_passes * plan.row_folds - 1) * plan.Sc
 
 
 def pe_register_accesses(plan: FoldPlan) -> dict[str, int]:
@@ -302,8 +365,11 @@ def pe_register_accesses(plan: FoldPlan) -> dict[str, int]:
 
     Plus the stationary preload of ws/is: the block is shifted down the columns, one register write
     per hop (see :func:`link_hops`).
+
+    Operands wider than native: every per-MAC access happens once per slice pair (``operand_passes``,
+    each of a native-width slice), the preload once per stationary slice.
     """
-    macs = plan.macs
+    macs = plan.macs * plan.operand_passes
     operand_reads = 2 * macs
     operand_writes = 2 * macs if plan.dataflow == "os" else macs
     preload = 0 if plan.dataflow == "os" else _shift_hops(plan)
@@ -319,7 +385,8 @@ def _shift_hops(plan: FoldPlan) -> int:
     """Σ over folds of c·r(r+1)/2: a block of r rows shifted down c columns (value of row i: i+1 hops)."""
     R = plan.rows
     tri = (plan.row_folds - 1) * R * (R + 1) // 2 + plan.last_rows * (plan.last_rows + 1) // 2
-    return plan.n_chunks * plan.groups * tri * plan.Sc  # Σ over column folds of c is Sc
+    # Σ over column folds of c is Sc; ws/is preload once per stationary slice
+    return plan.stationary_slices * plan.n_chunks * plan.groups * tri * plan.Sc
 
 
 def link_hops(plan: FoldPlan) -> dict[str, int]:
@@ -329,10 +396,12 @@ def link_hops(plan: FoldPlan) -> dict[str, int]:
     ws/is move the streamed operand and the psum one hop per MAC. Stationary preload (ws/is): a block
     of r rows is shifted down, the value for row i travels i+1 hops: c·r(r+1)/2 per fold. os output
     drain: the r·c results of a fold shift down their column, r(r+1)/2·c hops. Σ over folds uses
-    Σ r(r+1)/2 = cf·(full·R(R+1)/2 + last(last+1)/2) per group.
+    Σ r(r+1)/2 = cf·(full·R(R+1)/2 + last(last+1)/2) per group. Operands wider than native: per-MAC hops
+    once per slice pair (``operand_passes``, native-width slices), preload once per stationary slice, os
+    drain once.
     """
     drain_or_preload = _shift_hops(plan)
-    macs = plan.macs
+    macs = plan.macs * plan.operand_passes
     if plan.dataflow == "os":
         return {"act_hops": macs, "weight_hops": macs, "psum_hops": 0, "output_hops": drain_or_preload}
     stationary = "weight_hops" if plan.dataflow == "ws" else "act_hops"
@@ -352,6 +421,7 @@ __all__ = [
     "layer_gemm",
     "link_hops",
     "mapping_efficiency",
+    "operand_slices",
     "pe_register_accesses",
     "plan_gemm",
     "plan_layer",

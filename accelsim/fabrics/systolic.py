@@ -47,12 +47,14 @@ from accelsim.dataflow.systolic import (
     layer_gemm,
     link_hops,
     mapping_efficiency,
+    operand_slices,
     pe_register_accesses,
     plan_gemm,
     psum_sram_reads,
     sram_accesses,
     total_cycles,
 )
+from accelsim.errors import AccelsimInputError
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.memory.buffers import (
     OperandBits,
@@ -66,6 +68,9 @@ from accelsim.memory.buffers import (
 )
 from accelsim.memory.dram import coarsen_tiles, simulate_stalls, transfer_cycles
 from accelsim.workload import Layer, Precision
+
+#: widest operand any systolic array accepts (wider is an input error, not more passes)
+MAX_OPERAND_BITS = 32
 
 
 class SystolicArch(ArchitectureBase):
@@ -91,6 +96,13 @@ class SystolicArch(ArchitectureBase):
     )
     max_tiles_per_layer: int = Field(
         1024, ge=1, description="stall-model granularity: folds merged into at most this many tiles per layer"
+    )
+    native_operand_bits: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_OPERAND_BITS,
+        description="operand width the MACs multiply in one pass; wider operands take ceil(w/n)*ceil(a/n) "
+        "passes (null = throughput independent of width, as SCALE-Sim, which models no precision)",
     )
     register_pj_per_bit: float | None = Field(
         None, ge=0, description="PE register energy per bit accessed; null = tech SRAM model at one word"
@@ -118,12 +130,30 @@ class SystolicArch(ArchitectureBase):
         cap = getattr(self.buffers, buffer).capacity_bytes
         return tech.sram_access_energy_pj(bits, cap, self.technology_nm)
 
+    def slices(self, w_bits: int, a_bits: int) -> tuple[int, int, int, int]:
+        """(stream slices, stationary slices, weight slice bits, activation slice bits) of w×a operands
+        (:func:`accelsim.dataflow.systolic.operand_slices`); (1, 1, w, a) at or below the native width.
+        Widths above :data:`MAX_OPERAND_BITS` are input errors."""
+        for name, bits in (("w_bits", w_bits), ("a_bits", a_bits)):
+            if not 1 <= bits <= MAX_OPERAND_BITS:
+                raise AccelsimInputError(name, f"{bits} bits; allowed: 1..{MAX_OPERAND_BITS}")
+        s, q = operand_slices(w_bits, a_bits, self.native_operand_bits, self.dataflow)
+        nat = self.native_operand_bits
+        if nat is None:
+            return s, q, w_bits, a_bits
+        return s, q, min(w_bits, nat), min(a_bits, nat)
+
     def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
-        """R·C MACs per cycle at any bit width (2 ops per MAC). Power at full occupancy: per MAC the MAC,
-        its register accesses and link hops of the dataflow; per cycle the R + C edge words read from or
-        written to SRAM (os: R ifmap + C filter reads; ws: R ifmap reads + C psum writes; is: R filter
-        reads + C psum writes). No area model."""
-        macs = self.rows * self.cols
+        """R·C MACs per cycle (2 ops per MAC), divided by ceil(w/n)·ceil(a/n) when an operand is wider than
+        the native width n (``native_operand_bits``; the array then computes one native-width slice pair
+        per PE per cycle). Power at full occupancy: per PE and cycle the slice MAC, its register accesses
+        and link hops of the dataflow; per cycle the R + C edge words (slices) read from or written to
+        SRAM (os: R ifmap + C filter reads; ws: R ifmap reads + C psum writes; is: R filter reads + C psum
+        writes). No area model."""
+        s, q, w_bits_s, a_bits_s = self.slices(w_bits, a_bits)
+        passes = s * q
+        macs = self.rows * self.cols / passes if passes > 1 else self.rows * self.cols
+        w_bits, a_bits, w_in, a_in = w_bits_s, a_bits_s, w_bits, a_bits
         acc = self.acc_bits
         node = self.technology_nm
         mac = tech.int_mac_energy_pj(w_bits, a_bits, acc, node)
@@ -137,17 +167,20 @@ class SystolicArch(ArchitectureBase):
             noc = self.link_pj(strm) + self.link_pj(acc)
             src = "ifmap" if self.dataflow == "ws" else "filter"
             edge = self.rows * self.sram_pj(src, strm) + self.cols * self.sram_pj("ofmap", acc)
-        pj_per_cycle = macs * (mac + rf + noc) + edge
+        pj_per_cycle = self.rows * self.cols * (mac + rf + noc) + edge
         power_w = pj_per_cycle * self.frequency_hz * 1e-12
         gops = 2 * macs * self.frequency_hz / 1e9
+        notes = f"{self.rows}x{self.cols} {self.dataflow}; power at full occupancy, no DRAM; no area model"
+        if passes > 1:
+            notes += f"; {passes} passes of {self.native_operand_bits}-bit slices per MAC"
         return PeakFigures(
-            w_bits=w_bits,
-            a_bits=a_bits,
+            w_bits=w_in,
+            a_bits=a_in,
             macs_per_cycle=macs,
             gops=gops,
             power_w=power_w,
             tops_per_w=gops / 1e3 / power_w,
-            notes=f"{self.rows}x{self.cols} {self.dataflow}; power at full occupancy, no DRAM; no area model",
+            notes=notes,
         )
 
 
@@ -278,7 +311,7 @@ def _stall_cycles(plan: FoldPlan, traffic: TrafficModel, arch: SystolicArch, bw:
         plan.Sc, plan.T, 1 if plan.dataflow == "os" else 2, arch.mode == "scalesim",
         traffic.roles, traffic.per_group, traffic.resident, traffic.col_fits, traffic.pass_len,
         traffic.row_bytes, traffic.row_fits, traffic.spill, traffic.out_total, traffic.acc_bits,
-        traffic.ofmap_both,
+        traffic.ofmap_both, plan.stream_slices, plan.stationary_slices,
     )  # fmt: skip
     if arch.stall_model == "simpy":
         classes = fold_classes(*args)
@@ -296,16 +329,19 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> La
     if not layer.has_macs:
         return _vector_layer(layer, precision, arch)
     mode = arch.mode
+    w_bits = precision.a_bits if layer.weights_are_activations else precision.w_bits
+    a_bits = precision.a_bits
+    n_stream, n_stat, w_slice, a_slice = arch.slices(w_bits, a_bits)
+    passes = n_stream * n_stat  # 1 unless an operand is wider than native_operand_bits
+    sl = {"stream_slices": n_stream, "stationary_slices": n_stat}
     M, N, K, groups = layer_gemm(layer, mode)
-    plan = plan_gemm(M, N, K, arch.rows, arch.cols, arch.dataflow, groups)
+    plan = plan_gemm(M, N, K, arch.rows, arch.cols, arch.dataflow, groups, **sl)
     acc = arch.acc_bits
     if mode == "native":
         chunk = choose_stream_chunk(plan, arch.buffers, acc)
         if chunk:
-            plan = plan_gemm(M, N, K, arch.rows, arch.cols, arch.dataflow, groups, t_chunk=chunk)
+            plan = plan_gemm(M, N, K, arch.rows, arch.cols, arch.dataflow, groups, t_chunk=chunk, **sl)
     compute = total_cycles(plan, mode)
-    w_bits = precision.a_bits if layer.weights_are_activations else precision.w_bits
-    a_bits = precision.a_bits
     bits = OperandBits(ifmap_bits=a_bits, filter_bits=w_bits, out_bits=precision.out_bits, acc_bits=acc)
     ifmap_elems, filter_elems, out_elems = _operand_elems(layer, M, N, K, groups, mode)
     traffic = traffic_model(plan, arch.buffers, bits, ifmap_elems, filter_elems, out_elems)
@@ -332,29 +368,37 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> La
     regs = pe_register_accesses(plan)
     hops = link_hops(plan)
 
+    # e: full-width words (DRAM fills, ofmap); es: the native-width slices the PEs move (e itself at or
+    # below the native width, so those results are unchanged)
     e = _unit_energies(arch, w_bits, a_bits, precision.out_bits)
+    es = e if passes == 1 else _unit_energies(arch, w_slice, a_slice, precision.out_bits)
+    pe_macs = plan.macs * passes  # MAC-unit operations: one per slice pair
     if arch.dataflow == "os":
-        reg_pj = plan.macs * (2 * e.reg_a + 2 * e.reg_w)
+        reg_pj = pe_macs * (2 * es.reg_a + 2 * es.reg_w)
     elif arch.dataflow == "ws":
-        reg_pj = plan.macs * (e.reg_w + 2 * e.reg_a)
-        reg_pj += (regs["operand_writes"] - plan.macs) * e.reg_w
+        reg_pj = pe_macs * (es.reg_w + 2 * es.reg_a)
+        reg_pj += (regs["operand_writes"] - pe_macs) * es.reg_w
     else:
-        reg_pj = plan.macs * (e.reg_a + 2 * e.reg_w)
-        reg_pj += (regs["operand_writes"] - plan.macs) * e.reg_a
-    reg_pj += (regs["psum_reads"] + regs["psum_writes"]) * e.reg_acc
+        reg_pj = pe_macs * (es.reg_a + 2 * es.reg_w)
+        reg_pj += (regs["operand_writes"] - pe_macs) * es.reg_a
+    reg_pj += (regs["psum_reads"] + regs["psum_writes"]) * es.reg_acc
     noc_pj = (
-        hops["act_hops"] * e.link_a
-        + hops["weight_hops"] * e.link_w
-        + hops["psum_hops"] * e.link_acc
-        + hops["output_hops"] * e.link_acc
+        hops["act_hops"] * es.link_a
+        + hops["weight_hops"] * es.link_w
+        + hops["psum_hops"] * es.link_acc
+        + hops["output_hops"] * es.link_acc
     )
-    sram_ifmap_pj = (array["ifmap_sram_reads"] + ifmap_fill) * e.sram_ifmap
-    sram_filter_pj = (array["filter_sram_reads"] + filter_fill) * e.sram_filter
+    if passes == 1:
+        sram_ifmap_pj = (array["ifmap_sram_reads"] + ifmap_fill) * e.sram_ifmap
+        sram_filter_pj = (array["filter_sram_reads"] + filter_fill) * e.sram_filter
+    else:  # array-side reads are slice reads, fills from DRAM full words
+        sram_ifmap_pj = array["ifmap_sram_reads"] * es.sram_ifmap + ifmap_fill * e.sram_ifmap
+        sram_filter_pj = array["filter_sram_reads"] * es.sram_filter + filter_fill * e.sram_filter
     sram_ofmap_pj = (array["ofmap_sram_writes"] + psum_fill) * e.sram_ofmap_psum
     sram_ofmap_pj += psum_reads * e.sram_ofmap_acc + out_elems * e.sram_ofmap_out
     dram_bytes = t["dram_read_bytes"] + t["dram_write_bytes"]
     energy = {
-        "mac": plan.macs * e.mac,
+        "mac": pe_macs * es.mac,
         "rf": reg_pj,
         "noc": noc_pj,
         "sram_ifmap": sram_ifmap_pj,
@@ -379,14 +423,18 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> La
         "rf_writes": regs["operand_writes"] + regs["psum_writes"],
         "noc_hops": float(sum(hops.values())),
     }
+    mapping_extra = {}
+    if passes > 1:
+        mapping_extra = {"operand_passes": passes, "stream_slices": n_stream, "stationary_slices": n_stat}
     return LayerResult(
         compute_cycles=compute,
         stall_cycles=int(stall),
         energy_breakdown_pj=energy,
         accesses=accesses,
-        peak_macs_per_cycle=float(arch.rows * arch.cols),
+        peak_macs_per_cycle=float(arch.rows * arch.cols) / passes,
         mapping_efficiency=mapping_efficiency(plan),
         mapping={
+            **mapping_extra,
             "kind": "systolic",
             "dataflow": arch.dataflow,
             "mode": mode,

@@ -394,12 +394,14 @@ def _fold_class(i, n):
 def fold_classes(
     rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, stationary, scalesim,
     roles, per_group, resident, col_fits, pass_len, row_bytes, row_fits, spill, out_total, acc_bits,
-    ofmap_both,
+    ofmap_both, stream_slices, stationary_slices,
 ):  # fmt: skip
     """(compute cycles, DRAM read bytes, DRAM write bytes) of a fold by its class, each shaped [3, 4, 4]:
     [pass kind (0 first, 1 middle, 2 last pass), row-fold class, column-fold class] (:func:`_fold_class`;
     entries of absent classes stay 0). Fold cycles as :func:`accelsim.dataflow.systolic.fold_cycles`,
-    bytes as :func:`plan_traffic`, element for element (same float expressions, so bit-identical)."""
+    bytes as :func:`plan_traffic`, element for element (same float expressions, so bit-identical).
+    Operands wider than the array's native width: cycles q·(s·t + overhead) (``stream_slices`` s,
+    ``stationary_slices`` q; the fold's DRAM bytes are the operands' real bytes, unchanged)."""
     compute = np.zeros((3, 4, 4), dtype=np.int64)
     read = np.zeros((3, 4, 4), dtype=np.float64)
     write = np.zeros((3, 4, 4), dtype=np.float64)
@@ -419,9 +421,10 @@ def fold_classes(
                 r = float(r_int)
                 frc = _fold_class(fr, rf)
                 if scalesim:
-                    compute[k, frc, fcc] = t_len + (stationary * rows + cols - 2)
+                    overhead = stationary * rows + cols - 2
                 else:
-                    compute[k, frc, fcc] = t_len + (stationary * r_int + c_int - 2)
+                    overhead = stationary * r_int + c_int - 2
+                compute[k, frc, fcc] = stationary_slices * (stream_slices * t_len + overhead)
                 ifm = _operand_read(
                     roles[0], per_group[0], row_bytes[k], row_fits[k], col_fits, resident, first,
                     r, c, fr, fc, Sr, Sc,
@@ -653,14 +656,14 @@ def stall_cycles_tiles(compute, read, write, bandwidth, slots):
 def layer_stall_cycles(
     rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, stationary, scalesim,
     roles, per_group, resident, col_fits, pass_len, row_bytes, row_fits, spill, out_total, acc_bits,
-    ofmap_both, n_passes, groups, max_tiles, bandwidth, slots,
+    ofmap_both, stream_slices, stationary_slices, n_passes, groups, max_tiles, bandwidth, slots,
 ):  # fmt: skip
     """:func:`fold_classes` → :func:`coarse_tiles` → :func:`stall_cycles_tiles` in one compiled call (the
     fabric's path; one dispatch instead of three)."""
     compute_c, read_c, write_c = fold_classes(
         rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, stationary, scalesim,
         roles, per_group, resident, col_fits, pass_len, row_bytes, row_fits, spill, out_total, acc_bits,
-        ofmap_both,
+        ofmap_both, stream_slices, stationary_slices,
     )  # fmt: skip
     tc, tr, tw = coarse_tiles(compute_c, read_c, write_c, rf, cf, n_passes, groups, max_tiles)
     return stall_cycles_tiles(tc, tr, tw, bandwidth, slots)

@@ -1,7 +1,8 @@
 """Record the systolic fabric's full per-layer results into tests/data/systolic_golden.json.
 
-Run ONCE on the reference implementation (before the speed-up of the systolic evaluation; see
-docs/systolic.md, "Speed") and committed; tests/test_systolic_speedup_equality.py asserts that the current
+Run on the reference implementation (before the speed-up of the systolic evaluation; see
+docs/systolic.md, "Speed") and committed, and rerun once by design when ``native_operand_bits`` made
+operands wider than the native MAC width take several passes (only the tpu-v1 16/16 results changed); tests/test_systolic_speedup_equality.py asserts that the current
 code reproduces every recorded LayerResult: cycles, stalls, every energy and access value, the mapping.
 
 Cases: every systolic preset (tpu-v1, systolic-vwa, scalesim-32x32-{os,ws,is}) plus native-mode variants of
