@@ -13,6 +13,11 @@ Per layer (whole batch), closed form (see ``docs/systolic.md``):
   most ``max_tiles_per_layer`` tiles), prefetch of tile i+1 overlapping tile i when the input buffers are
   double-buffered; simpy event model or its exact recurrence (``stall_model``); exactly 0 with unlimited
   bandwidth;
+* operands wider than ``native_operand_bits`` n (null: width-independent, as SCALE-Sim): split into
+  n-bit slices, p = ceil(w/n)·ceil(a/n) passes of the MACs (:func:`accelsim.dataflow.systolic.operand_slices`:
+  stationary slices repeat the fold with its preload/fill/drain, streamed slices extend the stream);
+  peak MACs/cycle R·C/p; the fold (stall tile) compute is the longer one; per-MAC energies (MAC,
+  registers, links, array-side SRAM reads, psum writes) are paid once per slice pair at slice width;
 * energy (Horowitz 45 nm via :mod:`accelsim.tech`, scaled to ``technology_nm``):
 
   - ``mac``: MACs · (w×a multiply + ``acc_bits`` add);
