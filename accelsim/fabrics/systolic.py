@@ -462,3 +462,20 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> La
 
 
 __all__ = ["SystolicArch", "evaluate_layer"]
+
+
+def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: SystolicArch, seed: int = 0):
+    """Numbers through the array (registry contract): every PE computes exact integer products into
+    ``arch.acc_bits``-wide accumulators, saturating or wrapping per ``precision.overflow``, in reduction order
+    (:func:`accelsim.functional.run_layer`); overflows are counted. ``seed`` is unused (no random process)."""
+    from accelsim.functional import run_layer
+
+    if layer.batch != x_int.shape[0]:
+        layer = layer.with_batch(int(x_int.shape[0]))
+    prec = precision.model_copy(update={"acc_bits": arch.acc_bits})
+    r = run_layer(layer, x_int, w_int, prec, check_ranges=False)
+    return r.out, {
+        "overflow_outputs": r.overflow_outputs,
+        "overflow_events": r.overflow_events,
+        "path": r.path,
+    }
