@@ -629,70 +629,95 @@ def _bound_terms(
     ps1 = p * t * e * s.F * (1 + (ncg > 1))
     load = np.ceil(fw / hw.filter_bus_words_per_cycle).astype(np.int64)
     fmat = np.stack([a, c0, c1, d]).astype(np.float64) if e.size else np.zeros((4, 0))
-    imat = np.stack([kx, tpass, fp_res, fp_non, pu1, load, s.F * p * q * ss, cflag * s.F * p, cflag * (chain - 2),
-                     ifm1, ps1])  # fmt: skip
+    glb = hw.glb_words
+    nmax_res = glb // (fp_res + pu1)
+    nmax_non = glb // (fp_non + pu1)
+    mb1 = np.minimum((glb - fp_non) // pu1, tpass)  # non-resident GLB share of psums at n = 1
+    rere1 = np.where(nmax_non >= 1, _ceil_div(tpass, np.maximum(mb1, 1)), 0)
+    imat = np.stack([kx, tpass, fp_non, pu1, load, s.F * p * q * ss, cflag * s.F * p, cflag * (chain - 2),
+                     ifm1, ps1, nmax_res, nmax_non, rere1])  # fmt: skip
     return np.ascontiguousarray(fmat), np.ascontiguousarray(imat.astype(np.int64))
 
 
 @numba.njit(cache=True)
-def _survivors(
-    N, objective, overlap, glb, mpc, bwf, bwi, bwp, fmat, imat, margin
-):  # pragma: no cover - numba
+def _level_keys(N, hi, rere, objective, overlap, mpc, bwi, bwp, fmat, imat, i):  # pragma: no cover - numba
+    """(lower bound over n ≤ hi with ``ceil(N/n) ≥ ceil(N/hi)`` and re-reads ≥ ``rere``, value at n = hi)."""
+    a, c0, c1, d = fmat[0, i], fmat[1, i], fmat[2, i], fmat[3, i]
+    kx, load, mac1, bslope, bconst, ifm1, ps1 = (
+        imat[0, i], imat[4, i], imat[5, i], imat[6, i], imat[7, i], imat[8, i], imat[9, i]
+    )  # fmt: skip
+    k = 1 if hi >= N else -(-N // hi)
+    e_lb = N * (a + d * rere + c1) + k * c0
+    e_ub = N * (a + d * rere) + k * (c0 + hi * c1)
+    if objective == 0:
+        return e_lb, e_ub
+    body_lb = N * (mac1 / mpc + bslope) + k * bconst
+    bus_lb = N * max(ifm1 / bwi, ps1 / bwp)
+    body_m = -(-(hi * mac1) // mpc) + hi * bslope + bconst
+    bus_m = max(np.ceil(hi * ifm1 / bwi), np.ceil(hi * ps1 / bwp))
+    if overlap:
+        c_lb = load + kx * max(k * load, max(body_lb, bus_lb))
+        c_ub = load + k * kx * max(load, max(body_m, bus_m))
+    else:
+        c_lb = kx * (k * load + max(body_lb, bus_lb))
+        c_ub = k * kx * (load + max(body_m, bus_m))
+    if objective == 1:
+        return c_lb, float(c_ub)
+    return e_lb * c_lb, e_ub * c_ub
+
+
+@numba.njit(cache=True)
+def _survivors(N, objective, overlap, glb, mpc, bwi, bwp, fmat, imat, margin, hint):  # pragma: no cover
     """Mask of the x whose lower bound of the objective (0 energy, 1 cycles, 2 edp) over every legal n
-    reaches the smallest upper bound (value at n = min(N, nmax)) within ``margin`` (relative)."""
+    reaches the smallest upper bound within ``margin`` (relative), and the x holding that upper bound.
+
+    x ``hint`` (the last query's) goes first so that the running upper bound is tight early: an x whose
+    quick bound (fewest image groups, fewest ifmap re-reads) exceeds it skips the per-level bounds (its
+    exact lower bound is no smaller, and its upper bounds no smaller than its lower bound)."""
     nx = fmat.shape[1]
     lb = np.full(nx, np.inf)
     best = np.inf
-    for i in range(nx):
-        a, c0, c1, d = fmat[0, i], fmat[1, i], fmat[2, i], fmat[3, i]
-        kx, tpass, fp_res, fp_non, pu1 = imat[0, i], imat[1, i], imat[2, i], imat[3, i], imat[4, i]
-        load, mac1, bslope, bconst, ifm1, ps1 = (
-            imat[5, i],
-            imat[6, i],
-            imat[7, i],
-            imat[8, i],
-            imat[9, i],
-            imat[10, i],
-        )
+    arg = -1
+    for j in range(-1, nx):
+        i = j
+        if j < 0:
+            if hint < 0 or hint >= nx:
+                continue
+            i = hint
+        elif j == hint:
+            continue
+        tpass, fp, pu1 = imat[1, i], imat[2, i], imat[3, i]
         for resident in (True, False):
-            fp = fp_res if resident else fp_non
-            nmax = glb // (fp + pu1)
+            nmax = imat[10, i] if resident else imat[11, i]
             if nmax < 1:
                 continue
             nm = min(N, nmax)
-            # levels of constant ifmap re-reads: n in [lo, hi] (resident: one level, re-reads 1)
+            rere1 = 1 if resident else imat[12, i]
+            key_lb, key_ub = _level_keys(N, nm, rere1, objective, overlap, mpc, bwi, bwp, fmat, imat, i)
+            if resident:  # one level: re-reads 1, the quick bounds are the level's
+                lb[i] = min(lb[i], key_lb)
+                if key_ub < best:
+                    best, arg = key_ub, i
+                continue
+            if key_lb > best * (1.0 + margin):  # key_ub is no upper bound here (re-reads at n = 1)
+                lb[i] = min(lb[i], key_lb)
+                continue
+            # non-resident: levels of constant ifmap re-reads, n in [lo, hi]
             lo = 1
             while lo <= nm:
-                if resident:
-                    rere = 1
-                    hi = nm
-                else:
-                    mb = min((glb - lo * fp) // (lo * pu1), tpass)
-                    rere = -(-tpass // mb)
-                    hi = min(glb // (fp + (-(-tpass // rere)) * pu1), nm)
-                k = -(-N // hi)
-                e_lb = N * (a + d * rere + c1) + k * c0
-                e_ub = N * (a + d * rere) + k * (c0 + hi * c1)
-                body_lb = N * (mac1 / mpc + bslope) + k * bconst
-                bus_lb = N * max(ifm1 / bwi, ps1 / bwp)
-                body_m = -(-(hi * mac1) // mpc) + hi * bslope + bconst
-                bus_m = max(np.ceil(hi * ifm1 / bwi), np.ceil(hi * ps1 / bwp))
-                if overlap:
-                    c_lb = load + kx * max(k * load, max(body_lb, bus_lb))
-                    c_ub = load + k * kx * max(load, max(body_m, bus_m))
-                else:
-                    c_lb = kx * (k * load + max(body_lb, bus_lb))
-                    c_ub = k * kx * (load + max(body_m, bus_m))
-                if objective == 0:
-                    key_lb, key_ub = e_lb, e_ub
-                elif objective == 1:
-                    key_lb, key_ub = c_lb, float(c_ub)
-                else:
-                    key_lb, key_ub = e_lb * c_lb, e_ub * c_ub
+                mb = min((glb - lo * fp) // (lo * pu1), tpass)
+                rere = -(-tpass // mb)
+                hi = min(glb // (fp + (-(-tpass // rere)) * pu1), nm)
+                key_lb, key_ub = _level_keys(N, hi, rere, objective, overlap, mpc, bwi, bwp, fmat, imat, i)
                 lb[i] = min(lb[i], key_lb)
-                best = min(best, key_ub)
+                if key_ub < best:
+                    best, arg = key_ub, i
                 lo = hi + 1
-    return (lb < np.inf) & (lb <= best * (1.0 + margin))
+    return (lb < np.inf) & (lb <= best * (1.0 + margin)), arg
+
+
+#: last query's best x per (n-free shape, hardware, objective, densities): where the next query starts
+_HINTS: dict[tuple, int] = {}
 
 
 _OBJECTIVE_CODE = {"energy": 0, "cycles": 1, "edp": 2}
@@ -721,17 +746,20 @@ def search_mapping(
     _check_space(shape, hw, xs["p"].size)
     dens = ifmap_density if zero_gating else 1.0
     fmat, imat = _bound_terms(shape1, hw, float(dens), float(ifmap_dram_ratio), float(ofmap_dram_ratio))
-    keep = _survivors(
+    key = (shape1, hw, objective, dens, ifmap_dram_ratio, ofmap_dram_ratio)
+    keep, arg = _survivors(
         shape.N, _OBJECTIVE_CODE[objective], hw.filter_load_overlap, hw.glb_words, hw.macs_per_pe_cycle,
-        float(hw.filter_bus_words_per_cycle), float(hw.ifmap_bus_words_per_cycle),
-        float(hw.psum_bus_words_per_cycle), fmat, imat, _MARGIN,
+        float(hw.ifmap_bus_words_per_cycle), float(hw.psum_bus_words_per_cycle), fmat, imat, _MARGIN,
+        _HINTS.get(key, -1),
     )  # fmt: skip
+    if len(_HINTS) > 4096:
+        _HINTS.clear()
+    _HINTS[key] = int(arg)
     idx = np.flatnonzero(keep)
     if idx.size == 0:  # no x has a feasible batch tile (what the reference finds after evaluating all)
         raise AccelsimInputError("arch.glb_bytes", "global buffer too small for any RS mapping of this layer")
     n_vals = _distinct_tiles(shape.N, shape.N)
-    pu1, fp_res, fp_non = imat[4, idx], imat[2, idx], imat[3, idx]
-    nmax = hw.glb_words // (np.minimum(fp_res, fp_non) + pu1)
+    nmax = np.maximum(imat[10, idx], imat[11, idx])
     counts = np.searchsorted(n_vals, nmax, side="right")  # the reference's n values that can be feasible
     sel = np.repeat(idx, counts)
     cand: dict[str, np.ndarray] = {
