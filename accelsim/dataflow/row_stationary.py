@@ -51,6 +51,9 @@ For RS:
 Energy (ISCA'16 normalized units): ``ALU·1 + RF·1 + array·2 + GLB·6 + DRAM·200`` per access.
 The search enumerates the legal (n, p, q, e, r, t, ifmap-residency) space as numpy arrays, takes the
 largest m the GLB allows for each, and returns the minimum-energy candidate (ties → fewer cycles).
+:func:`search_mapping_full` evaluates the whole space (its cost grows with the batch through the tiles
+n); :func:`search_mapping` returns the same result at a batch-independent cost (exact bound pruning over
+the n-free space, see the comment above :func:`_x_space`).
 """
 
 from __future__ import annotations
