@@ -579,7 +579,7 @@ def pe_set_cycles(
 _MARGIN = 1e-9
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=64)  # ≈ 1-3 MB per layer shape
 def _x_space(shape1: ConvShape, hw: RSHardware) -> dict[str, np.ndarray]:
     """The n-free candidate space (``_candidates`` of the batch-1 shape: its only n is 1), in order."""
     cand = _candidates(shape1, hw)
@@ -587,7 +587,7 @@ def _x_space(shape1: ConvShape, hw: RSHardware) -> dict[str, np.ndarray]:
     return cand
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=64)  # ≈ 1-3 MB per layer shape
 def _bound_terms(
     shape1: ConvShape, hw: RSHardware, dens: float, ri: float, ro: float
 ) -> tuple[np.ndarray, np.ndarray]:
