@@ -21,9 +21,10 @@ from accelsim.memory.buffers import (
     fold_classes,
     plan_traffic,
     stall_cycles_tiles,
+    tile_transfers,
     traffic_model,
 )
-from accelsim.memory.dram import coarsen_tiles, simulate_stalls, stall_cycles_closed_form
+from accelsim.memory.dram import _transfers, coarsen_tiles, simulate_stalls, stall_cycles_closed_form
 
 tiles = st.lists(st.tuples(st.integers(0, 50), st.floats(0, 400), st.floats(0, 100)), min_size=1, max_size=12)
 
@@ -215,6 +216,13 @@ def test_fast_traffic_and_tiles_equal_reference(
         for slots in (1, 2):
             want = stall_cycles_closed_form(*ref_tiles, bw, slots == 2)
             assert stall_cycles_tiles(*tiles, bw, slots) == want
+        # the O(1)-per-tile transfers equal ceil(b/bw − 1e-9) of the reference tiles' sums
+        tc, loads, stores, _ = tile_transfers(
+            *classes, plan.row_folds, plan.col_folds, plan.n_chunks, plan.groups, max_tiles, bw
+        )
+        assert np.array_equal(tc, ref_tiles[0])
+        assert np.array_equal(loads, _transfers(ref_tiles[1], bw))
+        assert np.array_equal(stores, _transfers(ref_tiles[2], bw))
 
 
 @settings(max_examples=60, deadline=None)

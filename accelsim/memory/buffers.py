@@ -620,20 +620,19 @@ def coarse_tiles(compute_c, read_c, write_c, rf, cf, n_passes, groups, max_tiles
     return tc, tr, tw
 
 
+@numba.njit(cache=True, inline="always")
+def _transfer(b, bandwidth):
+    """ceil(b/bw) cycles as :func:`accelsim.memory.dram.transfer_cycles` (0 for nothing to move)."""
+    return max(math.ceil(b / bandwidth - 1e-9), 0) if b > 0 else 0
+
+
 @numba.njit(cache=True)
-def stall_cycles_tiles(compute, read, write, bandwidth, slots):
-    """Stall cycles of a tile schedule: transfers ceil(b/bw) as :func:`accelsim.memory.dram.transfer_cycles`
-    (0 for nothing to move), then the recurrence of :func:`accelsim.memory.dram.stall_cycles_closed_form`
-    (same machine, same integers), in one compiled pass."""
+def _stall_recurrence(compute, loads, stores, slots):
+    """The recurrence of :func:`accelsim.memory.dram.stall_cycles_closed_form` on integer transfers:
+    stall cycles = end of the schedule − Σ compute."""
     n = compute.shape[0]
-    loads = np.empty(n, dtype=np.int64)
-    stores = np.empty(n, dtype=np.int64)
     total_compute = 0
     for i in range(n):
-        b = read[i]
-        loads[i] = max(math.ceil(b / bandwidth - 1e-9), 0) if b > 0 else 0
-        b = write[i]
-        stores[i] = max(math.ceil(b / bandwidth - 1e-9), 0) if b > 0 else 0
         total_compute += compute[i]
     load_end = np.zeros(n, dtype=np.int64)
     dma = 0
@@ -653,20 +652,235 @@ def stall_cycles_tiles(compute, read, write, bandwidth, slots):
 
 
 @numba.njit(cache=True)
+def stall_cycles_tiles(compute, read, write, bandwidth, slots):
+    """Stall cycles of a tile schedule: transfers ceil(b/bw) as :func:`accelsim.memory.dram.transfer_cycles`
+    (0 for nothing to move), then the recurrence of :func:`accelsim.memory.dram.stall_cycles_closed_form`
+    (same machine, same integers), in one compiled pass."""
+    n = compute.shape[0]
+    loads = np.empty(n, dtype=np.int64)
+    stores = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        loads[i] = _transfer(read[i], bandwidth)
+        stores[i] = _transfer(write[i], bandwidth)
+    return _stall_recurrence(compute, loads, stores, slots)
+
+
+# ---- tile transfers without summing folds ------------------------------------------------------------
+#
+# coarse_tiles sums every distinct tile fold by fold (its float sums must be associated as numpy's), so
+# its cost grows with the number of folds: a small ofmap buffer splits a large-batch ws/is layer into
+# thousands of passes (systolic-vwa: up to 10^6 folds). The stall model only needs each tile's compute
+# cycles (an integer sum, exact in any order) and its transfer cycles ceil(b/bw − 1e-9). tile_transfers
+# gets b from closed-form class counts (a few products per tile) and proves the transfer equal:
+#
+# * every fold value is ≥ 0; if every read (write) value is a multiple of 2^-m and the layer's total is
+#   below 2^(52-m), every partial sum in any order is exactly representable: the closed form *is*
+#   numpy's sum (no rounding at all);
+# * otherwise both sums are within γ_D·S of the exact sum S (each term goes through at most D roundings:
+#   numpy's pairwise sum, ≤ 25 in a 128-term block + tree depth + 1 < 90 for < 2^60 folds; the closed
+#   form, < 20), so numpy's b lies in [S' − E, S' + E], E = 2^-46·S' (> (γ_90 + 2γ_20)·S'). fl(x/bw), fl(y − 1e-9)
+#   and ceil are monotone, so when both ends give the same transfer, numpy's b gives it too; when they
+#   differ (b/bw within ≈ 10^-14 relative of an integer + 1e-9) the tile is summed fold by fold
+#   exactly as coarse_tiles does.
+
+_EXACT_MAX_SHIFT = 40
+
+
+@numba.njit(cache=True)
+def _dyadic_shift(table):
+    """Smallest m ≤ 40 with every entry of ``table`` a multiple of 2^-m (−1 if none, or an entry < 0)."""
+    m = 0
+    for v in table.ravel():
+        if v < 0:
+            return -1
+        while m <= _EXACT_MAX_SHIFT and v * 2.0**m != math.floor(v * 2.0**m):
+            m += 1
+        if m > _EXACT_MAX_SHIFT:
+            return -1
+    return m
+
+
+@numba.njit(cache=True, inline="always")
+def _row_range(tab, k, fcc, a, b, rf):
+    """Σ of rows a..b−1 of one column fold (class fcc) of a pass of kind k: first/middle/last counts ×
+    the class values."""
+    if a >= b:
+        return tab[k, 0, 0] * 0
+    if rf == 1:
+        return tab[k, 3, fcc]
+    first = 1 if a == 0 else 0
+    last = 1 if b == rf else 0
+    mid = (b - a) - first - last
+    return first * tab[k, 1, fcc] + last * tab[k, 2, fcc] + mid * tab[k, 0, fcc]
+
+
+@numba.njit(cache=True, inline="always")
+def _col_range(tab, k, c0, c1, rf, cf):
+    """Σ of whole column folds c0..c1−1 of a pass of kind k."""
+    if c0 >= c1:
+        return tab[k, 0, 0] * 0
+    if cf == 1:
+        return _row_range(tab, k, 3, 0, rf, rf)
+    first = 1 if c0 == 0 else 0
+    last = 1 if c1 == cf else 0
+    mid = (c1 - c0) - first - last
+    return (
+        first * _row_range(tab, k, 1, 0, rf, rf)
+        + last * _row_range(tab, k, 2, 0, rf, rf)
+        + mid * _row_range(tab, k, 0, 0, rf, rf)
+    )
+
+
+@numba.njit(cache=True, inline="always")
+def _in_pass(tab, k, q0, q1, rf, cf):
+    """Σ of folds q0..q1−1 (column fold outer, row fold inner) of one pass of kind k."""
+    fc0, fr0 = q0 // rf, q0 % rf
+    fc1, fr1 = q1 // rf, q1 % rf
+    if fc0 == fc1:
+        return _row_range(tab, k, _fold_class(fc0, cf), fr0, fr1, rf)
+    s = _row_range(tab, k, _fold_class(fc0, cf), fr0, rf, rf) + _col_range(tab, k, fc0 + 1, fc1, rf, cf)
+    if fr1 > 0:
+        s = s + _row_range(tab, k, _fold_class(fc1, cf), 0, fr1, rf)
+    return s
+
+
+@numba.njit(cache=True, inline="always")
+def _pass_kind(j, n_passes):
+    """Kind of the global pass j (passes restart at every group): 0 first, 2 last, 1 middle."""
+    p = j % n_passes
+    return 0 if p == 0 else (2 if p == n_passes - 1 else 1)
+
+
+@numba.njit(cache=True, inline="always")
+def _count_residue(j0, j1, n, r):
+    """Number of j in [j0, j1) with j mod n == r."""
+    return (j1 - 1 - r + n) // n - (j0 - 1 - r + n) // n
+
+
+@numba.njit(cache=True, inline="always")
+def _range_sum(tab, s, e, rf, cf, n_passes):
+    """Σ of the layer's folds s..e−1 (global execution order over groups and passes) of one class table."""
+    fpp = rf * cf
+    p0, q0 = s // fpp, s % fpp
+    p1, q1 = e // fpp, e % fpp
+    if p0 == p1:
+        return _in_pass(tab, _pass_kind(p0, n_passes), q0, q1, rf, cf)
+    total = _in_pass(tab, _pass_kind(p0, n_passes), q0, fpp, rf, cf)
+    j0, j1 = p0 + 1, p1  # whole passes
+    if j1 > j0:
+        if n_passes == 1:
+            total = total + (j1 - j0) * _in_pass(tab, 0, 0, fpp, rf, cf)
+        else:
+            n0 = _count_residue(j0 + n_passes, j1 + n_passes, n_passes, 0)
+            n2 = _count_residue(j0 + n_passes, j1 + n_passes, n_passes, n_passes - 1)
+            n1 = (j1 - j0) - n0 - n2
+            if n0 > 0:
+                total = total + n0 * _in_pass(tab, 0, 0, fpp, rf, cf)
+            if n1 > 0:
+                total = total + n1 * _in_pass(tab, 1, 0, fpp, rf, cf)
+            if n2 > 0:
+                total = total + n2 * _in_pass(tab, 2, 0, fpp, rf, cf)
+    if q1 > 0:
+        total = total + _in_pass(tab, _pass_kind(p1, n_passes), 0, q1, rf, cf)
+    return total
+
+
+@numba.njit(cache=True)
+def _tile_walk(compute_c, read_c, write_c, rf, cf, n_passes, s, length, rbuf, wbuf):
+    """One tile's (compute, read, write) sums, fold by fold, reads/writes associated as np.add.reduceat
+    (first fold + numpy's pairwise sum of the rest)."""
+    fpp = rf * cf
+    local = s % (n_passes * fpp)
+    p = local // fpp
+    q = local - p * fpp
+    k = 0 if p == 0 else (2 if p == n_passes - 1 else 1)
+    csum = 0
+    fc, fr = q // rf, q % rf
+    for m in range(length):  # walk the folds: row fold fr inner, column fold fc, pass p (kind k)
+        frc, fcc = _fold_class(fr, rf), _fold_class(fc, cf)
+        csum += compute_c[k, frc, fcc]
+        rbuf[m] = read_c[k, frc, fcc]
+        wbuf[m] = write_c[k, frc, fcc]
+        fr += 1
+        if fr == rf:
+            fr = 0
+            fc += 1
+            if fc == cf:  # next pass; passes wrap at a group's end
+                fc = 0
+                p = p + 1 if p + 1 < n_passes else 0
+                k = 0 if p == 0 else (2 if p == n_passes - 1 else 1)
+    return csum, _segment_sum(rbuf, length), _segment_sum(wbuf, length)
+
+
+@numba.njit(cache=True)
+def _layer_total(tab, rf, cf, n_passes, groups):
+    """Σ of one class table over every fold of the layer."""
+    return _range_sum(tab, 0, groups * n_passes * rf * cf, rf, cf, n_passes)
+
+
+@numba.njit(cache=True, inline="always")
+def _proved_transfer(b, exact, bandwidth):
+    """Transfer cycles of numpy's tile sum given the closed-form sum ``b`` (exact, or within 2^-46·b);
+    −1 when the bound does not decide it."""
+    if exact or b == 0.0:
+        return _transfer(b, bandwidth)
+    err = b * 2.0**-46
+    lo = _transfer(b - err, bandwidth) if b - err > 0 else -1
+    hi = _transfer(b + err, bandwidth)
+    return lo if lo == hi else -1
+
+
+@numba.njit(cache=True)
+def tile_transfers(compute_c, read_c, write_c, rf, cf, n_passes, groups, max_tiles, bandwidth):
+    """(compute cycles, load cycles, store cycles) of the tiles of :func:`coarse_tiles`, equal to
+    ceil(b/bw − 1e-9) of its sums, in O(1) per tile (see the comment above; undecided tiles are summed
+    fold by fold). Returns also the number of tiles summed fold by fold."""
+    fpg = n_passes * rf * cf
+    n = fpg * groups
+    size = -(-n // max_tiles) if n > max_tiles else 1
+    ntiles = -(-n // size)
+    tc = np.empty(ntiles, dtype=np.int64)
+    loads = np.empty(ntiles, dtype=np.int64)
+    stores = np.empty(ntiles, dtype=np.int64)
+    m_r = _dyadic_shift(read_c)
+    m_w = _dyadic_shift(write_c)
+    exact_r = m_r >= 0 and _layer_total(read_c, rf, cf, n_passes, groups) * 2.0**m_r < 2.0**52
+    exact_w = m_w >= 0 and _layer_total(write_c, rf, cf, n_passes, groups) * 2.0**m_w < 2.0**52
+    rbuf = np.empty(size, dtype=np.float64)
+    wbuf = np.empty(size, dtype=np.float64)
+    walked = 0
+    for t in range(ntiles):
+        s = t * size
+        e = min(s + size, n)
+        tc[t] = _range_sum(compute_c, s, e, rf, cf, n_passes)
+        ld = _proved_transfer(_range_sum(read_c, s, e, rf, cf, n_passes), exact_r, bandwidth)
+        st = _proved_transfer(_range_sum(write_c, s, e, rf, cf, n_passes), exact_w, bandwidth)
+        if ld < 0 or st < 0:
+            _, r, w = _tile_walk(compute_c, read_c, write_c, rf, cf, n_passes, s, e - s, rbuf, wbuf)
+            ld, st = _transfer(r, bandwidth), _transfer(w, bandwidth)
+            walked += 1
+        loads[t] = ld
+        stores[t] = st
+    return tc, loads, stores, walked
+
+
+@numba.njit(cache=True)
 def layer_stall_cycles(
     rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, stationary, scalesim,
     roles, per_group, resident, col_fits, pass_len, row_bytes, row_fits, spill, out_total, acc_bits,
     ofmap_both, stream_slices, stationary_slices, n_passes, groups, max_tiles, bandwidth, slots,
 ):  # fmt: skip
-    """:func:`fold_classes` → :func:`coarse_tiles` → :func:`stall_cycles_tiles` in one compiled call (the
-    fabric's path; one dispatch instead of three)."""
+    """:func:`fold_classes` → :func:`tile_transfers` (the transfers of :func:`coarse_tiles`' tiles) → the
+    stall recurrence, in one compiled call (the fabric's path; one dispatch)."""
     compute_c, read_c, write_c = fold_classes(
         rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, stationary, scalesim,
         roles, per_group, resident, col_fits, pass_len, row_bytes, row_fits, spill, out_total, acc_bits,
         ofmap_both, stream_slices, stationary_slices,
     )  # fmt: skip
-    tc, tr, tw = coarse_tiles(compute_c, read_c, write_c, rf, cf, n_passes, groups, max_tiles)
-    return stall_cycles_tiles(tc, tr, tw, bandwidth, slots)
+    tc, loads, stores, _ = tile_transfers(
+        compute_c, read_c, write_c, rf, cf, n_passes, groups, max_tiles, bandwidth
+    )
+    return _stall_recurrence(tc, loads, stores, slots)
 
 
 __all__ = [
@@ -677,6 +891,7 @@ __all__ = [
     "fold_classes",
     "layer_stall_cycles",
     "stall_cycles_tiles",
+    "tile_transfers",
     "traffic_model",
     "OperandBits",
     "SramBuffer",
