@@ -53,6 +53,7 @@ def clear_caches(x_space: bool = True) -> None:
     if x_space:
         rs._x_space.cache_clear()
         rs._bound_terms.cache_clear()
+        rs._bound_order.cache_clear()
 
 
 @contextlib.contextmanager

@@ -670,7 +670,61 @@ def _level_keys(N, hi, rere, objective, overlap, mpc, bwi, bwp, fmat, imat, i): 
 
 
 @numba.njit(cache=True)
-def _survivors(N, objective, overlap, glb, mpc, bwi, bwp, fmat, imat, margin, hint):  # pragma: no cover
+def _x_keys(objective, overlap, glb, mpc, bwi, bwp, fmat, imat):  # pragma: no cover - numba
+    """Per-image lower bound of the objective of every x, valid at every batch N (inf: no feasible n).
+
+    A level (residency, constant ifmap re-reads ``rere`` over n ∈ [lo, hi], hi uncapped by N) has
+    image groups k = ⌈N/n⌉ ≥ N/hi, so energy ≥ N·(a + d·rere + c1 + c0/hi) and cycles ≥ N·kx·(load/hi +
+    max(mac1/mpc + bslope, ifm1/bwi, ps1/bwp)) (filter-load overlap: N·kx·max(load/hi, …)); edp ≥ N²·
+    their product. Capping n at N only raises each term, so the minimum over the levels bounds x."""
+    nx = fmat.shape[1]
+    keys = np.full(nx, np.inf)
+    for i in range(nx):
+        a, c0, c1, d = fmat[0, i], fmat[1, i], fmat[2, i], fmat[3, i]
+        kx, tpass, fp, pu1, load = imat[0, i], imat[1, i], imat[2, i], imat[3, i], imat[4, i]
+        stream = max(imat[5, i] / mpc + imat[6, i], max(imat[8, i] / bwi, imat[9, i] / bwp))
+        for resident in (True, False):
+            nmax = imat[10, i] if resident else imat[11, i]
+            lo = 1
+            while lo <= nmax:
+                if resident:
+                    rere, hi = 1, nmax
+                else:
+                    mb = min((glb - lo * fp) // (lo * pu1), tpass)
+                    rere = -(-tpass // mb)
+                    hi = min(glb // (fp + (-(-tpass // rere)) * pu1), nmax)
+                e = a + d * rere + c1 + c0 / hi
+                if overlap:
+                    c = kx * max(load / hi, stream)
+                else:
+                    c = kx * (load / hi + stream)
+                key = e if objective == 0 else (c if objective == 1 else e * c)
+                keys[i] = min(keys[i], key)
+                lo = hi + 1
+    return keys
+
+
+@lru_cache(maxsize=192)
+def _bound_order(
+    shape1: ConvShape, hw: RSHardware, dens: float, ri: float, ro: float, objective: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The x with a feasible batch tile in ascending order of :func:`_x_keys` (a per-image lower bound
+    valid at every batch), and those keys: ``_survivors`` stops at the first x whose bound exceeds the
+    running upper bound."""
+    fmat, imat = _bound_terms(shape1, hw, dens, ri, ro)
+    key = _x_keys(
+        objective, hw.filter_load_overlap, hw.glb_words, hw.macs_per_pe_cycle,
+        float(hw.ifmap_bus_words_per_cycle), float(hw.psum_bus_words_per_cycle), fmat, imat,
+    )  # fmt: skip
+    idx = np.flatnonzero(np.isfinite(key))
+    order = idx[np.argsort(key[idx], kind="stable")]
+    return np.ascontiguousarray(order.astype(np.int64)), np.ascontiguousarray(key[order])
+
+
+@numba.njit(cache=True)
+def _survivors(
+    N, objective, overlap, glb, mpc, bwi, bwp, fmat, imat, margin, hint, order, okey
+):  # pragma: no cover
     """Mask of the x whose lower bound of the objective (0 energy, 1 cycles, 2 edp) over every legal n
     reaches the smallest upper bound within ``margin`` (relative), and the x holding that upper bound.
 
@@ -681,14 +735,20 @@ def _survivors(N, objective, overlap, glb, mpc, bwi, bwp, fmat, imat, margin, hi
     lb = np.full(nx, np.inf)
     best = np.inf
     arg = -1
-    for j in range(-1, nx):
-        i = j
+    scale = float(N) * float(N) if objective == 2 else float(N)
+    for j in range(-1, order.shape[0]):
         if j < 0:
             if hint < 0 or hint >= nx:
                 continue
             i = hint
-        elif j == hint:
-            continue
+        else:
+            # x in ascending order of a batch-independent per-image lower bound: once it exceeds the
+            # running upper bound (with a 1e-12 allowance for its own rounding), so do all the rest
+            if okey[j] * scale * (1.0 - 1e-12) > best * (1.0 + margin):
+                break
+            i = order[j]
+            if i == hint:
+                continue
         tpass, fp, pu1 = imat[1, i], imat[2, i], imat[3, i]
         for resident in (True, False):
             nmax = imat[10, i] if resident else imat[11, i]
@@ -705,11 +765,22 @@ def _survivors(N, objective, overlap, glb, mpc, bwi, bwp, fmat, imat, margin, hi
             if key_lb > best * (1.0 + margin):  # key_ub is no upper bound here (re-reads at n = 1)
                 lb[i] = min(lb[i], key_lb)
                 continue
-            # non-resident: levels of constant ifmap re-reads, n in [lo, hi]
+            # non-resident: levels of constant ifmap re-reads, n in [lo, hi]. Re-reads grow with n, so
+            # for energy (edp) every level from this one on costs at least N·(a + d·rere + c1) + kmin·c0
+            # (times the cycles bound at n = nm, the fewest image groups): stop once that exceeds the
+            # running upper bound (1e-12 allowance for rounding); cycles do not depend on re-reads.
+            kmin = 1 if nm >= N else -(-N // nm)
+            c_min = 1.0
+            if objective == 2:
+                c_min = _level_keys(N, nm, rere1, 1, overlap, mpc, bwi, bwp, fmat, imat, i)[0]
             lo = 1
             while lo <= nm:
                 mb = min((glb - lo * fp) // (lo * pu1), tpass)
                 rere = -(-tpass // mb)
+                if objective != 1:
+                    tail = N * (fmat[0, i] + fmat[3, i] * rere + fmat[2, i]) + kmin * fmat[1, i]
+                    if tail * c_min * (1.0 - 1e-12) > best * (1.0 + margin):
+                        break
                 hi = min(glb // (fp + (-(-tpass // rere)) * pu1), nm)
                 key_lb, key_ub = _level_keys(N, hi, rere, objective, overlap, mpc, bwi, bwp, fmat, imat, i)
                 lb[i] = min(lb[i], key_lb)
@@ -750,10 +821,13 @@ def search_mapping(
     dens = ifmap_density if zero_gating else 1.0
     fmat, imat = _bound_terms(shape1, hw, float(dens), float(ifmap_dram_ratio), float(ofmap_dram_ratio))
     key = (shape1, hw, objective, dens, ifmap_dram_ratio, ofmap_dram_ratio)
+    order, okey = _bound_order(
+        shape1, hw, float(dens), float(ifmap_dram_ratio), float(ofmap_dram_ratio), _OBJECTIVE_CODE[objective]
+    )
     keep, arg = _survivors(
         shape.N, _OBJECTIVE_CODE[objective], hw.filter_load_overlap, hw.glb_words, hw.macs_per_pe_cycle,
         float(hw.ifmap_bus_words_per_cycle), float(hw.psum_bus_words_per_cycle), fmat, imat, _MARGIN,
-        _HINTS.get(key, -1),
+        _HINTS.get(key, -1), order, okey,
     )  # fmt: skip
     if len(_HINTS) > 4096:
         _HINTS.clear()
