@@ -473,6 +473,13 @@ def _select(
     if chosen is None:
         raise AccelsimInputError("arch.glb_bytes", "global buffer too small for any RS mapping of this layer")
     resident, i, res = chosen
+    return _build_result(shape, cand, res, i, resident)
+
+
+def _build_result(
+    shape: ConvShape, cand: dict[str, np.ndarray], res: dict[str, np.ndarray], i: int, resident: bool
+) -> tuple[RSMapping, RSCost]:
+    """RSMapping and RSCost of candidate i of ``cand`` evaluated as ``res`` (:func:`evaluate_candidates`)."""
     mapping = RSMapping(
         n=int(cand["n"][i]),
         p=int(cand["p"][i]),
@@ -790,6 +797,152 @@ def _survivors(
     return (lb < np.inf) & (lb <= best * (1.0 + margin)), arg
 
 
+# ---- the survivors' evaluation in one compiled call ------------------------------------------------------
+#
+# evaluate_candidates (numpy) is the reference closed form; on the few survivors of the bound pass its
+# per-array overhead dominated a query. _eval_one is the same closed form for one candidate, statement by
+# statement with the same operand order (IEEE operations on scalars round as numpy's elementwise ones; no
+# reductions are involved), and _select_compiled the same choice as _select. The golden test
+# (tests/test_eyeriss_golden.py) and the search_mapping == search_mapping_full property check it.
+
+#: fields of :func:`_eval_one`'s float and int outputs, named as :func:`evaluate_candidates`' keys
+_EVAL_FLOAT_KEYS = (
+    "energy", "alu", "rf_reads", "rf_writes", "array_hops", "psum_hops", "glb_reads", "glb_writes",
+    "dram_filter", "dram_ifmap", "dram_ofmap", "e_alu", "e_rf", "e_array", "e_glb", "e_dram",
+)  # fmt: skip
+_EVAL_INT_KEYS = (
+    "cycles", "mac_cycles", "load_cycles", "stall_cycles", "passes", "m", "deliveries", "active_pes",
+    "filt_words_pass", "ifm_words_pass", "psum_words_pass",
+)  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _distinct_rows_nb(e, R, U, d):  # pragma: no cover - numba
+    """:func:`distinct_ifmap_rows` in numba."""
+    if d == 1:
+        return (e - 1) * U + R if U <= R else e * R
+    seen = np.zeros((e - 1) * U + (R - 1) * d + 1, dtype=np.bool_)
+    for j in range(e):
+        for i in range(R):
+            seen[j * U + i * d] = True
+    return int(seen.sum())
+
+
+@numba.njit(cache=True)
+def _eval_one(p, q, e, n, r, t, resident, sh, hw, fl, out_f, out_i):  # pragma: no cover - numba
+    """:func:`evaluate_candidates` for one candidate (same expressions, same order). ``sh`` int64
+    [rr, ss, cge, G, Kg, Cg, E, F, R, H, W, N, Uh, dh, width_in, glb, mpc, overlap]; ``hw`` unused
+    placeholder; ``fl`` float64 [filter bus, ifmap bus, psum bus, macs, outputs, weights, dens, ifmap
+    ratio, ofmap ratio, cost alu, rf, array, glb, dram]. Fills ``out_f``/``out_i`` (_EVAL_*_KEYS)."""
+    rr, ss, cge, G, Kg, Cg, E, F, R, H, W, N, Uh, dh, width_in, glb, mpc, overlap = (
+        sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], sh[6], sh[7], sh[8], sh[9], sh[10], sh[11], sh[12],
+        sh[13], sh[14], sh[15], sh[16], sh[17],
+    )  # fmt: skip
+    nb = -(-Kg // p)
+    ncg = -(-cge // (q * r))
+    tpass = -(-(G * nb) // t)
+    gpp = min(G, -(-t // nb))
+    strips = -(-E // e)
+    igroups = -(-N // n)
+    passes = igroups * strips * tpass * ncg
+    rows_in = _distinct_rows_nb(e, rr, Uh, dh)
+    strip_rows = min((e - 1) * Uh + (R - 1) * dh + 1, H)
+    if resident:
+        ifmap_fp = n * G * Cg * strip_rows * W
+    else:
+        ifmap_fp = 2 * n * q * r * gpp * rows_in * width_in
+    psum_unit = n * e * F * p * t
+    mb = (glb - ifmap_fp) // psum_unit
+    mb = min(mb, tpass)
+    feasible = mb >= 1
+    mb = max(mb, 1)
+    mac_per_pass = -(-(n * F * p * q * ss) // mpc)
+    filt = t * r * p * q * rr * ss
+    load = np.int64(np.ceil(filt / fl[0]))
+    ifm = n * q * r * gpp * rows_in * width_in
+    psw = n * p * t * e * F * (1 + (1 if ncg > 1 else 0))
+    bus = np.int64(max(np.ceil(ifm / fl[1]), np.ceil(psw / fl[2])))
+    chain = rr * r
+    body = mac_per_pass + n * F * p + chain - 2 if chain >= 2 else mac_per_pass
+    stall = max(0, bus - body)
+    if overlap:
+        cycles = load + passes * max(load, body + stall)
+    else:
+        cycles = passes * (load + body + stall)
+    macs, out_words, dens = fl[3], fl[4], fl[6]
+    alu = macs * dens
+    chains = out_words * (ncg * rr * r)
+    psum_rf = 2.0 * max(macs - chains, 0.0) * dens
+    rf_reads = macs * (1.0 + dens) + psum_rf / 2
+    rf_writes = psum_rf / 2
+    deliveries = passes * (filt * e + t * r * rr * e * n * q * width_in)
+    psum_hops = out_words * ncg * (rr * r - 1)
+    array_hops = float(deliveries) + psum_hops
+    glb_ifmap_reads = float(passes * ifm)
+    ifmap_strip_words = float(N * G * Cg * W) * strip_rows * strips
+    rereads = 1 if resident else -(-tpass // mb)
+    dram_ifmap = ifmap_strip_words * rereads
+    dram_filter = fl[5] * igroups * strips
+    glb_reads = glb_ifmap_reads + out_words * (ncg - 1)
+    glb_writes = out_words * (ncg - 1)
+    dram_words = dram_filter + dram_ifmap * fl[7] + out_words * fl[8]
+    e_alu = alu * fl[9]
+    e_rf = (rf_reads + rf_writes) * fl[10]
+    e_arr = array_hops * fl[11]
+    e_glb = (glb_reads + glb_writes) * fl[12]
+    e_dram = dram_words * fl[13]
+    energy = e_alu + e_rf + e_arr + e_glb + e_dram
+    if not feasible:
+        energy = np.inf
+    out_f[0], out_f[1], out_f[2], out_f[3] = energy, alu, rf_reads, rf_writes
+    out_f[4], out_f[5], out_f[6], out_f[7] = array_hops, psum_hops, glb_reads, glb_writes
+    out_f[8], out_f[9], out_f[10] = dram_filter, dram_ifmap * fl[7], out_words * fl[8]
+    out_f[11], out_f[12], out_f[13], out_f[14], out_f[15] = e_alu, e_rf, e_arr, e_glb, e_dram
+    out_i[0], out_i[1], out_i[2], out_i[3] = (
+        cycles,
+        passes * body,
+        cycles - passes * (body + stall),
+        passes * stall,
+    )
+    out_i[4], out_i[5], out_i[6], out_i[7] = passes, mb * p * t, deliveries, r * t * rr * e
+    out_i[8], out_i[9], out_i[10] = filt, ifm, psw
+
+
+@numba.njit(cache=True)
+def _select_compiled(p, q, e, n, r, t, sh, fl, objective):  # pragma: no cover - numba
+    """:func:`_select`'s choice over the candidates: per residency (resident first) the candidate with the
+    smallest (key1, key2, index) — np.lexsort's order — then the smaller (key1, key2, resident-first)
+    score. Returns (resident, index, float fields, int fields); index −1 when nothing is feasible."""
+    nf, ni = 16, 11
+    out_f = np.empty(nf)
+    out_i = np.empty(ni, dtype=np.int64)
+    best_f = np.empty(nf)
+    best_i = np.empty(ni, dtype=np.int64)
+    b1, b2 = np.inf, np.inf
+    b_res, b_idx = True, -1
+    for resident in (True, False):
+        r1, r2, ri = np.inf, np.inf, -1
+        for j in range(p.shape[0]):
+            _eval_one(p[j], q[j], e[j], n[j], r[j], t[j], resident, sh, 0, fl, out_f, out_i)
+            energy, cycles = out_f[0], float(out_i[0])
+            if objective == 0:
+                k1, k2 = energy, cycles
+            elif objective == 1:
+                k1, k2 = cycles, energy
+            else:
+                k1, k2 = energy * cycles, energy
+            if not np.isfinite(energy):
+                k1 = np.inf
+            if ri < 0 or k1 < r1 or (k1 == r1 and k2 < r2):
+                r1, r2, ri = k1, k2, j
+        if ri < 0 or not np.isfinite(r1):
+            continue
+        if b_idx < 0 or r1 < b1 or (r1 == b1 and r2 < b2):  # ties: resident (evaluated first) stays
+            b1, b2, b_res, b_idx = r1, r2, resident, ri
+            _eval_one(p[ri], q[ri], e[ri], n[ri], r[ri], t[ri], resident, sh, 0, fl, best_f, best_i)
+    return b_res, b_idx, best_f, best_i
+
+
 #: last query's best x per (n-free shape, hardware, objective, densities): where the next query starts
 _HINTS: dict[tuple, int] = {}
 
@@ -843,4 +996,27 @@ def search_mapping(
         k: v[sel] if isinstance(v, np.ndarray) and v.ndim else v for k, v in xs.items()
     }
     cand["n"] = n_vals[np.arange(sel.size) - np.repeat(np.cumsum(counts) - counts, counts)]
-    return _select(shape, hw, cand, objective, ifmap_density, ifmap_dram_ratio, ofmap_dram_ratio, zero_gating)
+    s = shape
+    c = NORMALIZED_COST
+    sh = np.array(
+        [cand["rr"], cand["ss"], cand["cge"], s.G, s.Kg, s.Cg, s.E, s.F, s.R, s.H, s.W, s.N, s.Uh, s.dh,
+         ifmap_row_words(s.F, int(cand["ss"]), s.Uw, s.dw), hw.glb_words, hw.macs_per_pe_cycle,
+         int(hw.filter_load_overlap)],
+        dtype=np.int64,
+    )  # fmt: skip
+    fl = np.array(
+        [hw.filter_bus_words_per_cycle, hw.ifmap_bus_words_per_cycle, hw.psum_bus_words_per_cycle,
+         s.macs, s.outputs, s.weights, dens, ifmap_dram_ratio, ofmap_dram_ratio,
+         c["alu"], c["rf"], c["array"], c["glb"], c["dram"]],
+        dtype=np.float64,
+    )  # fmt: skip
+    resident, i, f_vals, i_vals = _select_compiled(
+        *(np.ascontiguousarray(cand[k], dtype=np.int64) for k in ("p", "q", "e", "n", "r", "t")),
+        sh, fl, _OBJECTIVE_CODE[objective],
+    )  # fmt: skip
+    if i < 0:
+        raise AccelsimInputError("arch.glb_bytes", "global buffer too small for any RS mapping of this layer")
+    res = {k: f_vals[j : j + 1] for j, k in enumerate(_EVAL_FLOAT_KEYS)}
+    res.update({k: i_vals[j : j + 1] for j, k in enumerate(_EVAL_INT_KEYS)})
+    one = {k: (v[i : i + 1] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in cand.items()}
+    return _build_result(shape, one, res, 0, bool(resident))
