@@ -234,6 +234,14 @@ def _distinct_tiles(total: int, upper: int) -> np.ndarray:
     return np.unique(_ceil_div(total, counts))
 
 
+@lru_cache(maxsize=1024)
+def _batch_tiles(N: int) -> np.ndarray:
+    """``_distinct_tiles(N, N)``, the batch tiles of the reference space (memoized per batch, read-only)."""
+    out = _distinct_tiles(N, N)
+    out.flags.writeable = False
+    return out
+
+
 def _candidates(shape: ConvShape, hw: RSHardware) -> dict[str, np.ndarray]:
     """Every legal (p, q, e, n, r, t) of the space, as flat int64 arrays (before the GLB check)."""
     r_fold = _ceil_div(shape.R, hw.array_rows) if hw.rigid_geometry else _ceil_div(shape.R, hw.num_pes)
@@ -732,14 +740,16 @@ def _bound_order(
 def _survivors(
     N, objective, overlap, glb, mpc, bwi, bwp, fmat, imat, margin, hint, order, okey
 ):  # pragma: no cover
-    """Mask of the x whose lower bound of the objective (0 energy, 1 cycles, 2 edp) over every legal n
+    """Indices (ascending) of the x whose lower bound of the objective (0 energy, 1 cycles, 2 edp) over every legal n
     reaches the smallest upper bound within ``margin`` (relative), and the x holding that upper bound.
 
     x ``hint`` (the last query's) goes first so that the running upper bound is tight early: an x whose
     quick bound (fewest image groups, fewest ifmap re-reads) exceeds it skips the per-level bounds (its
     exact lower bound is no smaller, and its upper bounds no smaller than its lower bound)."""
     nx = fmat.shape[1]
-    lb = np.full(nx, np.inf)
+    seen_x = np.empty(order.shape[0] + 1, dtype=np.int64)  # the x bounded, and their lower bounds
+    seen_lb = np.empty(order.shape[0] + 1)
+    n_seen = 0
     best = np.inf
     arg = -1
     scale = float(N) * float(N) if objective == 2 else float(N)
@@ -757,6 +767,7 @@ def _survivors(
             if i == hint:
                 continue
         tpass, fp, pu1 = imat[1, i], imat[2, i], imat[3, i]
+        xlb = np.inf
         for resident in (True, False):
             nmax = imat[10, i] if resident else imat[11, i]
             if nmax < 1:
@@ -765,12 +776,12 @@ def _survivors(
             rere1 = 1 if resident else imat[12, i]
             key_lb, key_ub = _level_keys(N, nm, rere1, objective, overlap, mpc, bwi, bwp, fmat, imat, i)
             if resident:  # one level: re-reads 1, the quick bounds are the level's
-                lb[i] = min(lb[i], key_lb)
+                xlb = min(xlb, key_lb)
                 if key_ub < best:
                     best, arg = key_ub, i
                 continue
             if key_lb > best * (1.0 + margin):  # key_ub is no upper bound here (re-reads at n = 1)
-                lb[i] = min(lb[i], key_lb)
+                xlb = min(xlb, key_lb)
                 continue
             # non-resident: levels of constant ifmap re-reads, n in [lo, hi]. Re-reads grow with n, so
             # for energy (edp) every level from this one on costs at least N·(a + d·rere + c1) + kmin·c0
@@ -790,11 +801,15 @@ def _survivors(
                         break
                 hi = min(glb // (fp + (-(-tpass // rere)) * pu1), nm)
                 key_lb, key_ub = _level_keys(N, hi, rere, objective, overlap, mpc, bwi, bwp, fmat, imat, i)
-                lb[i] = min(lb[i], key_lb)
+                xlb = min(xlb, key_lb)
                 if key_ub < best:
                     best, arg = key_ub, i
                 lo = hi + 1
-    return (lb < np.inf) & (lb <= best * (1.0 + margin)), arg
+        seen_x[n_seen] = i
+        seen_lb[n_seen] = xlb
+        n_seen += 1
+    keep = seen_x[:n_seen][(seen_lb[:n_seen] < np.inf) & (seen_lb[:n_seen] <= best * (1.0 + margin))]
+    return np.sort(keep), arg
 
 
 # ---- the survivors' evaluation in one compiled call ------------------------------------------------------
@@ -977,7 +992,7 @@ def search_mapping(
     order, okey = _bound_order(
         shape1, hw, float(dens), float(ifmap_dram_ratio), float(ofmap_dram_ratio), _OBJECTIVE_CODE[objective]
     )
-    keep, arg = _survivors(
+    idx, arg = _survivors(
         shape.N, _OBJECTIVE_CODE[objective], hw.filter_load_overlap, hw.glb_words, hw.macs_per_pe_cycle,
         float(hw.ifmap_bus_words_per_cycle), float(hw.psum_bus_words_per_cycle), fmat, imat, _MARGIN,
         _HINTS.get(key, -1), order, okey,
@@ -985,17 +1000,16 @@ def search_mapping(
     if len(_HINTS) > 4096:
         _HINTS.clear()
     _HINTS[key] = int(arg)
-    idx = np.flatnonzero(keep)
     if idx.size == 0:  # no x has a feasible batch tile (what the reference finds after evaluating all)
         raise AccelsimInputError("arch.glb_bytes", "global buffer too small for any RS mapping of this layer")
-    n_vals = _distinct_tiles(shape.N, shape.N)
+    n_vals = _batch_tiles(shape.N)
     nmax = np.maximum(imat[10, idx], imat[11, idx])
     counts = np.searchsorted(n_vals, nmax, side="right")  # the reference's n values that can be feasible
     sel = np.repeat(idx, counts)
-    cand: dict[str, np.ndarray] = {
-        k: v[sel] if isinstance(v, np.ndarray) and v.ndim else v for k, v in xs.items()
-    }
+    cand: dict[str, np.ndarray] = {k: xs[k][sel] for k in ("p", "q", "e", "r", "t")}
     cand["n"] = n_vals[np.arange(sel.size) - np.repeat(np.cumsum(counts) - counts, counts)]
+    for k in ("rr", "ss", "cge", "r_fold", "s_fold"):
+        cand[k] = xs[k]
     s = shape
     c = NORMALIZED_COST
     sh = np.array(
@@ -1019,4 +1033,5 @@ def search_mapping(
     res = {k: f_vals[j : j + 1] for j, k in enumerate(_EVAL_FLOAT_KEYS)}
     res.update({k: i_vals[j : j + 1] for j, k in enumerate(_EVAL_INT_KEYS)})
     one = {k: (v[i : i + 1] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in cand.items()}
+    one["fit"] = xs["fit"][sel[i] : sel[i] + 1]
     return _build_result(shape, one, res, 0, bool(resident))
