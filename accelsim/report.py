@@ -120,6 +120,10 @@ def _si(value: float, unit: str) -> str:
     return f"{value / 1e-12:.3g} p{unit}".strip()
 
 
+#: per-layer table columns; op and latency are dropped on terminals narrower than 100 columns
+COLUMNS = ("layer", "op", "W/A", "MACs", "cycles", "stall", "latency", "energy", "util")
+
+
 def _pct(value: float) -> str:
     """'97.4%', or significant digits for small shares: '0.0032%'."""
     return f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value * 100:.2g}%"
@@ -132,23 +136,23 @@ def render_report(report: Report, console: Any = None) -> None:
 
     console = console or Console()
     table = Table(title=f"{report.network} on {report.arch} ({report.fabric}), batch {report.batch}")
-    for col, justify in (
-        ("layer", "left"), ("op", "left"), ("W/A", "right"), ("MACs", "right"), ("cycles", "right"),
-        ("stall", "right"), ("latency", "right"), ("energy", "right"), ("util", "right"),
-    ):  # fmt: skip
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    wide = console.width >= 100  # op and latency only when everything fits on one line
+    columns = [c for c in COLUMNS if wide or c not in ("op", "latency")]
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("layer", "op") else "right", no_wrap=True)
     for layer in report.layers:
-        table.add_row(
-            layer.name,
-            layer.op,
-            f"{layer.w_bits}/{layer.a_bits}",
-            _si(layer.macs, ""),
-            f"{layer.cycles:,}",
-            f"{layer.stall_cycles:,}",
-            _si(layer.latency_s, "s"),
-            _si(layer.energy_pj * 1e-12, "J"),
-            _pct(layer.utilization),
-        )
+        cells = {
+            "layer": layer.name,
+            "op": layer.op,
+            "W/A": f"{layer.w_bits}/{layer.a_bits}",
+            "MACs": _si(layer.macs, ""),
+            "cycles": f"{layer.cycles:,}",
+            "stall": f"{layer.stall_cycles:,}",
+            "latency": _si(layer.latency_s, "s"),
+            "energy": _si(layer.energy_pj * 1e-12, "J"),
+            "util": _pct(layer.utilization),
+        }
+        table.add_row(*(cells[c] for c in columns))
     console.print(table)
     t = report.totals
     breakdown = Table(title="energy breakdown")

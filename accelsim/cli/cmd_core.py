@@ -175,6 +175,13 @@ def register(apps: CliApps) -> None:
                 render_report(report)
                 render_accuracy(result)
             return
+        accuracy_only = {"--data": data, "--labels": labels, "--calib": calib, "--max-images": max_images,
+                         "--keep-first-last-bits": keep_first_last_bits}  # fmt: skip
+        given = [k for k, v in accuracy_only.items() if v is not None]
+        given += [k for k, v, d in (("--quantizer", quantizer, "uniform"), ("--act-quantizer", act_quantizer,
+                  "uniform"), ("--ptq-method", ptq_method, "minmax")) if v != d]  # fmt: skip
+        if given:
+            raise AccelsimInputError(given[0], "only applies with --accuracy")
         if onnx is not None:
             from accelsim.io.onnx import load_onnx
 
@@ -189,12 +196,18 @@ def register(apps: CliApps) -> None:
     @apps.net.command("list")
     def net_list() -> None:
         """List the shipped networks with their MACs per image."""
-        table = Table("network", "layers", "MACs/image", "params", "description")
+        console = Console()
+        wide = console.width >= 110  # the description only when it fits next to the numbers
+        table = Table(title="networks")
+        for col in ("network", "layers", "MACs/image", "params") + (("description",) if wide else ()):
+            table.add_column(
+                col, no_wrap=True, overflow="ellipsis", justify="left" if col[0] in "nd" else "right"
+            )
         for name in available_networks():
             net = load_network(name)
-            table.add_row(name, str(len(net.layers)), f"{net.total_macs / net.batch:,.0f}",
-                          f"{net.total_params:,}", net.description)  # fmt: skip
-        Console().print(table)
+            row = [name, str(len(net.layers)), f"{net.total_macs / net.batch:,.0f}", f"{net.total_params:,}"]
+            table.add_row(*row, *([net.description] if wide else []))
+        console.print(table)
 
     @apps.net.command("show")
     def net_show(
@@ -231,11 +244,17 @@ def register(apps: CliApps) -> None:
     @apps.arch.command("list")
     def arch_list() -> None:
         """List the architecture presets."""
-        table = Table("preset", "fabric", "clock", "description")
+        console = Console()
+        wide = console.width >= 100
+        table = Table(title="architecture presets")
+        for col in ("preset", "fabric", "clock") + (("description",) if wide else ()):
+            table.add_column(
+                col, no_wrap=True, overflow="ellipsis", justify="right" if col == "clock" else "left"
+            )
         for name in available_presets():
             a = load_arch(name)
-            table.add_row(name, a.fabric, f"{a.frequency_hz / 1e6:g} MHz", a.description)
-        Console().print(table)
+            table.add_row(name, a.fabric, f"{a.frequency_hz / 1e6:g} MHz", *([a.description] if wide else []))
+        console.print(table)
 
     @apps.arch.command("show")
     def arch_show(

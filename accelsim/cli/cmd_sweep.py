@@ -24,12 +24,19 @@ def register(apps: CliApps) -> None:
         csv_path: Annotated[Path | None, typer.Option("--csv", help="export every point as CSV")] = None,
         parquet_path: Annotated[Path | None, typer.Option("--parquet", help="export as Parquet")] = None,
         plot: Annotated[Path | None, typer.Option(help="Pareto plot, .png or .svg")] = None,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar and no table")] = False,
     ) -> None:
         """Evaluate every design point (resuming a killed sweep), then print the Pareto front."""
         from accelsim.dse import ResultStore, load_spec, pareto_rows, plot_front, run_sweep
 
         spec = load_spec(spec_path)
+        if parquet_path is not None:
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError:
+                raise AccelsimInputError(
+                    "--parquet", "needs pyarrow: pip install 'accelsim[parquet]'"
+                ) from None
         if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
             raise AccelsimInputError("--plot", f"expected a .png or .svg path, got {plot.name}")
         for out in (csv_path, parquet_path, plot):

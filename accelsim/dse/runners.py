@@ -107,6 +107,8 @@ def run_sweep(
         raise AccelsimInputError("runner", f"unknown {runner!r}; allowed: serial, processes, dask")
     if scheduler and runner != "dask":
         raise AccelsimInputError("scheduler", "only meaningful with --runner dask")
+    if workers is not None and workers < 1:
+        raise AccelsimInputError("workers", f"must be >= 1, got {workers}")
     points = expand(spec)  # validates everything about the spec
     workers = workers or 2
     client = connect_dask(scheduler, workers) if runner == "dask" else None

@@ -126,6 +126,13 @@ class DesignPoint:
         return out
 
 
+def _area_of(arch) -> float | None:
+    try:
+        return arch.peak(8, 8).area_mm2
+    except AccelsimInputError:
+        return None
+
+
 def _decode(index: int, value_lists: list[list[Any]]) -> tuple:
     """The ``index``-th element of ``itertools.product(*value_lists)`` (last list varies fastest)."""
     out = []
@@ -172,7 +179,13 @@ def expand(spec: SweepSpec) -> list[DesignPoint]:
         else:
             arch_axes[axis] = values
     # every arch value must validate: check each value of each axis on the base (one-at-a-time)
-    load_arch(spec.base)
+    base = load_arch(spec.base)
+    wants_area = "area_mm2" in spec.objectives or spec.constraints.area_mm2_max is not None
+    if wants_area and _area_of(base) is None:
+        raise AccelsimInputError(
+            "sweep.objectives",
+            f"fabric {base.fabric!r} has no area model; drop area_mm2 from objectives/constraints",
+        )
     for axis, values in arch_axes.items():
         for v in values:
             load_arch(spec.base, **{axis: v})

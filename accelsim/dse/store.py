@@ -35,12 +35,19 @@ class ResultStore:
     """SQLite store of design-point results."""
 
     def __init__(self, path: str | Path) -> None:
+        from accelsim.errors import AccelsimInputError
+
         self.path = Path(path)
-        self.conn = sqlite3.connect(self.path, timeout=30)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute(SCHEMA)
-        self.conn.commit()
+        if not self.path.resolve().parent.is_dir():
+            raise AccelsimInputError("store", f"directory does not exist: {self.path.resolve().parent}")
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=30)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute(SCHEMA)
+            self.conn.commit()
+        except sqlite3.DatabaseError as exc:
+            raise AccelsimInputError("store", f"{self.path} is not a usable SQLite store ({exc})") from None
 
     def done_keys(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT key FROM points")}

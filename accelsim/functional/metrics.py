@@ -221,9 +221,10 @@ def _load_array(value, keys: tuple[str, ...], field: str):
     if not path.is_file():
         raise AccelsimInputError(field, f"no such file {str(path)!r}")
     try:
-        with np.load(path, allow_pickle=False) as d:
-            if isinstance(d, np.ndarray):
-                return d
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):  # a .npy file: one array, no context manager
+            return loaded
+        with loaded as d:
             for k in keys:
                 if k in d.files:
                     return d[k]
@@ -304,6 +305,8 @@ def accuracy_report(
                 x = rng.random((2, inp.channels, inp.height, inp.width))
     x = np.asarray(x, np.float64)
     if max_images is not None:
+        if max_images < 1:
+            raise AccelsimInputError("max_images", f"must be >= 1, got {max_images}")
         x = x[:max_images]
         y = None if y is None else np.asarray(y)[:max_images]
     cal = _load_array(calib, DATA_KEYS, "calib")
@@ -352,7 +355,10 @@ def accuracy_report(
 
 def _has_key(path, keys: tuple[str, ...]) -> bool:
     try:
-        with np.load(path, allow_pickle=False) as d:
-            return not isinstance(d, np.ndarray) and any(k in d.files for k in keys)
+        loaded = np.load(path, allow_pickle=False)
     except (OSError, ValueError):
         return False
+    if isinstance(loaded, np.ndarray):
+        return False
+    with loaded as d:
+        return any(k in d.files for k in keys)
