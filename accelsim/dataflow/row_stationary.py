@@ -685,19 +685,21 @@ def _level_keys(N, hi, rere, objective, overlap, mpc, bwi, bwp, fmat, imat, i): 
 
 
 @numba.njit(cache=True)
-def _x_keys(objective, overlap, glb, mpc, bwi, bwp, fmat, imat):  # pragma: no cover - numba
-    """Per-image lower bound of the objective of every x, valid at every batch N (inf: no feasible n).
+def _x_keys(objective, overlap, glb, mpc, bwi, bwp, fmat, imat, inv_n):  # pragma: no cover - numba
+    """Per-image lower bound of the objective of every x, valid at every batch N ≤ 1/``inv_n`` (inf: no
+    feasible n).
 
     A level (residency, constant ifmap re-reads ``rere`` over n ∈ [lo, hi], hi uncapped by N) has
-    image groups k = ⌈N/n⌉ ≥ N/hi, so energy ≥ N·(a + d·rere + c1 + c0/hi) and cycles ≥ N·kx·(load/hi +
-    max(mac1/mpc + bslope, ifm1/bwi, ps1/bwp)) (filter-load overlap: N·kx·max(load/hi, …)); edp ≥ N²·
-    their product. Capping n at N only raises each term, so the minimum over the levels bounds x."""
+    image groups k = ⌈N/n⌉ ≥ max(1, N/hi), so k/N ≥ κ = max(inv_n, 1/hi): energy ≥ N·(a + d·rere + c1 +
+    κ·c0) and cycles ≥ N·kx·(κ·load + max(mac1/mpc + bslope + κ·bconst, ifm1/bwi, ps1/bwp)) (filter-load
+    overlap: N·kx·max(κ·load, …)); edp ≥ N²·their product. Capping n at N only raises each term, so the
+    minimum over the levels bounds x."""
     nx = fmat.shape[1]
     keys = np.full(nx, np.inf)
     for i in range(nx):
         a, c0, c1, d = fmat[0, i], fmat[1, i], fmat[2, i], fmat[3, i]
         kx, tpass, fp, pu1, load = imat[0, i], imat[1, i], imat[2, i], imat[3, i], imat[4, i]
-        stream = max(imat[5, i] / mpc + imat[6, i], max(imat[8, i] / bwi, imat[9, i] / bwp))
+        bus = max(imat[8, i] / bwi, imat[9, i] / bwp)
         for resident in (True, False):
             nmax = imat[10, i] if resident else imat[11, i]
             lo = 1
@@ -708,52 +710,57 @@ def _x_keys(objective, overlap, glb, mpc, bwi, bwp, fmat, imat):  # pragma: no c
                     mb = min((glb - lo * fp) // (lo * pu1), tpass)
                     rere = -(-tpass // mb)
                     hi = min(glb // (fp + (-(-tpass // rere)) * pu1), nmax)
-                e = a + d * rere + c1 + c0 / hi
+                kappa = max(inv_n, 1.0 / hi)
+                e = a + d * rere + c1 + kappa * c0
+                stream = max(imat[5, i] / mpc + imat[6, i] + kappa * imat[7, i], bus)
                 if overlap:
-                    c = kx * max(load / hi, stream)
+                    c = kx * max(kappa * load, stream)
                 else:
-                    c = kx * (load / hi + stream)
+                    c = kx * (kappa * load + stream)
                 key = e if objective == 0 else (c if objective == 1 else e * c)
                 keys[i] = min(keys[i], key)
                 lo = hi + 1
     return keys
 
 
-@lru_cache(maxsize=192)
+@lru_cache(maxsize=192)  # ≈ 1-3 MB per layer shape and objective
 def _bound_order(
     shape1: ConvShape, hw: RSHardware, dens: float, ri: float, ro: float, objective: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The x with a feasible batch tile in ascending order of :func:`_x_keys` (a per-image lower bound
-    valid at every batch), and those keys: ``_survivors`` stops at the first x whose bound exceeds the
-    running upper bound."""
+    valid at every batch), those keys, and the bound coefficients of :func:`_bound_terms` in that order,
+    one x per row (``_survivors`` walks them in sequence and stops at the first x whose bound exceeds
+    the running upper bound)."""
     fmat, imat = _bound_terms(shape1, hw, dens, ri, ro)
     key = _x_keys(
         objective, hw.filter_load_overlap, hw.glb_words, hw.macs_per_pe_cycle,
         float(hw.ifmap_bus_words_per_cycle), float(hw.psum_bus_words_per_cycle), fmat, imat,
+        0.0,
     )  # fmt: skip
     idx = np.flatnonzero(np.isfinite(key))
-    order = idx[np.argsort(key[idx], kind="stable")]
-    return np.ascontiguousarray(order.astype(np.int64)), np.ascontiguousarray(key[order])
+    order = np.ascontiguousarray(idx[np.argsort(key[idx], kind="stable")].astype(np.int64))
+    f_rows = np.ascontiguousarray(fmat[:, order].T)
+    i_rows = np.ascontiguousarray(imat[:, order].T)
+    return order, np.ascontiguousarray(key[order]), f_rows, i_rows
 
 
 @numba.njit(cache=True)
-def _survivors(
-    N, objective, overlap, glb, mpc, bwi, bwp, fmat, imat, margin, hint, order, okey
-):  # pragma: no cover
-    """Indices (ascending) of the x whose lower bound of the objective (0 energy, 1 cycles, 2 edp) over every legal n
-    reaches the smallest upper bound within ``margin`` (relative), and the x holding that upper bound.
+def _survivors(N, objective, overlap, glb, mpc, bwi, bwp, fmat, imat, margin, hint, okey):  # pragma: no cover
+    """Positions (in the bound order: ``fmat``/``imat`` columns are the x in that order) of the x whose
+    lower bound of the objective (0 energy, 1 cycles, 2 edp) over every legal n reaches the smallest upper
+    bound within ``margin`` (relative), and the position of the x holding that upper bound.
 
     x ``hint`` (the last query's) goes first so that the running upper bound is tight early: an x whose
     quick bound (fewest image groups, fewest ifmap re-reads) exceeds it skips the per-level bounds (its
     exact lower bound is no smaller, and its upper bounds no smaller than its lower bound)."""
     nx = fmat.shape[1]
-    seen_x = np.empty(order.shape[0] + 1, dtype=np.int64)  # the x bounded, and their lower bounds
-    seen_lb = np.empty(order.shape[0] + 1)
+    seen_x = np.empty(nx + 1, dtype=np.int64)  # the x bounded, and their lower bounds
+    seen_lb = np.empty(nx + 1)
     n_seen = 0
     best = np.inf
     arg = -1
     scale = float(N) * float(N) if objective == 2 else float(N)
-    for j in range(-1, order.shape[0]):
+    for j in range(-1, nx):
         if j < 0:
             if hint < 0 or hint >= nx:
                 continue
@@ -763,7 +770,7 @@ def _survivors(
             # running upper bound (with a 1e-12 allowance for its own rounding), so do all the rest
             if okey[j] * scale * (1.0 - 1e-12) > best * (1.0 + margin):
                 break
-            i = order[j]
+            i = j
             if i == hint:
                 continue
         tpass, fp, pu1 = imat[1, i], imat[2, i], imat[3, i]
@@ -809,7 +816,7 @@ def _survivors(
         seen_lb[n_seen] = xlb
         n_seen += 1
     keep = seen_x[:n_seen][(seen_lb[:n_seen] < np.inf) & (seen_lb[:n_seen] <= best * (1.0 + margin))]
-    return np.sort(keep), arg
+    return keep, arg
 
 
 # ---- the survivors' evaluation in one compiled call ------------------------------------------------------
@@ -989,17 +996,18 @@ def search_mapping(
     dens = ifmap_density if zero_gating else 1.0
     fmat, imat = _bound_terms(shape1, hw, float(dens), float(ifmap_dram_ratio), float(ofmap_dram_ratio))
     key = (shape1, hw, objective, dens, ifmap_dram_ratio, ofmap_dram_ratio)
-    order, okey = _bound_order(
+    order, okey, f_rows, i_rows = _bound_order(
         shape1, hw, float(dens), float(ifmap_dram_ratio), float(ofmap_dram_ratio), _OBJECTIVE_CODE[objective]
     )
-    idx, arg = _survivors(
+    pos, arg = _survivors(
         shape.N, _OBJECTIVE_CODE[objective], hw.filter_load_overlap, hw.glb_words, hw.macs_per_pe_cycle,
-        float(hw.ifmap_bus_words_per_cycle), float(hw.psum_bus_words_per_cycle), fmat, imat, _MARGIN,
-        _HINTS.get(key, -1), order, okey,
+        float(hw.ifmap_bus_words_per_cycle), float(hw.psum_bus_words_per_cycle), f_rows.T, i_rows.T, _MARGIN,
+        _HINTS.get(key, -1), okey,
     )  # fmt: skip
     if len(_HINTS) > 4096:
         _HINTS.clear()
-    _HINTS[key] = int(arg)
+    _HINTS[key] = int(arg)  # a position in the bound order
+    idx = np.sort(order[pos])
     if idx.size == 0:  # no x has a feasible batch tile (what the reference finds after evaluating all)
         raise AccelsimInputError("arch.glb_bytes", "global buffer too small for any RS mapping of this layer")
     n_vals = _batch_tiles(shape.N)

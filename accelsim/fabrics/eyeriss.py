@@ -335,9 +335,9 @@ def _mesh_timing(
                 1.0, (1 - arch.weight_sparsity) * (arch.weight_bits + arch.csc_index_bits) / arch.weight_bits
             )
     pw = arch.mesh_packet_words
-    load = mesh.pass_cycles(*_mode_words(modes["weight"], cost.filter_words_per_pass * w_ratio), pw)
-    iact = mesh.pass_cycles(*_mode_words(modes["iact"], cost.ifmap_words_per_pass * iact_ratio), pw)
-    psum = mesh.pass_cycles(*_mode_words(modes["psum"], cost.psum_words_per_pass), pw)
+    load = _pass_cycles(mesh, *_mode_words(modes["weight"], cost.filter_words_per_pass * w_ratio), pw)
+    iact = _pass_cycles(mesh, *_mode_words(modes["iact"], cost.ifmap_words_per_pass * iact_ratio), pw)
+    psum = _pass_cycles(mesh, *_mode_words(modes["psum"], cost.psum_words_per_pass), pw)
     body = mac_cycles / passes if passes else 0.0
     stream = max(body, iact, psum)
     if arch.filter_load_overlap:
@@ -354,6 +354,21 @@ def _mesh_timing(
         "noc_stall_cycles": int(math.ceil(passes * (stream - body))),
     }
     return int(math.ceil(compute)), noc
+
+
+_PASS_CYCLES: dict[tuple, int] = {}
+
+
+def _pass_cycles(mesh: HierarchicalMesh, mode: str, words: float, group_size: int, packet_words: int) -> int:
+    """:meth:`HierarchicalMesh.pass_cycles`, memoized (a pure function of its arguments; the mesh is a
+    frozen dataclass). Fresh layers of a known shape repeat the same per-pass words."""
+    key = (mesh, mode, words, group_size, packet_words)
+    got = _PASS_CYCLES.get(key)
+    if got is None:
+        if len(_PASS_CYCLES) > 65536:
+            _PASS_CYCLES.clear()
+        got = _PASS_CYCLES[key] = mesh.pass_cycles(mode, words, group_size, packet_words)
+    return got
 
 
 def _mode_words(mode: tuple[str, int], words: float) -> tuple[str, float, int]:
