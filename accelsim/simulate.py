@@ -56,7 +56,7 @@ def simulate(
         fabric=arch_model.fabric,
         frequency_hz=arch_model.frequency_hz,
         batch=net.batch,
-        bits=None if bits is None else (bits if isinstance(bits, str) else f"{bits[0]}/{bits[1]}"),
+        bits=None if bits is None else "{}/{}".format(*(parse_bits(bits) if isinstance(bits, str) else bits)),
         layers=layer_reports,
         totals=_totals(layer_reports, net.batch, arch_model),
     )

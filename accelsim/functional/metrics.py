@@ -337,6 +337,7 @@ def accuracy_report(
     perf_arch = measured(arch_model, model, integer) if measured is not None else arch_model
     report = simulate(sim_net, perf_arch, bits=None if wa is None else wa)
     acc = compare(model, x, y, arch=arch_model, seed=seed, integer=integer)
+    _attach_mismatch(report, acc)
     return {
         "network": net.name,
         "arch": report.arch,
@@ -351,6 +352,28 @@ def accuracy_report(
         "performance": report.to_dict(),
         "accuracy": jsonable(acc),
     }
+
+
+def _attach_mismatch(report, acc: dict) -> None:
+    """Fill the Report's ``mismatch`` fields from :func:`compare`: per layer the integer execution against
+    float (SQNR, relative MSE) and against fake quantization (max error in LSBs, fraction bit-exact); for the
+    network the overall numeric metrics."""
+    rows = {r["name"]: r for r in acc["layers"]}
+    for layer in report.layers:
+        row = rows.get(layer.name)
+        if row is None:
+            continue
+        layer.mismatch = {
+            "sqnr_db_int_vs_float": _num(row["int_vs_float"]["sqnr_db"]),
+            "rel_mse_int_vs_float": _num(row["int_vs_float"]["rel_mse"]),
+            "max_err_lsb_int_vs_fake": _num(row["int_vs_fake"]["max_err_lsb"]),
+            "frac_bit_exact_int_vs_fake": _num(row["int_vs_fake"]["frac_bit_exact"]),
+        }
+    report.mismatch = {k: _num(v) for k, v in acc["overall"].items() if isinstance(v, int | float)}
+
+
+def _num(value) -> float:
+    return float(value)
 
 
 def _has_key(path, keys: tuple[str, ...]) -> bool:
