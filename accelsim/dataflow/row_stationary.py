@@ -702,7 +702,16 @@ def _x_keys(objective, overlap, glb, mpc, bwi, bwp, fmat, imat, inv_n):  # pragm
         bus = max(imat[8, i] / bwi, imat[9, i] / bwp)
         for resident in (True, False):
             nmax = imat[10, i] if resident else imat[11, i]
-            lo = 1
+            if nmax < 1:
+                continue
+            # the cycles bound falls with hi and does not depend on re-reads: only the last level counts;
+            # energy (edp) levels stop once the re-read part alone (times the fewest cycles) reaches the key
+            c_last = 0.0
+            if objective == 2:
+                kl = max(inv_n, 1.0 / nmax)
+                sl = max(imat[5, i] / mpc + imat[6, i] + kl * imat[7, i], bus)
+                c_last = kx * max(kl * load, sl) if overlap else kx * (kl * load + sl)
+            lo = nmax if objective == 1 else 1
             while lo <= nmax:
                 if resident:
                     rere, hi = 1, nmax
@@ -710,6 +719,10 @@ def _x_keys(objective, overlap, glb, mpc, bwi, bwp, fmat, imat, inv_n):  # pragm
                     mb = min((glb - lo * fp) // (lo * pu1), tpass)
                     rere = -(-tpass // mb)
                     hi = min(glb // (fp + (-(-tpass // rere)) * pu1), nmax)
+                if objective == 0 and a + d * rere + c1 >= keys[i]:
+                    break
+                if objective == 2 and (a + d * rere + c1) * c_last >= keys[i]:
+                    break
                 kappa = max(inv_n, 1.0 / hi)
                 e = a + d * rere + c1 + kappa * c0
                 stream = max(imat[5, i] / mpc + imat[6, i] + kappa * imat[7, i], bus)
@@ -738,9 +751,9 @@ def _bound_order(
         0.0,
     )  # fmt: skip
     idx = np.flatnonzero(np.isfinite(key))
-    order = np.ascontiguousarray(idx[np.argsort(key[idx], kind="stable")].astype(np.int64))
-    f_rows = np.ascontiguousarray(fmat[:, order].T)
-    i_rows = np.ascontiguousarray(imat[:, order].T)
+    order = np.ascontiguousarray(idx[np.argsort(key[idx])].astype(np.int64))  # ties: any order will do
+    f_rows = fmat.T[order]  # C-contiguous rows
+    i_rows = imat.T[order]
     return order, np.ascontiguousarray(key[order]), f_rows, i_rows
 
 
