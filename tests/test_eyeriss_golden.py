@@ -154,3 +154,43 @@ def test_search_equals_full_search(
         got = search_mapping(*args)
         assert got[0] == want[0]
         assert got[1] == want[1]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    N=st.integers(1, 80), Cg=st.integers(1, 40), Kg=st.integers(1, 40), R=st.integers(1, 5),
+    E=st.integers(1, 24), U=st.integers(1, 2), overlap=st.booleans(),
+    glb_words=st.sampled_from([300, 2_000, 55_296]), objective=st.sampled_from([0, 1, 2]),
+    dens=st.sampled_from([1.0, 0.5]),
+)  # fmt: skip
+def test_per_image_bound_is_below_every_candidate(N, Cg, Kg, R, E, U, overlap, glb_words, objective, dens):
+    """The batch-independent key the bound pass is ordered by (``_x_keys``) never exceeds an x's real
+    objective / N (/ N² for edp) at any batch tile n and residency — else the early exit could drop the
+    optimum. Checked against evaluate_candidates on the whole reference space."""
+    import numpy as np
+
+    from accelsim.dataflow import row_stationary as rs
+
+    shape = _shape(N, 1, Cg, Kg, R, R, U, 1, 0, E, E)
+    hw = RSHardware(glb_words=glb_words, filter_load_overlap=overlap)
+    shape1 = rs.replace(shape, N=1)
+    xs = rs._x_space(shape1, hw)
+    if xs["p"].size == 0:
+        return
+    fmat, imat = rs._bound_terms(shape1, hw, dens, 1.0, 1.0)
+    keys = rs._x_keys(
+        objective, hw.filter_load_overlap, hw.glb_words, hw.macs_per_pe_cycle,
+        float(hw.ifmap_bus_words_per_cycle), float(hw.psum_bus_words_per_cycle), fmat, imat, 0.0,
+    )  # fmt: skip
+    index = {tuple(int(xs[k][i]) for k in ("p", "q", "e", "r", "t")): i for i in range(xs["p"].size)}
+    cand = rs._candidates(shape, hw)
+    x_of = np.array(
+        [index[tuple(int(cand[k][j]) for k in ("p", "q", "e", "r", "t"))] for j in range(cand["p"].size)]
+    )
+    scale = float(N) * N if objective == 2 else float(N)
+    for resident in (True, False):
+        res = rs.evaluate_candidates(shape, hw, cand, resident, dens, 1.0, 1.0, dens < 1.0)
+        energy, cycles = res["energy"], res["cycles"].astype(float)
+        value = (energy, cycles, energy * cycles)[objective]
+        ok = np.isfinite(energy)
+        assert np.all(keys[x_of[ok]] * scale <= value[ok] * (1.0 + 1e-12))
