@@ -849,9 +849,40 @@ def tile_transfers(compute_c, read_c, write_c, rf, cf, n_passes, groups, max_til
     rbuf = np.empty(size, dtype=np.float64)
     wbuf = np.empty(size, dtype=np.float64)
     walked = 0
+    fpp = rf * cf
+    run_seen = np.full((3, 4), -1, dtype=np.int64)  # equal tiles, as coarse_tiles
+    midcol_seen = np.full((3, rf if cf > 2 else 0), -1, dtype=np.int64)
+    midpass_seen = np.full(fpp if n_passes > 2 else 0, -1, dtype=np.int64)
+    period = fpg // math.gcd(size, fpg)
     for t in range(ntiles):
         s = t * size
         e = min(s + size, n)
+        if e - s == size:  # equal tiles, as in coarse_tiles (same classes, same holders)
+            local = s % fpg
+            p = local // fpp
+            q = local - p * fpp
+            k = 0 if p == 0 else (2 if p == n_passes - 1 else 1)
+            src = -1
+            fc, fr = q // rf, q % rf
+            q_end = q + size - 1  # within the pass when < fpp
+            if q_end < fpp and fr >= 1 and fr + size - 1 <= rf - 2:  # (a)
+                cls = (1 if fc == 0 else 0) + (2 if fc == cf - 1 else 0)
+                src = run_seen[k, cls]
+                if src < 0:
+                    run_seen[k, cls] = t
+            elif q_end < fpp and fc >= 1 and q_end // rf <= cf - 2:  # (b)
+                src = midcol_seen[k, fr]
+                if src < 0:
+                    midcol_seen[k, fr] = t
+            elif local + size <= fpg and p >= 1 and (local + size - 1) // fpp <= n_passes - 2:  # (c)
+                src = midpass_seen[q]
+                if src < 0:
+                    midpass_seen[q] = t
+            elif t >= period:  # (d): tile t − period starts at the same position in its group
+                src = t - period
+            if src >= 0:
+                tc[t], loads[t], stores[t] = tc[src], loads[src], stores[src]
+                continue
         tc[t] = _range_sum(compute_c, s, e, rf, cf, n_passes)
         ld = _proved_transfer(_range_sum(read_c, s, e, rf, cf, n_passes), exact_r, bandwidth)
         st = _proved_transfer(_range_sum(write_c, s, e, rf, cf, n_passes), exact_w, bandwidth)
