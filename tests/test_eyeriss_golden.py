@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from functools import cache
-from pathlib import Path
 
 import pytest
+from golden_util import diff, golden_by_arch, load_maker
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,40 +23,12 @@ from accelsim.dataflow.row_stationary import ConvShape, RSHardware, search_mappi
 from accelsim.errors import AccelsimInputError
 from accelsim.workload import Precision
 
-DATA = Path(__file__).resolve().parent / "data"
-
-
-def _load_maker():
-    spec = importlib.util.spec_from_file_location("make_eyeriss_golden", DATA / "make_eyeriss_golden.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MAKER = _load_maker()
+MAKER = load_maker("make_eyeriss_golden")
 
 
 @cache
 def _golden() -> dict[str, list[dict]]:
-    by_arch: dict[str, list[dict]] = {}
-    for case in json.loads((DATA / "eyeriss_golden.json").read_text())["cases"]:
-        by_arch.setdefault(case["arch"], []).append(case)
-    return by_arch
-
-
-def _diff(path: str, got, want) -> str | None:
-    """None when ``got`` (after a JSON round trip) equals ``want`` exactly, types included."""
-    if isinstance(want, dict):
-        if not isinstance(got, dict) or set(got) != set(want):
-            return f"{path}: keys {sorted(got) if isinstance(got, dict) else got!r} != {sorted(want)}"
-        for key in want:
-            d = _diff(f"{path}.{key}", got[key], want[key])
-            if d:
-                return d
-        return None
-    if type(got) is not type(want) or got != want:
-        return f"{path}: {got!r} != {want!r}"
-    return None
+    return golden_by_arch("eyeriss_golden.json")
 
 
 def test_golden_covers_the_required_cases():
@@ -86,7 +57,7 @@ def test_results_equal_golden(case_name: str):
         got = json.loads(
             json.dumps(MAKER.result_dict(layer, Precision(w_bits=w, a_bits=a, out_bits=a), arch))
         )
-        d = _diff(f"{case['network']}[{case['layer']}]", got, case["result"])
+        d = diff(f"{case['network']}[{case['layer']}]", got, case["result"])
         if d:
             failures.append(d)
     assert not failures, f"{len(failures)} mismatches, first: " + "; ".join(failures[:5])

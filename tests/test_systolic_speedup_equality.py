@@ -11,57 +11,23 @@ and of the same type, floats exactly or within 1e-12 relative (sums of the same 
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import math
 from functools import cache
-from pathlib import Path
 
 import pytest
+from golden_util import diff, golden_by_arch, load_maker
 
 from accelsim.fabrics.systolic import evaluate_layer
 from accelsim.workload import Precision
 
-DATA = Path(__file__).resolve().parent / "data"
 REL_TOL = 1e-12
 
 
-def _load_maker():
-    spec = importlib.util.spec_from_file_location("make_systolic_golden", DATA / "make_systolic_golden.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MAKER = _load_maker()
+MAKER = load_maker("make_systolic_golden")
 
 
 @cache
 def _golden() -> dict[str, list[dict]]:
-    cases = json.loads((DATA / "systolic_golden.json").read_text())["cases"]
-    by_arch: dict[str, list[dict]] = {}
-    for case in cases:
-        by_arch.setdefault(case["arch"], []).append(case)
-    return by_arch
-
-
-def _diff(path: str, got, want) -> str | None:
-    """None when equal under the rules of the module docstring, else a one-line description."""
-    if isinstance(want, dict):
-        if not isinstance(got, dict) or set(got) != set(want):
-            return f"{path}: keys {sorted(got) if isinstance(got, dict) else got!r} != {sorted(want)}"
-        for key in want:
-            d = _diff(f"{path}.{key}", got[key], want[key])
-            if d:
-                return d
-        return None
-    if type(got) is not type(want):
-        return f"{path}: type {type(got).__name__} != {type(want).__name__} ({got!r} vs {want!r})"
-    if isinstance(want, float):
-        if got == want or math.isclose(got, want, rel_tol=REL_TOL, abs_tol=0.0):
-            return None
-        return f"{path}: {got!r} != {want!r}"
-    return None if got == want else f"{path}: {got!r} != {want!r}"
+    return golden_by_arch("systolic_golden.json")
 
 
 def test_golden_covers_the_required_cases():
@@ -92,7 +58,7 @@ def test_results_equal_golden(case_name: str):
             "mapping_efficiency": r.mapping_efficiency,
             "mapping": r.mapping,
         }
-        d = _diff(f"{case['network']}[{case['layer']}] {w}/{a}", got, case["result"])
+        d = diff(f"{case['network']}[{case['layer']}] {w}/{a}", got, case["result"], REL_TOL)
         if d:
             failures.append(d)
     assert not failures, f"{len(failures)} mismatches, first: " + "; ".join(failures[:5])
