@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from accelsim.compare import compare_suite
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import load_arch
-from accelsim.pe.array import evaluate_array_layer
-from accelsim.pe.compare_suite import compare_suite
+from accelsim.fabrics._array import evaluate_array_layer
 from accelsim.simulate import simulate
 from accelsim.workload import Layer, Network, Precision
 

@@ -9,8 +9,8 @@ import csv
 
 import pytest
 
+from accelsim.compare import EYERISS_TABLE, compare_suite, published_eyeriss_baseline
 from accelsim.fabrics import get_fabric, load_arch
-from accelsim.pe.compare_suite import EYERISS_TABLE, compare_suite, published_eyeriss_baseline
 from accelsim.simulate import simulate
 from accelsim.workload import Layer, Precision, load_network
 

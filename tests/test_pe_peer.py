@@ -121,7 +121,7 @@ def test_paper_headline_against_the_authors_eyeriss_table():
     """Bit Fusion paper (ISCA'18): 3.9x speedup and 5.1x energy reduction over Eyeriss, geomean of the 8
     benchmarks. With the authors' own Eyeriss table as baseline (converted as their notebook does) and
     accelsim's bitfusion preset on the WRPN graphs the authors simulated, accelsim gives 3.93x / 5.12x."""
-    from accelsim.pe.compare_suite import PUBLISHED_EYERISS, compare_suite
+    from accelsim.compare import PUBLISHED_EYERISS, compare_suite
 
     table = compare_suite("bitfusion-wrpn", "bitfusion", PUBLISHED_EYERISS)
     assert len(table.rows) == 8
@@ -131,7 +131,7 @@ def test_paper_headline_against_the_authors_eyeriss_table():
 
 def test_eyeriss_table_alu_counts_match_the_suite_macs():
     """The table's ALU column is 16 x the MACs per image of the non-WRPN graphs (batch 16)."""
-    from accelsim.pe.compare_suite import EYERISS_TABLE, _benchmark_of
+    from accelsim.compare import EYERISS_TABLE, _benchmark_of
 
     alu: dict[str, float] = {}
     with EYERISS_TABLE.open() as fh:

@@ -50,9 +50,9 @@ def register(apps: CliApps) -> None:
     ) -> None:
         """Speedup and energy reduction of ARCH over BASELINE on each network, and their geomeans."""
         from accelsim.cli.cmd_core import parse_overrides
+        from accelsim.compare import compare_suite
         from accelsim.errors import AccelsimInputError
         from accelsim.fabrics import load_arch
-        from accelsim.pe.compare_suite import compare_suite
         from accelsim.workload import load_network, parse_bits
 
         if (network_suite is None) == (not network):
@@ -63,7 +63,7 @@ def register(apps: CliApps) -> None:
             raise AccelsimInputError("--json", f"directory does not exist: {json_path.resolve().parent}")
         suite = network_suite if network_suite is not None else [load_network(n) for n in network]
         arch_model = load_arch(arch, **parse_overrides(set_))
-        from accelsim.pe.compare_suite import PUBLISHED_EYERISS
+        from accelsim.compare import PUBLISHED_EYERISS
 
         if baseline == PUBLISHED_EYERISS:
             base_model = baseline

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from accelsim.fabrics._array import evaluate_array_layer
+from accelsim.fabrics._chips import ChipArchBase
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.pe import bitblade as pe
-from accelsim.pe.array import evaluate_array_layer
-from accelsim.pe.chips import ChipArchBase
 from accelsim.pe.functional import check_layer_widths, run_layer_gemms
 from accelsim.workload import Layer, Precision
 

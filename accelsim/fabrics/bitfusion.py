@@ -1,6 +1,6 @@
 """``bitfusion``: Bit Fusion (Sharma et al., ISCA 2018), a systolic array of Fusion Units.
 
-PE model :mod:`accelsim.pe.bitfusion`; array timing, traffic and energy :mod:`accelsim.pe.array`
+PE model :mod:`accelsim.pe.bitfusion`; array timing, traffic and energy :mod:`accelsim.fabrics._array`
 (the authors' simulator formulas, shared/reference/bitfusion_config.md). Preset ``bitfusion`` is
 ``bf_e_conf.ini``: 16×32 FUs, 500 MHz, 64/32/16 KiB W/I/O buffers, 192 bit/cycle DRAM, 45 nm.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Literal
 
 from accelsim import tech
+from accelsim.fabrics._array import ArrayArchBase, evaluate_array_layer
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.pe import bitfusion as pe
-from accelsim.pe.array import ArrayArchBase, evaluate_array_layer
 from accelsim.pe.functional import check_layer_widths, run_layer_gemms
 from accelsim.workload import Layer, Precision
 

@@ -16,9 +16,9 @@ from typing import Literal
 from pydantic import Field
 
 from accelsim.arch.base import PeakFigures
+from accelsim.fabrics._array import ArrayArchBase, evaluate_array_layer
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.pe import bitserial as pe
-from accelsim.pe.array import ArrayArchBase, evaluate_array_layer
 from accelsim.pe.functional import check_layer_widths, run_layer_gemms
 from accelsim.workload import Layer, Precision
 

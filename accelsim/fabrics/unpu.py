@@ -1,15 +1,15 @@
 """``unpu``: UNPU (Lee et al., ISSCC 2018), LUT-based bit-serial PEs with 1–16-bit weights
 (:mod:`accelsim.pe.unpu`, constants and their calibration there), as an array of LBPE lanes
-(:mod:`accelsim.pe.array`, :mod:`accelsim.pe.chips`)."""
+(:mod:`accelsim.fabrics._array`, :mod:`accelsim.fabrics._chips`)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+from accelsim.fabrics._array import evaluate_array_layer
+from accelsim.fabrics._chips import ChipArchBase
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.pe import unpu as pe
-from accelsim.pe.array import evaluate_array_layer
-from accelsim.pe.chips import ChipArchBase
 from accelsim.pe.functional import check_layer_widths, run_layer_gemms
 from accelsim.workload import Layer, Precision
 

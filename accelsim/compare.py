@@ -9,7 +9,7 @@ own bits.
 
 ``baseline="bitfusion-paper-eyeriss"`` uses, instead of a simulated baseline, the Eyeriss numbers the
 Bit Fusion paper itself compared against: the authors' per-layer table ``results/eyeriss_results.csv``
-(github.com/hsharma35/bitfusion cf2d5c8, shipped as ``accelsim/pe/data/bitfusion_eyeriss_results.csv``),
+(github.com/hsharma35/bitfusion cf2d5c8, shipped as ``accelsim/data/bitfusion_eyeriss_results.csv``),
 summed per benchmark and converted as their notebook does: cycles (16-bit, batch 16) at 500 MHz;
 energy = (ALU + RF + Array + Buffer + 0.15·DRAM) × 3.2 pJ (shared/reference/bitfusion_config.md).
 """

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from accelsim.arch.base import PeakFigures
-from accelsim.pe.array import ArrayArchBase
+from accelsim.fabrics._array import ArrayArchBase
 
 
 class ChipArchBase(ArrayArchBase):
