@@ -14,7 +14,7 @@ exhaustive=True)``, the search before pruning); every pruned result is checked e
 
 Whole network through each fabric's ``functional_layer`` (:func:`bench_network_datapaths`): ResNet-18 with
 He-normal random weights (seed 0), one uniform [0, 1) image, PTQ at 4b/4b (log2 weights for QUEST), then
-``run_integer(model, x, arch=FABRIC)`` against the ideal integer execution (``run_integer(model, x)``, the
+``run_integer_on(model, x, arch=FABRIC)`` against the ideal integer execution (``run_integer(model, x)``, the
 baseline timed in the same run); every tensor is checked bit-exact.
 
 Run: ``.venv/bin/python benchmarks/bench_pe.py``
@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 
+from accelsim.accuracy import run_integer_on
 from accelsim.cost import CostModel
 from accelsim.fabrics import load_arch
 from accelsim.pe import tiling
@@ -90,7 +91,7 @@ def bench_network_datapaths(seed: int = 0) -> None:
     inp = net.input
     x = np.random.default_rng(seed).random((1, inp.channels, inp.height, inp.width))
     models = {q: ptq(net, w, x, b, w_bits=4, a_bits=4, quantizer=q) for q in ("uniform", "log2")}
-    run_integer(models["uniform"], x, arch="bitfusion")  # warm-up (numba cache, imports)
+    run_integer_on(models["uniform"], x, arch="bitfusion")  # warm-up (numba cache, imports)
     base = {}
     for q, model in models.items():
         t0 = time.perf_counter()
@@ -99,7 +100,7 @@ def bench_network_datapaths(seed: int = 0) -> None:
     for fabric in ("bitfusion", "stripes", "loom", "bismo", "unpu", "bitblade", "envision", "quest"):
         q = "log2" if fabric == "quest" else "uniform"
         t0 = time.perf_counter()
-        ex = run_integer(models[q], x, arch=fabric)
+        ex = run_integer_on(models[q], x, arch=fabric)
         dt = time.perf_counter() - t0
         same = all(np.array_equal(ex.tensors[k], base[q].tensors[k]) for k in base[q].tensors)
         print(f"resnet18 4b/4b ({q} weights) through {fabric}: {dt:.2f} s, ideal executor {base[q + '_s']:.2f} s "

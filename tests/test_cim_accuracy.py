@@ -2,8 +2,8 @@
 
 import pytest
 
+from accelsim.accuracy import accuracy_report
 from accelsim.fabrics import load_arch
-from accelsim.functional.metrics import accuracy_report
 
 NOISY = {
     "crossbar.device.programming_noise": "gaussian",

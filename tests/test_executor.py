@@ -7,10 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from accelsim.accuracy import accuracy_report
 from accelsim.errors import AccelsimInputError
 from accelsim.functional import int_conv2d
 from accelsim.functional.executor import conv2d_float, pool_float, run_fake, run_integer
-from accelsim.functional.metrics import accuracy_report, compare, shipped_model, sqnr_db
+from accelsim.functional.metrics import compare, shipped_model, sqnr_db
 from accelsim.functional.ptq import ptq, random_weights
 from accelsim.workload import Layer, Network, load_network
 
@@ -206,14 +207,14 @@ def test_accuracy_report_combines_simulation_and_metrics():
 @pytest.mark.parametrize("drop_bits", [0, 8])
 def test_fabric_functional_layer_path_and_fabric_vs_ideal(monkeypatch, drop_bits):
     """A fabric datapath that truncates the accumulator's low bits is reported against the exact one."""
-    import accelsim.fabrics as fabrics
+    import accelsim.accuracy as accuracy_module
 
     def lossy(x0, w, layer, precision, arch, seed):
         acc, st = _plain_functional(x0, w, layer, precision, arch, seed)
         out = (acc >> drop_bits) << drop_bits
         return out, {"changed": int(np.sum(out != acc))}
 
-    monkeypatch.setattr(fabrics, "get_functional_layer", lambda name: lossy)
+    monkeypatch.setattr(accuracy_module, "get_functional_layer", lambda name: lossy)
     r = accuracy_report("lenet5-digits", "ideal", bits="8/8", max_images=60)
     o = r["accuracy"]["overall"]
     changed = sum(row["stats"].get("changed", 0) for row in r["accuracy"]["layers"])

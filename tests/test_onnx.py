@@ -247,7 +247,8 @@ def _lenet_onnx() -> bytes:
 
 
 def test_float_onnx_lenet_imports_to_the_zoo_network_and_ptq_gives_the_same_integers(tmp_path):
-    from accelsim.functional.metrics import accuracy_report, shipped_model
+    from accelsim.accuracy import accuracy_report
+    from accelsim.functional.metrics import shipped_model
     from accelsim.functional.ptq import ptq
     from accelsim.workload import load_network
 

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from accelsim.accuracy import compare_on, run_integer_on
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import get_functional_layer, load_arch
 from accelsim.functional.executor import run_integer
-from accelsim.functional.metrics import compare, shipped_model
+from accelsim.functional.metrics import shipped_model
 from accelsim.functional.ptq import ptq, random_weights
 from accelsim.pe import bitblade, envision, logpe
 from accelsim.pe.common import int64_gemm, operand_range
@@ -55,7 +56,7 @@ def test_random_network_through_fabric_is_bit_exact_with_ideal(small_model, fabr
     model = ptq(net, w, x, b, w_bits=bits[0], a_bits=bits[1])
     arch = load_arch(fabric)
     assert get_functional_layer(arch.fabric) is not None
-    r = compare(model, x, arch=arch)
+    r = compare_on(model, x, arch=arch)
     for row in r["layers"]:
         assert row["fabric_vs_ideal"]["frac_bit_exact"] == 1.0, row["name"]
         if row["op"] != "pool" and row["bits"]:
@@ -70,7 +71,7 @@ def test_random_network_through_fabric_is_bit_exact_with_ideal(small_model, fabr
 def test_envision_reports_measured_idle_share(small_model):
     net, w, b, x = small_model
     model = ptq(net, w, x, b, w_bits=4, a_bits=4)
-    ex = run_integer(model, x, arch="envision")
+    ex = run_integer_on(model, x, arch="envision")
     # c1: Kr = 27, 4 products per unit-cycle -> 7 cycles per output for 27 products: 1 - 27/(4·7) idle
     # on top of the 75 % of the 4-bit mode
     assert ex.stats["c1"]["sub_multiplier_idle_share"] == pytest.approx(1 - 27 / (16 * 7))
@@ -82,8 +83,8 @@ def test_lenet_bitfusion_4b_accuracy_equals_ideal():
     net = load_network("lenet5-digits")
     w, b, x, y, cal = shipped_model(net)
     model = ptq(net, w, cal, b, w_bits=4, a_bits=4)
-    fab = compare(model, x, y, arch="bitfusion")
-    ideal = compare(model, x, y, arch="ideal")
+    fab = compare_on(model, x, y, arch="bitfusion")
+    ideal = compare_on(model, x, y, arch="ideal")
     assert fab["overall"]["accuracy_int"] == ideal["overall"]["accuracy_int"]
     assert fab["overall"]["output_frac_bit_exact_fabric_vs_ideal"] == 1.0
     assert all(row["fabric_vs_ideal"]["frac_bit_exact"] == 1.0 for row in fab["layers"])
@@ -93,20 +94,20 @@ def test_unsupported_width_names_layer_and_allowed(small_model):
     net, w, b, x = small_model
     model = ptq(net, w, x, b, w_bits=12, a_bits=8)
     with pytest.raises(AccelsimInputError, match=r"layer 'c1'.*allowed: 1-8"):
-        run_integer(model, x, arch="bitblade")
+        run_integer_on(model, x, arch="bitblade")
     model = ptq(net, w, x, b, w_bits=8, a_bits=8)
     with pytest.raises(AccelsimInputError, match=r"layer 'c1'.*allowed: 1-4"):
-        run_integer(model, x, arch="quest")
+        run_integer_on(model, x, arch="quest")
 
 
 def test_quest_runs_log2_weights_exactly_and_rejects_uniform_ones(small_model):
     net, w, b, x = small_model
     model = ptq(net, w, x, b, w_bits=4, a_bits=4)
     with pytest.raises(AccelsimInputError, match="layer 'c1'.*log-quantized"):
-        run_integer(model, x, arch="quest")
+        run_integer_on(model, x, arch="quest")
     model = ptq(net, w, x, b, w_bits=4, a_bits=4, quantizer="log2")
     ideal = run_integer(model, x)
-    q = run_integer(model, x, arch="quest")
+    q = run_integer_on(model, x, arch="quest")
     for name in ideal.tensors:
         np.testing.assert_array_equal(q.tensors[name], ideal.tensors[name])
     st = q.stats["c1"]
@@ -124,7 +125,7 @@ def test_other_weight_formats_are_bit_exact(small_model, quantizer, w_bits, fabr
     net, w, b, x = small_model
     model = ptq(net, w, x, b, w_bits=w_bits, a_bits=4, quantizer=quantizer)
     ideal = run_integer(model, x)
-    fab = run_integer(model, x, arch=fabric)
+    fab = run_integer_on(model, x, arch=fabric)
     for name in ideal.tensors:
         np.testing.assert_array_equal(fab.tensors[name], ideal.tensors[name])
     if quantizer in ("bwn", "dorefa"):

@@ -1,7 +1,7 @@
 """Numbers through the systolic array: exact with a wide accumulator, overflow counted with a narrow one."""
 
+from accelsim.accuracy import accuracy_report
 from accelsim.fabrics import load_arch
-from accelsim.functional.metrics import accuracy_report
 
 
 def run(acc_bits: int):

@@ -159,7 +159,7 @@ def register(apps: CliApps) -> None:
         arch_model = load_arch(arch, **parse_overrides(set_))
         source = str(onnx) if onnx is not None else network
         if accuracy:
-            from accelsim.functional.metrics import accuracy_report
+            from accelsim.accuracy import accuracy_report
 
             result = accuracy_report(
                 source, arch_model, data=data, labels=labels, bits=bits, seed=seed, method=ptq_method,

@@ -64,7 +64,7 @@ def evaluate_point(point: DesignPoint) -> dict[str, Any]:
 def _accuracy_metrics(point: DesignPoint, arch, global_bits) -> dict[str, Any]:
     """Functional run through the point's datapath: mismatch = 1 − top-1 agreement of the integer
     execution with the float network; also accuracy (when the network ships labels) and output SQNR."""
-    from accelsim.functional.metrics import accuracy_report
+    from accelsim.accuracy import accuracy_report
 
     max_images, seed, method = point.accuracy  # type: ignore[misc]
     result = accuracy_report(

@@ -518,18 +518,12 @@ def run_integer(
 ) -> Execution:
     """Integer-only execution of float inputs ``x`` (or input codes when ``x_is_codes``).
 
-    ``arch`` (preset name or model) routes MAC layers through its fabric's ``functional_layer`` (contract in
-    :func:`accelsim.fabrics.get_functional_layer`; None there = the plain exact kernels); ``functional``
-    passes such a function directly.
+    ``functional`` (a fabric's ``functional_layer``, contract in :func:`accelsim.fabrics.get_functional_layer`)
+    routes MAC layers through that datapath and receives ``arch`` (the architecture model); None = the plain
+    exact kernels. :func:`accelsim.accuracy.run_integer_on` resolves both from a preset name.
     """
     _need_q(model)
-    arch_model = None
-    if arch is not None and functional is None:
-        from accelsim.arch.base import ArchitectureBase
-        from accelsim.fabrics import get_functional_layer, load_arch
-
-        arch_model = arch if isinstance(arch, ArchitectureBase) else load_arch(arch)
-        functional = get_functional_layer(arch_model.fabric)
+    arch_model = arch
     x = _nchw(np.asarray(x), model)
     xq = np.asarray(x, np.int64) if x_is_codes else model.input_q.quantize(x, float32=model.requant == "onnx")
     stats: dict[str, dict] = {}
