@@ -1,0 +1,60 @@
+"""The flow of DESIGN.md stays one-directional: every import (function-local ones included) checked by AST."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parent.parent / "accelsim"
+
+#: layers above the models: nothing in the model packages may import them
+ABOVE_MODELS = ("fabrics", "simulate", "cost", "accuracy", "compare", "dse", "cli", "report", "io")
+MODEL_PACKAGES = ("pe", "dataflow", "noc", "memory", "functional")
+
+
+def imported(path: Path) -> set[str]:
+    """accelsim sub-modules a file imports, as 'accelsim.x.y' names."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("accelsim"):
+            names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names if a.name.startswith("accelsim"))
+    return names
+
+
+def top(name: str) -> str:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+@pytest.mark.parametrize("package", MODEL_PACKAGES)
+def test_models_import_nothing_above_them(package):
+    bad = {
+        f"{p.relative_to(PKG)} -> {n}"
+        for p in (PKG / package).rglob("*.py")
+        for n in imported(p)
+        if top(n) in ABOVE_MODELS or top(n) == "arch"
+    }
+    assert not bad, sorted(bad)
+
+
+@pytest.mark.parametrize("module", ["workload.py", "tech.py", "quant"])
+def test_foundations_import_only_errors(module):
+    files = [PKG / module] if module.endswith(".py") else list((PKG / module).rglob("*.py"))
+    bad = {
+        f"{p.relative_to(PKG)} -> {n}"
+        for p in files
+        for n in imported(p)
+        if top(n) not in ("errors", "", Path(module).stem)
+    }
+    assert not bad, sorted(bad)
+
+
+def test_arch_imports_only_models():
+    allowed = {"arch", "errors", "workload", "pe", "noc", "memory", ""}
+    bad = {
+        f"{p.name} -> {n}" for p in (PKG / "arch").rglob("*.py") for n in imported(p) if top(n) not in allowed
+    }
+    assert not bad, sorted(bad)
