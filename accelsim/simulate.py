@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from accelsim.arch.base import ArchitectureBase
-from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import LayerResult, get_fabric, load_arch
 from accelsim.report import LayerReport, Report, Totals
 from accelsim.workload import Network, load_network, parse_bits
@@ -137,4 +136,4 @@ def _progress(items: list, enabled: bool, label: str) -> Iterable:
     return track(items, description=label, transient=True)
 
 
-__all__ = ["simulate", "resolve_network", "AccelsimInputError"]
+__all__ = ["check_quantizers", "resolve_network", "simulate"]

@@ -218,6 +218,4 @@ def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: Cro
     DAC-streamed inputs, shared ADCs and every configured non-ideality, seeded. Returns the integer
     accumulator and the per-layer mismatch against the exact integer GEMM
     (:func:`accelsim.dataflow.crossbar_mapping.crossbar_layer`)."""
-    if layer.batch != x_int.shape[0]:
-        layer = layer.with_batch(int(x_int.shape[0]))
     return crossbar_layer(x_int, w_int, layer, precision, arch, seed=seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -92,7 +93,7 @@ def get_functional_layer(name: str) -> Callable[..., Any] | None:
 
     Contract: ``functional_layer(x_int, w_int, layer, precision, arch, seed) -> (y_int, stats: dict)`` where
     ``x_int`` is the integer input (NCHW, or [N, C] / [N, M, C] for fc/matmul) with zero point already
-    removed, ``w_int`` the integer weights (KCRS / [K, C]), and ``y_int`` the int64 accumulator result of the
+    removed, ``w_int`` the integer weights (KCRS / [K, C]), ``layer.batch`` equals ``x_int.shape[0]``, and ``y_int`` the int64 accumulator result of the
     layer as the datapath computes it (equal to the exact integer result when nothing lossy is configured);
     ``stats`` reports what lossy steps changed (e.g. ADC clipping counts, overflow counts).
     """
@@ -152,7 +153,7 @@ def arch_from_dict(data: Any, context: str, overrides: dict[str, Any] | None = N
     if not isinstance(fabric_name, str):
         raise AccelsimInputError(f"{context}.fabric", f"missing; allowed: {', '.join(available_fabrics())}")
     fabric = get_fabric(fabric_name)
-    data = _deep_copy(data)
+    data = copy.deepcopy(data)
     for dotted, value in (overrides or {}).items():
         _check_override_path(fabric.arch_model, dotted)
         _set_dotted(data, dotted, value)
@@ -160,14 +161,6 @@ def arch_from_dict(data: Any, context: str, overrides: dict[str, Any] | None = N
         return fabric.arch_model.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(exc, context) from None
-
-
-def _deep_copy(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: _deep_copy(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_deep_copy(v) for v in data]
-    return data
 
 
 def load_arch(name_or_path: str | Path, **overrides: Any) -> ArchitectureBase:
@@ -193,12 +186,11 @@ def arch_json_schema() -> dict[str, Any]:
     _discover()
     defs: dict[str, Any] = {}
     one_of = []
-    for name, fabric in sorted(_FABRICS.items()):
+    for _, fabric in sorted(_FABRICS.items()):
         schema = fabric.arch_model.model_json_schema(ref_template="#/$defs/{model}")
         defs.update(schema.pop("$defs", {}))
         defs[fabric.arch_model.__name__] = schema
         one_of.append({"$ref": f"#/$defs/{fabric.arch_model.__name__}"})
-        del name
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "accelsim architecture",

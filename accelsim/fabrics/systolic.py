@@ -470,8 +470,6 @@ def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: Sys
     (:func:`accelsim.functional.run_layer`); overflows are counted. ``seed`` is unused (no random process)."""
     from accelsim.functional import run_layer
 
-    if layer.batch != x_int.shape[0]:
-        layer = layer.with_batch(int(x_int.shape[0]))
     prec = precision.model_copy(update={"acc_bits": arch.acc_bits})
     r = run_layer(layer, x_int, w_int, prec, check_ranges=False)
     return r.out, {

@@ -401,7 +401,8 @@ def mac_integer(
         x0 = xq - zx
         if layer.op == "fc":
             x0 = _flat(x0, layer)
-        acc, stats = functional(x0, w, layer, prec, arch, seed)
+        run = layer if layer.batch == x0.shape[0] else layer.with_batch(int(x0.shape[0]))
+        acc, stats = functional(x0, w, run, prec, arch, seed)
         acc = np.asarray(acc, np.int64)
         return acc + _chan(bias, acc, layer), dict(stats)
     w2d = w.T if layer.op == "matmul" else w.reshape(layer.K, -1)  # (K, reduction)
