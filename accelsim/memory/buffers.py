@@ -700,7 +700,7 @@ def _dyadic_shift(table):
     return m
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _row_range(tab, k, fcc, a, b, rf):
     """Σ of rows a..b−1 of one column fold (class fcc) of a pass of kind k: first/middle/last counts ×
     the class values."""
@@ -714,7 +714,7 @@ def _row_range(tab, k, fcc, a, b, rf):
     return first * tab[k, 1, fcc] + last * tab[k, 2, fcc] + mid * tab[k, 0, fcc]
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _col_range(tab, k, c0, c1, rf, cf):
     """Σ of whole column folds c0..c1−1 of a pass of kind k."""
     if c0 >= c1:
@@ -731,7 +731,7 @@ def _col_range(tab, k, c0, c1, rf, cf):
     )
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _in_pass(tab, k, q0, q1, rf, cf):
     """Σ of folds q0..q1−1 (column fold outer, row fold inner) of one pass of kind k."""
     fc0, fr0 = q0 // rf, q0 % rf
@@ -757,31 +757,38 @@ def _count_residue(j0, j1, n, r):
     return (j1 - 1 - r + n) // n - (j0 - 1 - r + n) // n
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _range_sum(tab, s, e, rf, cf, n_passes):
-    """Σ of the layer's folds s..e−1 (global execution order over groups and passes) of one class table."""
+    """Σ of the layer's folds s..e−1 (global execution order over groups and passes) of one class table:
+    the head of the first pass, the whole passes by kind (first, middle, last), the tail of the last one,
+    added in that order. One call site of :func:`_in_pass`, inlined once (a cold compile of seconds, not
+    minutes: every inlined call is type-inferred again)."""
     fpp = rf * cf
     p0, q0 = s // fpp, s % fpp
     p1, q1 = e // fpp, e % fpp
     if p0 == p1:
         return _in_pass(tab, _pass_kind(p0, n_passes), q0, q1, rf, cf)
-    total = _in_pass(tab, _pass_kind(p0, n_passes), q0, fpp, rf, cf)
     j0, j1 = p0 + 1, p1  # whole passes
+    n0 = n1 = n2 = 0
     if j1 > j0:
         if n_passes == 1:
-            total = total + (j1 - j0) * _in_pass(tab, 0, 0, fpp, rf, cf)
+            n0 = j1 - j0
         else:
             n0 = _count_residue(j0 + n_passes, j1 + n_passes, n_passes, 0)
             n2 = _count_residue(j0 + n_passes, j1 + n_passes, n_passes, n_passes - 1)
             n1 = (j1 - j0) - n0 - n2
-            if n0 > 0:
-                total = total + n0 * _in_pass(tab, 0, 0, fpp, rf, cf)
-            if n1 > 0:
-                total = total + n1 * _in_pass(tab, 1, 0, fpp, rf, cf)
-            if n2 > 0:
-                total = total + n2 * _in_pass(tab, 2, 0, fpp, rf, cf)
-    if q1 > 0:
-        total = total + _in_pass(tab, _pass_kind(p1, n_passes), 0, q1, rf, cf)
+    total = tab[0, 0, 0] * 0
+    for seg in range(5):  # 0 head, 1-3 whole passes of kind 0/1/2, 4 tail
+        if seg == 0:
+            k, a, b, count = _pass_kind(p0, n_passes), q0, fpp, 1
+        elif seg == 4:
+            k, a, b, count = _pass_kind(p1, n_passes), 0, q1, 1 if q1 > 0 else 0
+        else:
+            k, a, b = seg - 1, 0, fpp
+            count = n0 if seg == 1 else (n1 if seg == 2 else n2)
+        if count > 0:
+            part = _in_pass(tab, k, a, b, rf, cf)
+            total = total + (part if seg == 0 or seg == 4 else count * part)
     return total
 
 
