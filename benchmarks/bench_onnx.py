@@ -37,9 +37,10 @@ STAGES = ((64, 1), (128, 2), (256, 2), (512, 2))
 class ResNet18Builder:
     """Emit ResNet-18 as float ONNX (``ranges=None``) or as QDQ with the given activation ranges."""
 
-    def __init__(self, seed: int, ranges: dict[str, tuple[float, float]] | None = None):
+    def __init__(self, seed: int, ranges: dict[str, tuple[float, float]] | None = None, wmax: int = 127):
         self.rng = np.random.default_rng(seed)
         self.ranges = ranges
+        self.wmax = wmax  # largest |int8 weight code|: 127, or 63 for onnxruntime's reduce_range
         self.nodes: list = []
         self.inits: dict[str, np.ndarray] = {}
         self.acts: list[str] = []
@@ -74,10 +75,9 @@ class ResNet18Builder:
             self.inits[name + "_w"], self.inits[name + "_b"] = w, b
             ins = [x, name + "_w", name + "_b"]
         else:
-            ws = (np.abs(w).reshape(cout, -1).max(axis=1) / 127.0).astype(np.float32)
-            self.inits[name + "_wq"] = np.clip(np.rint(w / ws[:, None, None, None]), -127, 127).astype(
-                np.int8
-            )
+            ws = (np.abs(w).reshape(cout, -1).max(axis=1) / self.wmax).astype(np.float32)
+            q = np.clip(np.rint(w / ws[:, None, None, None]), -self.wmax, self.wmax)
+            self.inits[name + "_wq"] = q.astype(np.int8)
             self.inits[name + "_ws"] = ws
             self.inits[name + "_wz"] = np.zeros(cout, np.int8)
             sx = np.float32(self.qparams[x_src][0])
@@ -137,8 +137,8 @@ class ResNet18Builder:
             self.inits["fc_w"] = w
             self.nodes.append(helper.make_node("Gemm", ["flat", "fc_w"], ["y"], transB=1, name="fc"))
         else:
-            ws = (np.abs(w).max(axis=1) / 127.0).astype(np.float32)
-            self.inits["fc_wq"] = np.clip(np.rint(w / ws[:, None]), -127, 127).astype(np.int8)
+            ws = (np.abs(w).max(axis=1) / self.wmax).astype(np.float32)
+            self.inits["fc_wq"] = np.clip(np.rint(w / ws[:, None]), -self.wmax, self.wmax).astype(np.int8)
             self.inits["fc_ws"], self.inits["fc_wz"] = ws, np.zeros(1000, np.int8)
             self.nodes.append(
                 helper.make_node("DequantizeLinear", ["fc_wq", "fc_ws", "fc_wz"], ["fc_w"], axis=0)
@@ -164,8 +164,8 @@ def _session(data: bytes, threads: int) -> ort.InferenceSession:
     return ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
 
 
-def build_qdq_resnet18(seed: int, size: int, x: np.ndarray, threads: int) -> bytes:
-    """Float graph → onnxruntime activation ranges on ``x`` → QDQ graph."""
+def build_qdq_resnet18(seed: int, size: int, x: np.ndarray, threads: int, wmax: int = 127) -> bytes:
+    """Float graph → onnxruntime activation ranges on ``x`` → QDQ graph (int8 weights in [−wmax, wmax])."""
     fb = ResNet18Builder(seed)
     fdata = fb.build(size)
     m = onnx.load_from_string(fdata)
@@ -178,7 +178,7 @@ def build_qdq_resnet18(seed: int, size: int, x: np.ndarray, threads: int) -> byt
     vals["x"] = x
     ranges = {t: (float(vals[t].min()), float(vals[t].max())) for t in fb.acts if t in vals}
     ranges["fc_y"] = ranges.get("y", (float(vals["y"].min()), float(vals["y"].max())))
-    return ResNet18Builder(seed, ranges).build(size)
+    return ResNet18Builder(seed, ranges, wmax).build(size)
 
 
 def main() -> None:

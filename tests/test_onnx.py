@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import onnx
 import pytest
+from onnx import TensorProto, helper, numpy_helper
+from ort_util import KERNELS, run, run_y, weight_max
 
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-from accelsim.errors import AccelsimInputError  # noqa: E402
-from accelsim.functional.executor import run_float, run_integer  # noqa: E402
-from accelsim.io.onnx import load_onnx  # noqa: E402
+from accelsim.errors import AccelsimInputError
+from accelsim.functional.executor import run_float, run_integer
+from accelsim.io.onnx import load_onnx
 
 
 def _model(nodes, inits, in_shape, out_shape, in_type=TensorProto.FLOAT, out_type=TensorProto.UINT8):
@@ -27,15 +26,6 @@ def _model(nodes, inits, in_shape, out_shape, in_type=TensorProto.FLOAT, out_typ
     return m.SerializeToString()
 
 
-def _ort(data: bytes, x: np.ndarray, optimize: bool = True) -> np.ndarray:
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    if not optimize:
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
-    return sess.run(None, {"x": x})[0]
-
-
 def _qparams(rng, per_channel: bool, K: int, signed_act: bool = False):
     sx = np.float32(rng.uniform(0.005, 0.05))
     zx = np.int8(rng.integers(-128, 128)) if signed_act else np.uint8(rng.integers(0, 256))
@@ -45,7 +35,7 @@ def _qparams(rng, per_channel: bool, K: int, signed_act: bool = False):
     return sx, zx, ws, sy, zy
 
 
-def _qlinearconv_case(seed: int):
+def _qlinearconv_case(seed: int, wmax: int = 127):
     rng = np.random.default_rng(seed)
     N, C = int(rng.integers(1, 3)), int(rng.integers(1, 6))
     H, W = int(rng.integers(4, 10)), int(rng.integers(4, 10))
@@ -58,7 +48,7 @@ def _qlinearconv_case(seed: int):
     per_channel = bool(rng.integers(0, 2))
     signed_act = seed % 4 == 3  # int8 activations (s8s8) in every fourth case
     sx, zx, ws, sy, zy = _qparams(rng, per_channel, K, signed_act)
-    w = rng.integers(-127, 128, (K, C // groups, R, R)).astype(np.int8)
+    w = rng.integers(-wmax, wmax + 1, (K, C // groups, R, R)).astype(np.int8)
     bias = rng.integers(-5000, 5000, K).astype(np.int32)
     inits = {
         "sx": np.array(sx), "zx": np.array(zx), "w": w, "ws": ws if per_channel else ws.reshape(()),
@@ -78,23 +68,26 @@ def _qlinearconv_case(seed: int):
     return _model(nodes, inits, [N, C, H, W], [N, K, P, Q], out_type=out_type), x
 
 
+@pytest.mark.parametrize("kernels", KERNELS)
 @pytest.mark.parametrize("seed", range(25))
-def test_qlinearconv_equals_onnxruntime_exactly(seed):
-    data, x = _qlinearconv_case(seed)
-    want = _ort(data, x)
+def test_qlinearconv_equals_onnxruntime_exactly(seed, kernels):
+    data, x = _qlinearconv_case(seed, weight_max(kernels))
+    want = run_y(data, x, kernels)
     model = load_onnx(data)
     got = run_integer(model, x).output
     np.testing.assert_array_equal(got, want.astype(np.int64))
 
 
+@pytest.mark.parametrize("kernels", KERNELS)
 @pytest.mark.parametrize("seed", range(15))
-def test_qlinearmatmul_equals_onnxruntime_exactly(seed):
+def test_qlinearmatmul_equals_onnxruntime_exactly(seed, kernels):
     rng = np.random.default_rng(100 + seed)
     N, C, K = int(rng.integers(1, 5)), int(rng.integers(1, 40)), int(rng.integers(1, 20))
     per_channel = bool(rng.integers(0, 2))
     sx, zx, ws, sy, zy = _qparams(rng, per_channel, K)
     wz = np.zeros(K if per_channel else (), np.int8)
-    inits = {"sx": np.array(sx), "zx": np.array(zx), "w": rng.integers(-127, 128, (C, K)).astype(np.int8),
+    wmax = weight_max(kernels)
+    inits = {"sx": np.array(sx), "zx": np.array(zx), "w": rng.integers(-wmax, wmax + 1, (C, K)).astype(np.int8),
              "ws": ws if per_channel else ws.reshape(()), "wz": wz, "sy": np.array(sy), "zy": np.array(zy)}  # fmt: skip
     nodes = [
         helper.make_node("QuantizeLinear", ["x", "sx", "zx"], ["xq"]),
@@ -102,12 +95,12 @@ def test_qlinearmatmul_equals_onnxruntime_exactly(seed):
     ]
     x = ((rng.random((N, C)) * 255 - zx) * sx).astype(np.float32)
     data = _model(nodes, inits, [N, C], [N, K])
-    want = _ort(data, x)
+    want = run_y(data, x, kernels)
     got = run_integer(load_onnx(data), x).output
     np.testing.assert_array_equal(got, want.astype(np.int64))
 
 
-def _qdq_conv_case(seed: int):
+def _qdq_conv_case(seed: int, wmax: int = 127):
     rng = np.random.default_rng(200 + seed)
     N, C, H, W, K = (
         1,
@@ -118,7 +111,7 @@ def _qdq_conv_case(seed: int):
     )
     R, pad = int(rng.integers(1, 4)), int(rng.integers(0, 2))
     sx, zx, ws, sy, zy = _qparams(rng, True, K)
-    w = rng.integers(-127, 128, (K, C, R, R)).astype(np.int8)
+    w = rng.integers(-wmax, wmax + 1, (K, C, R, R)).astype(np.int8)
     bias = rng.integers(-3000, 3000, K).astype(np.int32)
     bscale = (np.float32(sx) * ws).astype(np.float32)
     inits = {"sx": np.array(sx), "zx": np.array(zx), "w": w, "ws": ws, "wz": np.zeros(K, np.int8),
@@ -136,10 +129,11 @@ def _qdq_conv_case(seed: int):
     return _model(nodes, inits, [N, C, H, W], [N, K, P, Q]), x
 
 
+@pytest.mark.parametrize("kernels", KERNELS)
 @pytest.mark.parametrize("seed", range(15))
-def test_qdq_conv_equals_onnxruntime_exactly(seed):
-    data, x = _qdq_conv_case(seed)
-    want = _ort(data, x)  # onnxruntime fuses DQ -> Conv -> Q into QLinearConv
+def test_qdq_conv_equals_onnxruntime_exactly(seed, kernels):
+    data, x = _qdq_conv_case(seed, weight_max(kernels))
+    want = run_y(data, x, kernels)  # onnxruntime fuses DQ -> Conv -> Q into QLinearConv
     got = run_integer(load_onnx(data), x).output
     np.testing.assert_array_equal(got, want.astype(np.int64))
 
@@ -171,7 +165,7 @@ def test_float_graph_with_bn_relu_pool_flatten_gemm_matches_onnxruntime():
     ]
     data = _model(nodes, inits, [2, 3, 8, 8], [2, 4], out_type=TensorProto.FLOAT)
     x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
-    want = _ort(data, x)
+    want = run_y(data, x, "exact")
     model = load_onnx(data)
     assert [la.op for la in model.network.layers] == ["conv2d", "conv2d", "add", "pool", "fc", "fc"]
     logits = run_float(model, x)[model.network.layers[-1].name]
@@ -213,14 +207,14 @@ def test_convinteger_and_matmulinteger_equal_onnxruntime_exactly(seed):
                   in_type=TensorProto.UINT8, out_type=TensorProto.INT32)  # fmt: skip
     x = rng.integers(0, 256, (1, C, H, H)).astype(np.uint8)
     got = run_integer(load_onnx(data), x, x_is_codes=True).output
-    np.testing.assert_array_equal(got, _ort(data, x).astype(np.int64))
+    np.testing.assert_array_equal(got, run_y(data, x, "exact").astype(np.int64))
     w2 = rng.integers(0, 256, (C * 3, K)).astype(np.uint8)
     nodes = [helper.make_node("MatMulInteger", ["x", "w", "zx", "wz"], ["y"], name="mi")]
     data = _model(nodes, {"w": w2, "zx": np.array(zx), "wz": np.array(wz)}, [2, C * 3], [2, K],
                   in_type=TensorProto.UINT8, out_type=TensorProto.INT32)  # fmt: skip
     x2 = rng.integers(0, 256, (2, C * 3)).astype(np.uint8)
     got = run_integer(load_onnx(data), x2, x_is_codes=True).output
-    np.testing.assert_array_equal(got, _ort(data, x2).astype(np.int64))
+    np.testing.assert_array_equal(got, run_y(data, x2, "exact").astype(np.int64))
 
 
 def _lenet_onnx() -> bytes:
@@ -258,7 +252,7 @@ def test_float_onnx_lenet_imports_to_the_zoo_network_and_ptq_gives_the_same_inte
     assert not model.quantized
     got = [(la.name, la.op, la.macs) for la in model.network.layers]
     assert got == [(la.name, la.op, la.macs) for la in net.layers]
-    np.testing.assert_allclose(run_float(model, x[:50])["fc3"], _ort(_lenet_onnx(), x[:50].astype(np.float32)),
+    np.testing.assert_allclose(run_float(model, x[:50])["fc3"], run_y(_lenet_onnx(), x[:50].astype(np.float32), "exact"),
                                rtol=1e-4, atol=1e-4)  # fmt: skip
     qa = ptq(model.network, model.weights, cal, model.biases, w_bits=4, a_bits=4)
     qb = ptq(net, w, cal, b, w_bits=4, a_bits=4)
@@ -295,9 +289,9 @@ def test_truncated_or_corrupted_files_raise_only_input_errors():
     assert outcomes["error"] > 100 and outcomes["ok"] > 0
 
 
-def _dq_conv(nodes, inits, rng, name, x, cin, cout, sx, per_channel):
+def _dq_conv(nodes, inits, rng, name, x, cin, cout, sx, per_channel, wmax):
     """DQ(int8 w) + DQ(int32 bias) + Conv(3x3, pad 1) emitting float ``name``."""
-    w = rng.integers(-127, 128, (cout, cin, 3, 3)).astype(np.int8)
+    w = rng.integers(-wmax, wmax + 1, (cout, cin, 3, 3)).astype(np.int8)
     ws = rng.uniform(0.002, 0.03, cout if per_channel else 1).astype(np.float32)
     ws = ws if per_channel else ws.reshape(())
     inits |= {f"{name}w": w, f"{name}ws": ws, f"{name}wz": np.zeros(ws.shape, np.int8),
@@ -321,21 +315,23 @@ def _qdq(nodes, inits, rng, t):
     return f"{t}dq", s
 
 
+@pytest.mark.parametrize("kernels", KERNELS)
 @pytest.mark.parametrize("seed", range(8))
-def test_qdq_concat_add_graph_equals_onnxruntime_exactly(seed):
+def test_qdq_concat_add_graph_equals_onnxruntime_exactly(seed, kernels):
     """Two QDQ convs (per-tensor or per-channel weights), Concat and a residual Add with their own output
     grids, then a third conv: every quantized tensor equals onnxruntime's."""
     rng = np.random.default_rng(400 + seed)
+    wmax = weight_max(kernels)
     C, H, K = int(rng.integers(1, 4)), int(rng.integers(3, 7)), int(rng.integers(1, 4))
     nodes, inits = [], {}
     xd, sx = _qdq(nodes, inits, rng, "x")
-    _dq_conv(nodes, inits, rng, "a", xd, C, K, sx, seed % 2 == 0)
+    _dq_conv(nodes, inits, rng, "a", xd, C, K, sx, seed % 2 == 0, wmax)
     ad, sa = _qdq(nodes, inits, rng, "a")
-    _dq_conv(nodes, inits, rng, "b", xd, C, K, sx, seed % 2 == 1)
+    _dq_conv(nodes, inits, rng, "b", xd, C, K, sx, seed % 2 == 1, wmax)
     bd, _ = _qdq(nodes, inits, rng, "b")
     nodes.append(helper.make_node("Concat", [ad, bd], ["cat"], axis=1, name="cat"))
     cd, sc = _qdq(nodes, inits, rng, "cat")
-    _dq_conv(nodes, inits, rng, "c", cd, 2 * K, K, sc, True)
+    _dq_conv(nodes, inits, rng, "c", cd, 2 * K, K, sc, True, wmax)
     cvd, _ = _qdq(nodes, inits, rng, "c")
     nodes.append(helper.make_node("Add", [cvd, ad], ["sum"], name="sum"))
     nodes.append(helper.make_node("Relu", ["sum"], ["sumr"]))
@@ -348,8 +344,7 @@ def test_qdq_concat_add_graph_equals_onnxruntime_exactly(seed):
         m.graph.output.append(helper.make_tensor_value_info(t, TensorProto.UINT8, None))
     data = m.SerializeToString()
     x = rng.standard_normal((2, C, H, H)).astype(np.float32) * 3
-    sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
-    ref = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"x": x}), strict=True))
+    ref = run(data, x, kernels)
     model = load_onnx(data0)
     assert [la.op for la in model.network.layers] == ["conv2d", "conv2d", "concat", "conv2d", "add"]
     ex = run_integer(model, x)
@@ -357,8 +352,9 @@ def test_qdq_concat_add_graph_equals_onnxruntime_exactly(seed):
         np.testing.assert_array_equal(ex.tensors[layer], ref[t].astype(np.int64), err_msg=t)
 
 
+@pytest.mark.parametrize("kernels", KERNELS)
 @pytest.mark.parametrize("seed", range(10))
-def test_qdq_gemm_equals_onnxruntime_exactly(seed):
+def test_qdq_gemm_equals_onnxruntime_exactly(seed, kernels):
     """DQ(x) → Gemm(DQ int8 w per-tensor/per-channel, DQ int32 bias) → Q: onnxruntime fuses it (QGemm)."""
     rng = np.random.default_rng(500 + seed)
     N, C, K = int(rng.integers(1, 4)), int(rng.integers(2, 30)), int(rng.integers(1, 20))
@@ -367,7 +363,8 @@ def test_qdq_gemm_equals_onnxruntime_exactly(seed):
     xd, sx = _qdq(nodes, inits, rng, "x")
     ws = rng.uniform(0.002, 0.03, K if pc else 1).astype(np.float32)
     ws = ws if pc else ws.reshape(())
-    inits |= {"w": rng.integers(-127, 128, (K, C)).astype(np.int8), "ws": ws, "wz": np.zeros(ws.shape, np.int8),
+    wmax = weight_max(kernels)
+    inits |= {"w": rng.integers(-wmax, wmax + 1, (K, C)).astype(np.int8), "ws": ws, "wz": np.zeros(ws.shape, np.int8),
               "b": rng.integers(-3000, 3000, K).astype(np.int32), "bz": np.zeros(K, np.int32),
               "bs": (np.float32(sx) * np.broadcast_to(ws, (K,))).astype(np.float32),
               "ys": np.array(np.float32(rng.uniform(0.05, 0.5))), "yz": np.array(np.uint8(rng.integers(0, 256)))}  # fmt: skip
@@ -379,7 +376,9 @@ def test_qdq_gemm_equals_onnxruntime_exactly(seed):
     ]
     data = _model(nodes, inits, [N, C], [N, K])
     x = (rng.standard_normal((N, C)) * 2).astype(np.float32)
-    np.testing.assert_array_equal(run_integer(load_onnx(data), x).output, _ort(data, x).astype(np.int64))
+    np.testing.assert_array_equal(
+        run_integer(load_onnx(data), x).output, run_y(data, x, kernels).astype(np.int64)
+    )
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -396,4 +395,6 @@ def test_qlinearconv_uint8_weights_with_zero_point_equals_onnxruntime(seed):
     ]
     data = _model(nodes, inits, [1, C, H, H], [1, K, H, H])
     x = ((rng.random((1, C, H, H)) * 255 - zx) * sx).astype(np.float32)
-    np.testing.assert_array_equal(run_integer(load_onnx(data), x).output, _ort(data, x).astype(np.int64))
+    np.testing.assert_array_equal(
+        run_integer(load_onnx(data), x).output, run_y(data, x, "exact").astype(np.int64)
+    )

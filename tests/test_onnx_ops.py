@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from onnx import TensorProto, helper, numpy_helper
+from ort_util import KERNELS, run_y, weight_max
 
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-from accelsim.errors import AccelsimInputError  # noqa: E402
-from accelsim.functional.executor import run_float, run_integer  # noqa: E402
-from accelsim.io.onnx import load_onnx  # noqa: E402
+from accelsim.errors import AccelsimInputError
+from accelsim.functional.executor import run_float, run_integer
+from accelsim.io.onnx import load_onnx
 
 
 def _model(nodes, inits, in_shape, out_shape, out_type=TensorProto.UINT8, ms: bool = False) -> bytes:
@@ -29,19 +27,13 @@ def _model(nodes, inits, in_shape, out_shape, out_type=TensorProto.UINT8, ms: bo
     return m.SerializeToString()
 
 
-def _ort(data: bytes, x: np.ndarray) -> np.ndarray:
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.log_severity_level = 3
-    return ort.InferenceSession(data, so, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
-
-
 # ---- Transpose ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kernels", KERNELS)
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("where", ["before_dq", "after_dq"])
-def test_transposed_quantized_weights_equal_onnxruntime_exactly(seed, where):
+def test_transposed_quantized_weights_equal_onnxruntime_exactly(seed, where, kernels):
     """int8 weight codes stored (K, C): Transpose → DequantizeLinear(axis=1), or DequantizeLinear(axis=0) →
     Transpose, then MatMul — the per-channel axis follows the permutation."""
     rng = np.random.default_rng(seed)
@@ -50,7 +42,7 @@ def test_transposed_quantized_weights_equal_onnxruntime_exactly(seed, where):
     sy, zy = np.float32(rng.uniform(0.01, 0.3)), np.uint8(rng.integers(0, 256))
     inits = {
         "sx": np.array(sx), "zx": np.array(zx), "sy": np.array(sy), "zy": np.array(zy),
-        "w": rng.integers(-127, 128, (K, C)).astype(np.int8),
+        "w": rng.integers(-weight_max(kernels), weight_max(kernels) + 1, (K, C)).astype(np.int8),
         "ws": rng.uniform(0.002, 0.03, K).astype(np.float32), "wz": np.zeros(K, np.int8),
     }  # fmt: skip
     nodes = [
@@ -75,7 +67,7 @@ def test_transposed_quantized_weights_equal_onnxruntime_exactly(seed, where):
     x = rng.uniform(-1, 1, (N, C)).astype(np.float32)
     model = load_onnx(data)
     assert [la.op for la in model.network.layers] == ["fc"]
-    np.testing.assert_array_equal(run_integer(model, x).output, _ort(data, x).astype(np.int64))
+    np.testing.assert_array_equal(run_integer(model, x).output, run_y(data, x, kernels).astype(np.int64))
 
 
 def test_layout_noop_transposes_on_activations_and_a_real_one_is_refused():
@@ -99,7 +91,7 @@ def test_layout_noop_transposes_on_activations_and_a_real_one_is_refused():
     assert [la.op for la in model.network.layers] == ["conv2d", "pool", "fc"]
     x = rng.standard_normal((2, C, 5, 5)).astype(np.float32)
     y = run_float(model, x)[model.network.layers[-1].name]
-    np.testing.assert_allclose(y, _ort(data, x), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(y, run_y(data, x, "exact"), rtol=1e-4, atol=1e-4)
     # NCHW → NHWC with H, W > 1 reorders data: refused, naming the node and the permutation
     nodes[1] = helper.make_node("Transpose", ["c"], ["c2"], perm=[0, 2, 3, 1], name="to_nhwc")
     with pytest.raises(
@@ -120,10 +112,10 @@ def test_layout_noop_transposes_on_activations_and_a_real_one_is_refused():
 # ---- com.microsoft QLinearAdd / QLinearGlobalAveragePool -------------------------------------------
 
 
-def _qconv(nodes, inits, rng, name, x, cin, cout, sx, zx):
+def _qconv(nodes, inits, rng, name, x, cin, cout, sx, zx, wmax):
     sy, zy = np.float32(rng.uniform(0.02, 0.3)), np.uint8(rng.integers(0, 256))
     inits.update({
-        f"{name}_w": rng.integers(-127, 128, (cout, cin, 3, 3)).astype(np.int8),
+        f"{name}_w": rng.integers(-wmax, wmax + 1, (cout, cin, 3, 3)).astype(np.int8),
         f"{name}_ws": rng.uniform(0.002, 0.02, cout).astype(np.float32),
         f"{name}_wz": np.zeros(cout, np.int8),
         f"{name}_sy": np.array(sy), f"{name}_zy": np.array(zy),
@@ -134,8 +126,9 @@ def _qconv(nodes, inits, rng, name, x, cin, cout, sx, zx):
     return f"{name}_sy", f"{name}_zy"
 
 
+@pytest.mark.parametrize("kernels", KERNELS)
 @pytest.mark.parametrize("seed", range(10))
-def test_qlinearadd_and_qlinear_global_average_pool_equal_onnxruntime_exactly(seed):
+def test_qlinearadd_and_qlinear_global_average_pool_equal_onnxruntime_exactly(seed, kernels):
     rng = np.random.default_rng(seed)
     N, C, K = int(rng.integers(1, 3)), int(rng.integers(1, 5)), int(rng.integers(1, 6))
     H, W = int(rng.integers(2, 9)), int(rng.integers(2, 9))
@@ -144,8 +137,8 @@ def test_qlinearadd_and_qlinear_global_average_pool_equal_onnxruntime_exactly(se
         "zx": np.array(np.uint8(rng.integers(0, 256))),
     }
     nodes = [helper.make_node("QuantizeLinear", ["x", "sx", "zx"], ["xq"])]
-    sa, za = _qconv(nodes, inits, rng, "a", "xq", C, K, "sx", "zx")
-    sb, zb = _qconv(nodes, inits, rng, "b", "xq", C, K, "sx", "zx")
+    sa, za = _qconv(nodes, inits, rng, "a", "xq", C, K, "sx", "zx", weight_max(kernels))
+    sb, zb = _qconv(nodes, inits, rng, "b", "xq", C, K, "sx", "zx", weight_max(kernels))
     # output grids in the operands' range (random, but not saturating everything)
     s_ab = float(inits[sa]) + float(inits[sb])
     inits["sc"] = np.array(np.float32(s_ab * rng.uniform(0.5, 1.2)))
@@ -162,7 +155,7 @@ def test_qlinearadd_and_qlinear_global_average_pool_equal_onnxruntime_exactly(se
     model = load_onnx(data)
     assert [la.op for la in model.network.layers] == ["conv2d", "conv2d", "add", "pool"]
     ex = run_integer(model, x)
-    ref = _ort(data, x).astype(np.int64)
+    ref = run_y(data, x, kernels).astype(np.int64)
     np.testing.assert_array_equal(ex.output, ref)
     add = model.network.layers[2].name
     assert len(np.unique(ex.tensors[add])) > 2  # the residual add is exercised, not saturated
@@ -189,7 +182,7 @@ def test_contrib_operator_errors():
 # ---- attention: MatMul of two activations (Q·Kᵀ with a Transpose, S·V) ------------------------------
 
 
-def _attention_qdq(seed: int):
+def _attention_qdq(seed: int, wmax: int = 127):
     """Single-head attention without softmax in QDQ form, scales calibrated on the float graph."""
     rng = np.random.default_rng(seed)
     N, M, D = int(rng.integers(1, 3)), int(rng.integers(2, 7)), int(rng.integers(2, 9))
@@ -224,8 +217,8 @@ def _attention_qdq(seed: int):
     xd = qdq("x", "x")
     ds = {}
     for n in "qkv":
-        sc = (np.abs(ws[n]).max(axis=0) / 127).astype(np.float32)
-        inits[f"w{n}"] = np.clip(np.rint(ws[n] / sc), -127, 127).astype(np.int8)
+        sc = (np.abs(ws[n]).max(axis=0) / wmax).astype(np.float32)
+        inits[f"w{n}"] = np.clip(np.rint(ws[n] / sc), -wmax, wmax).astype(np.int8)
         inits[f"w{n}_s"], inits[f"w{n}_z"] = sc, np.zeros(D, np.int8)
         nodes.append(
             helper.make_node("DequantizeLinear", [f"w{n}", f"w{n}_s", f"w{n}_z"], [f"w{n}_d"], axis=1)
@@ -240,15 +233,16 @@ def _attention_qdq(seed: int):
     return _model(nodes, inits, [N, M, D], [N, M, D]), x
 
 
+@pytest.mark.parametrize("kernels", KERNELS)
 @pytest.mark.parametrize("seed", range(8))
-def test_qdq_attention_two_activation_matmuls_equal_onnxruntime_exactly(seed):
-    data, x = _attention_qdq(seed)
+def test_qdq_attention_two_activation_matmuls_equal_onnxruntime_exactly(seed, kernels):
+    data, x = _attention_qdq(seed, weight_max(kernels))
     model = load_onnx(data)
     layers = {la.name: la for la in model.network.layers}
     assert layers["scores"].weights_are_activations and layers["scores"].rhs_transposed
     assert layers["context"].weights_are_activations and not layers["context"].rhs_transposed
     ex = run_integer(model, x)
-    ref = _ort(data, x).astype(np.int64)
+    ref = run_y(data, x, kernels).astype(np.int64)
     np.testing.assert_array_equal(ex.output, ref)
     assert len(np.unique(ref)) > 2
 
@@ -267,4 +261,4 @@ def test_transposed_activation_must_be_a_matmul_right_operand():
     model = load_onnx(data)
     x = np.random.default_rng(0).standard_normal((1, 4, 4)).astype(np.float32)
     y = run_float(model, x)[model.network.layers[-1].name]
-    np.testing.assert_allclose(y, _ort(data, x), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(y, run_y(data, x, "exact"), rtol=1e-4, atol=1e-4)

@@ -7,14 +7,13 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
+from onnx import TensorProto, helper
+from ort_util import KERNELS, session, weight_max
 
-onnx = pytest.importorskip("onnx")
-pytest.importorskip("onnxruntime")
-from onnx import TensorProto, helper  # noqa: E402
-
-from accelsim.functional.executor import run_integer  # noqa: E402
-from accelsim.io.onnx import load_onnx  # noqa: E402
+from accelsim.functional.executor import run_integer
+from accelsim.io.onnx import load_onnx
 
 
 def _bench():
@@ -25,16 +24,17 @@ def _bench():
     return mod
 
 
+@pytest.mark.parametrize("kernels", KERNELS)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_resnet18_qdq_every_tensor_equals_onnxruntime(seed):
+def test_resnet18_qdq_every_tensor_equals_onnxruntime(seed, kernels):
     bench = _bench()
     x = np.random.default_rng(seed).random((1, 3, 32, 32)).astype(np.float32)
-    data = bench.build_qdq_resnet18(seed, 32, x, 1)
+    data = bench.build_qdq_resnet18(seed, 32, x, 1, weight_max(kernels))
     m = onnx.load_from_string(data)
     qs = [n.output[0] for n in m.graph.node if n.op_type == "QuantizeLinear"]
     for q in qs:
         m.graph.output.append(helper.make_tensor_value_info(q, TensorProto.UINT8, None))
-    sess = bench._session(m.SerializeToString(), 1)
+    sess = session(m.SerializeToString(), kernels)
     ref = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"x": x}), strict=True))
     model = load_onnx(data)
     assert model.network.total_macs == pytest.approx(1.814e9 * (32 / 224) ** 2, rel=0.1)
