@@ -8,7 +8,8 @@ import itertools
 import math
 
 import pytest
-from hypothesis import given, settings
+from fuzzing import examples
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from accelsim.compare import compare_suite
@@ -19,14 +20,17 @@ from accelsim.simulate import simulate
 from accelsim.workload import Layer, Network, Precision
 
 
-def brute_force(layer: Layer, w_bits: int, a_bits: int, arch) -> tuple[int, int]:
+def brute_force(layer: Layer, w_bits: int, a_bits: int, arch) -> tuple[int, int] | None:
     """Plain-Python restatement of the tiling search (accelsim.pe.tiling docstring): every power-of-two
-    tiling and every loop order; returns (cycles, stall) of the fewest-cycle choice."""
+    tiling and every loop order; returns (cycles, stall) of the fewest-cycle choice, ties broken on the
+    lowest energy (core + buffer + DRAM, the docstring's SRAM rule), then on enumeration order."""
     f, cpp = arch.pe_pass(w_bits, a_bits)
     n, m = arch.rows, arch.cols
     k, p, s, c, kk, b_all = layer.R, layer.P, layer.stride[0], layer.C, layer.K, layer.N
     half = {"w": arch.wbuf_bytes * 4, "a": arch.ibuf_bytes * 4, "o": arch.obuf_bytes * 4}
     bw = 8 * arch.dram.bandwidth_bytes_per_cycle
+    pj = arch.sram_pj_per_bit()
+    core_pj = arch.n_pes * arch.pe_energy_pj_per_cycle(w_bits, a_bits)
     deps = {"B": "ao", "OW": "ao", "OH": "ao", "IC": "wa", "OC": "wo"}
 
     def pow2(x):
@@ -37,7 +41,7 @@ def brute_force(layer: Layer, w_bits: int, a_bits: int, arch) -> tuple[int, int]
                 return out
             v *= 2
 
-    best = None
+    best = None  # (cycles, energy, stall)
     for b in pow2(b_all):
         for o in pow2(p):
             for ic in pow2(c):
@@ -51,6 +55,23 @@ def brute_force(layer: Layer, w_bits: int, a_bits: int, arch) -> tuple[int, int]
                              "IC": math.ceil(c / ic), "OC": math.ceil(kk / oc)}  # fmt: skip
                     tiles = math.prod(trips.values())
                     compute = tiles * b * math.ceil(oc / m) * o * o * k * k * math.ceil(ic / (n * f)) * cpp
+                    # buffer reads: the cheapest inner order (input-, output-, weight-stationary, in that
+                    # order on ties), per tile: (activation bits, partial-sum bits, weight bits)
+                    red, outs = k * k * ic, oc * o * o * b
+                    os_loop, is_loop, ws_loop = (
+                        math.ceil(ic / (n * f)) * n * f * k * k,
+                        math.ceil(oc / m) * m,
+                        b * o * o,
+                    )
+                    inner = [
+                        (os_loop * ws_loop * (a_bits + is_loop * (w_bits + 32)),
+                         (red * ws_loop * a_bits, red * ws_loop * oc * 32, red * ws_loop * oc * w_bits)),
+                        (is_loop * ws_loop * (32 + os_loop * (a_bits + w_bits)),
+                         (outs * red * a_bits, outs * 32, outs * red * w_bits)),
+                        (os_loop * is_loop * (w_bits + ws_loop * (a_bits + 32)),
+                         (red * oc * ws_loop * a_bits, red * oc * ws_loop * 32, red * oc * w_bits)),
+                    ]  # fmt: skip
+                    r_act, r_out, r_wgt = (tiles * v for v in min(inner, key=lambda t: t[0])[1])
                     for order in itertools.permutations(trips):
                         size = {"w": w0, "a": a0, "o": o0}
                         first = dict(size)
@@ -69,9 +90,20 @@ def brute_force(layer: Layer, w_bits: int, a_bits: int, arch) -> tuple[int, int]
                         start = sum(first.values())
                         lat = math.ceil(start / bw) + math.ceil(first["o"] / bw)
                         stall = max(0, math.ceil((total - start - first["o"]) / bw) - compute) + lat
-                        if best is None or compute + stall < best[0]:
-                            best = (compute + stall, stall)
-    return best
+                        energy = (
+                            compute * core_pj + r_wgt * pj["wbuf_read"] + size["w"] * pj["wbuf_write"]
+                            + r_act * pj["ibuf_read"] + size["a"] * pj["ibuf_write"]
+                            + (r_out + size["o"]) * (pj["obuf_read"] + pj["obuf_write"])
+                            + total * arch.dram.energy_pj_per_bit
+                        )  # fmt: skip
+                        cand = (compute + stall, energy, stall)
+                        if (
+                            best is None
+                            or cand[0] < best[0]
+                            or (cand[0] == best[0] and cand[1] < best[1] * (1 - 1e-12))
+                        ):
+                            best = cand
+    return None if best is None else (best[0], best[2])
 
 
 conv = st.builds(
@@ -84,7 +116,14 @@ conv = st.builds(
 )  # fmt: skip
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
+# found by hypothesis (issue 11): two tilings of 243 cycles, stall 171 (compute 72) and stall 183 (compute
+# 60); the search keeps the second, whose energy is 25 % lower — the tie-break the first brute force omitted
+@example(
+    Layer(name="x", op="conv2d", batch=3, in_channels=33, out_channels=35, in_h=2, in_w=2, kernel=2,
+          stride=1, padding=0, inputs=["x0"]),
+    "stripes", 4, 1,
+)  # fmt: skip
 @given(conv, st.sampled_from(["bitfusion", "stripes", "loom"]), st.sampled_from([1, 2, 4, 8]),
        st.sampled_from([1, 2, 4, 8]))  # fmt: skip
 def test_tiling_search_equals_brute_force(layer, preset, w_bits, a_bits):
@@ -99,19 +138,22 @@ def test_tiling_search_equals_brute_force(layer, preset, w_bits, a_bits):
     assert 0 < res.mapping_efficiency <= 1
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
-    st.sampled_from([1, 3, 5]), st.integers(1, 20), st.integers(1, 2), st.integers(1, 80), st.integers(1, 80),
-    st.integers(1, 16), st.sampled_from([(8, 8), (4, 4), (2, 2), (2, 8), (16, 16)]), st.booleans(),
-    st.sampled_from([8.0, 192.0, 4096.0, math.inf]), st.sampled_from([(2048, 1024, 1024), (65536, 32768, 16384)]),
+    st.sampled_from([1, 2, 3, 5]), st.integers(1, 20), st.integers(1, 2), st.integers(1, 80), st.integers(1, 80),
+    st.integers(1, 16), st.sampled_from([(8, 8), (4, 4), (4, 1), (2, 2), (2, 8), (16, 16)]), st.booleans(),
+    st.sampled_from([8.0, 192.0, 4096.0, math.inf]),
+    st.sampled_from([(2048, 1024, 1024), (8192, 4096, 4096), (65536, 32768, 16384)]),
+    st.sampled_from(["bitfusion", "stripes", "loom"]),
 )  # fmt: skip
-def test_pruned_tiling_search_equals_exhaustive(k, p, s, ic, oc, b, bits, im2col, if_bits, bufs):
+def test_pruned_tiling_search_equals_exhaustive(k, p, s, ic, oc, b, bits, im2col, if_bits, bufs, preset):
     """The pruned search (cycle lower bounds, order classes) returns exactly the exhaustive enumeration's
-    result: every count, the tile sizes, the loop order and the energy."""
+    result: every count, the tile sizes, the loop order and the energy (PE passes of Bit Fusion, Stripes
+    and Loom; small buffers, odd channel counts and batches as in the issue-11 counterexample)."""
     from accelsim.pe import tiling
 
     w, a = bits
-    f, cpp = load_arch("bitfusion").pe_pass(w, a)
+    f, cpp = load_arch(preset).pe_pass(w, a)
     args = (k, k, p, p, s, s, ic, oc, b, a, w, f, cpp, 4, 8, im2col, *bufs, if_bits,
             (235.1, 0.021, 0.029, 0.059, 0.114, 0.033, 0.073, 15.0))  # fmt: skip
     assert tiling.search(*args) == tiling.search(*args, exhaustive=True)
