@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test fuzz test-avx2 lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,23 @@ demo: $(STAMP_RUN)
 	$(BIN)/accelsim simulate --network resnet18 --arch bitfusion --bits 4/4
 	$(BIN)/accelsim simulate --network lenet5-digits --arch isaac --bits 8/8 --accuracy --set crossbar.adc.bits=6
 
+# deterministic (derandomized hypothesis, tests/conftest.py); lists every skip/xfail and the 15 slowest tests
 test: $(STAMP_DEV)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=15 -rsxX
+
+# the same properties with random examples, ACCELSIM_FUZZ_FACTOR (default 20) times as many; a failure
+# prints its reproduction blob: add it to the test as an @example
+FUZZ_TESTS ?= tests
+fuzz: $(STAMP_DEV)
+	ACCELSIM_FUZZ=1 $(BIN)/python -m pytest -n 2 --dist loadfile -rsxX $(FUZZ_TESTS)
+
+# the onnxruntime comparisons on an emulated AVX2-only CPU (QEMU's Haswell model: no AVX-512, no VNNI),
+# where onnxruntime's u8×s8 kernels saturate; needs qemu-user-static (apt), takes ~15 min
+AVX2_TESTS ?= tests/test_onnx.py tests/test_onnx_ops.py tests/test_onnx_resnet.py tests/test_onnx_ort.py
+test-avx2: $(STAMP_DEV)
+	command -v qemu-x86_64-static >/dev/null || (apt-get update -qq && apt-get install -y -qq qemu-user-static)
+	bash -o pipefail -c 'NUMBA_CACHE_DIR=$(CURDIR)/.numba-haswell qemu-x86_64-static -cpu Haswell-v4 \
+		$(BIN)/python -m pytest -p no:cacheprovider -rsxX $(AVX2_TESTS) 2>&1 | grep -v "TCG doesn.t support"'
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check accelsim tests benchmarks examples

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +60,7 @@ def _xbar(p, adc_bits=None, **adc):
     return base.model_copy(update={"adc": AdcConfig(bits=min(bits, 16), **adc)})
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(shape)
 def test_lossless_equals_integer_gemm(p):
     x, w = _operands(
@@ -72,7 +73,7 @@ def test_lossless_equals_integer_gemm(p):
     assert r.metrics["int_max_abs_err"] == 0.0
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(shape, st.integers(1, 6), st.floats(-0.4, 0.4), st.floats(-0.5, 0.5), st.sampled_from([0.0, 0.2]))
 def test_lossy_adc_equals_bit_level_reference(p, adc_bits, offset, inl, dnl):
     """Truncating ADC with offset/INL/DNL: the fused kernel equals the loop reference exactly."""

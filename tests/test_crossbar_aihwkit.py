@@ -84,9 +84,6 @@ def test_batch_scope_reduces_the_whole_batch():
     np.testing.assert_allclose(y[:, 0], [2.7, 0.6], rtol=1e-6)
 
 
-@pytest.mark.skipif(
-    not GOLDEN.exists(), reason="golden vectors not generated (see tests/data/aihwkit/README.md)"
-)
 def test_equals_aihwkit_1_2_0_golden_vectors():
     data = np.load(GOLDEN)
     meta = json.loads(str(data["meta_json"]))
@@ -122,7 +119,6 @@ def test_equals_aihwkit_1_2_0_golden_vectors():
     assert off_by_one <= 0.001 * total, (off_by_one, total)
 
 
-@pytest.mark.skipif(not GOLDEN_TORCH.exists(), reason="torch-tile golden vectors not generated")
 def test_batch_scope_equals_aihwkit_torch_tile():
     """aihwkit's torch tile halves the whole batch while any output saturates: bm_scope='batch'."""
     data = np.load(GOLDEN_TORCH)

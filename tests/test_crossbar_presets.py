@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -111,7 +112,7 @@ def _stepped_latency_s(m: int, chunks: int, replication: int, folds: int, t_read
     return total
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.integers(1, 40),
     st.integers(1, 300),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -111,7 +112,7 @@ def _plain_functional(x0, w, layer, precision, arch, seed):
     return r.out, {"calls": 1}
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(
     pad=st.integers(0, 2),
     act=st.sampled_from(["none", "relu", "relu6"]),
@@ -136,7 +137,7 @@ def test_zero_point_folding_equals_zero_point_removal(pad, act, seed, bits, offs
     assert r["overall"]["local_max_err_lsb_int_vs_fake"] <= 1.0
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     groups=st.sampled_from([1, 2]),
@@ -335,7 +336,7 @@ def _heads_sv(s, v, G):
     )
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=examples(8), deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     M=st.integers(1, 5),
@@ -491,7 +492,7 @@ def test_log2_weights_equal_the_shift_pe_products(lenet):
     np.testing.assert_array_equal(shifts, xq @ wq)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(
     pad=st.integers(0, 2),
     seed=st.integers(0, 1000),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tolerances import assert_predicts
 
 from accelsim.dataflow.eyeriss_baselines import compare_dataflows
 from accelsim.dataflow.row_stationary import RSHardware, conv_shape, pe_set_cycles, search_mapping
@@ -44,18 +46,26 @@ def _arch(first_layer: str):
     return load_arch("eyeriss", activation_sparsity=0.5, activation_sparsity_per_layer={first_layer: 0.0})
 
 
-def test_alexnet_conv_batch4_matches_jssc():
-    fps, dram_per_mac = conv_totals("alexnet", 4, _arch("conv1"), "conv1")
-    # published 35 frames/s, 0.0029 DRAM accesses/MAC; measured 35.19 (+0.5 %) and 0.00375 (+29 %)
-    assert fps == pytest.approx(35, rel=0.05)
-    assert dram_per_mac == pytest.approx(0.0029, rel=0.35)
+def test_alexnet_conv_batch4_fps_matches_jssc():
+    fps, _ = conv_totals("alexnet", 4, _arch("conv1"), "conv1")
+    assert_predicts(fps, 35, "AlexNet CONV frames/s at batch 4 (JSSC'17 Table V)")  # measured 35.19
 
 
-def test_vgg16_conv_batch3_matches_jssc():
-    fps, dram_per_mac = conv_totals("vgg16", 3, _arch("conv1_1"), "conv1_1")
-    # published 0.7 frames/s, 0.0035 DRAM accesses/MAC; measured 0.920 (+31 %) and 0.00384 (+10 %)
-    assert fps == pytest.approx(0.7, rel=0.35)
-    assert dram_per_mac == pytest.approx(0.0035, rel=0.15)
+@pytest.mark.xfail(strict=True, reason="known miss: 0.00375 DRAM accesses/MAC vs published 0.0029 (+29 %)")
+def test_alexnet_conv_batch4_dram_per_mac_matches_jssc():
+    _, dram_per_mac = conv_totals("alexnet", 4, _arch("conv1"), "conv1")
+    assert_predicts(dram_per_mac, 0.0029, "AlexNet CONV DRAM accesses/MAC")
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: 0.920 frames/s vs published 0.7 (+31 %)")
+def test_vgg16_conv_batch3_fps_matches_jssc():
+    fps, _ = conv_totals("vgg16", 3, _arch("conv1_1"), "conv1_1")
+    assert_predicts(fps, 0.7, "VGG-16 CONV frames/s at batch 3")
+
+
+def test_vgg16_conv_batch3_dram_per_mac_matches_jssc():
+    _, dram_per_mac = conv_totals("vgg16", 3, _arch("conv1_1"), "conv1_1")
+    assert_predicts(dram_per_mac, 0.0035, "VGG-16 CONV DRAM accesses/MAC")  # measured 0.00384
 
 
 def test_isca16_rs_is_most_energy_efficient():
@@ -111,7 +121,7 @@ def test_non_mac_layers_and_bad_bits():
     assert load_arch("eyeriss-v2").peak(8, 8).macs_per_cycle == 384
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(
     n=st.integers(1, 2), C=st.integers(1, 3), K=st.integers(1, 4), R=st.integers(1, 3),
     H=st.integers(3, 8), U=st.integers(1, 2), pad=st.integers(0, 1), seed=st.integers(0, 2**31 - 1),
@@ -165,7 +175,7 @@ def test_layer_by_passes_of_set_reference(n, C, K, R, H, U, pad, seed):
     assert cycles == cost.mac_cycles == m.passes * pe_set_cycles(m.n, F, m.p, m.q, R, R, m.r)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(data=st.lists(st.integers(-3, 3), min_size=0, max_size=200), zeros=st.integers(0, 100))
 def test_rlc_roundtrip_and_pair_count(data, zeros):
     arr = np.array(data + [0] * zeros, dtype=np.int64)

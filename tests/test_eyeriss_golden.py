@@ -15,6 +15,7 @@ import json
 from functools import cache
 
 import pytest
+from fuzzing import examples
 from golden_util import diff, golden_by_arch, load_maker
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -72,7 +73,7 @@ def _shape(N, G, Cg, Kg, R, S, U, d, pad, E_target, F_target) -> ConvShape:
     )  # fmt: skip
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     N=st.integers(1, 300), G=st.sampled_from([1, 1, 2, 8]), Cg=st.integers(1, 70), Kg=st.integers(1, 70),
     R=st.integers(1, 7), S=st.integers(1, 7), U=st.integers(1, 3), d=st.integers(1, 2), pad=st.integers(0, 1),
@@ -127,7 +128,7 @@ def test_search_equals_full_search(
         assert got[1] == want[1]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     N=st.integers(1, 80), Cg=st.integers(1, 40), Kg=st.integers(1, 40), R=st.integers(1, 5),
     E=st.integers(1, 24), U=st.integers(1, 2), overlap=st.booleans(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,7 +31,7 @@ def conv2d_numpy(x: np.ndarray, w: np.ndarray, uh: int, uw: int, dh: int, dw: in
     return out
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     n=st.integers(1, 2), p=st.integers(1, 3), q=st.integers(1, 3), S=st.integers(1, 5),
     F=st.integers(1, 6), U=st.integers(1, 3), d=st.integers(1, 2), seed=st.integers(0, 2**31 - 1),
@@ -48,7 +49,7 @@ def test_pe_row_conv_equals_numpy_and_closed_form(n, p, q, S, F, U, d, seed):
     assert fills == pe_set_ifmap_deliveries(n, q, F, S, U, d, 1, 1)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     n=st.integers(1, 2), p=st.integers(1, 2), q=st.integers(1, 2), R=st.integers(1, 4), S=st.integers(1, 4),
     r=st.integers(1, 2), e=st.integers(1, 4), F=st.integers(1, 5), uh=st.integers(1, 3), uw=st.integers(1, 2),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -148,7 +149,7 @@ def conv_case(draw):
 # ---- convolution --------------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(conv_case())
 def test_conv_exact_both_paths(case):
     x, w, stride, pad, dil, groups, bias = case
@@ -164,7 +165,7 @@ def test_conv_exact_both_paths(case):
     assert path.startswith("direct") == (groups > 1 and w.size // groups <= 256)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(conv_case(), st.integers(1, 24), st.sampled_from(["saturate", "wrap"]))
 def test_conv_overflow_matches_stepwise(case, acc_bits, mode):
     x, w, stride, pad, dil, groups, bias = case
@@ -202,7 +203,7 @@ def test_conv_overflow_forced_example():
 # ---- GEMM family --------------------------------------------------------------------------------
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(
     st.integers(1, 5),
     st.integers(1, 12),
@@ -230,7 +231,7 @@ def test_gemm_matches_stepwise(M, Kr, N, a_bits, b_bits, a_signed, b_signed, acc
     np.testing.assert_array_equal(r.out, want[0])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 6), st.integers(1, 4), st.integers(0, 2**32 - 1))
 def test_batched_matmul_broadcast(B, M, Kr, N, seed):
     rng = np.random.default_rng(seed)
@@ -274,7 +275,7 @@ def _python_bound(a: np.ndarray, b: np.ndarray) -> int:
     return max(sum(amax[k] * abs(int(b[k, n])) for k in range(a.shape[1])) for n in range(b.shape[1]))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.integers(1, 4),
     st.integers(1, 30),
@@ -348,7 +349,7 @@ def test_avg_pool_rounding_by_hand():
     }
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     st.integers(1, 3),
     st.integers(1, 3),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +30,7 @@ from accelsim.memory.dram import _transfers, coarsen_tiles, simulate_stalls, sta
 tiles = st.lists(st.tuples(st.integers(0, 50), st.floats(0, 400), st.floats(0, 100)), min_size=1, max_size=12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(tiles=tiles, double=st.booleans())
 def test_unlimited_bandwidth_has_zero_stalls(tiles, double):
     compute, reads, writes = zip(*tiles, strict=True)
@@ -38,7 +39,7 @@ def test_unlimited_bandwidth_has_zero_stalls(tiles, double):
     assert res.total_cycles == sum(compute)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(tiles=tiles, double=st.booleans(), bw=st.floats(0.5, 64))
 def test_simpy_equals_closed_form(tiles, double, bw):
     compute, reads, writes = zip(*tiles, strict=True)
@@ -111,7 +112,7 @@ def test_buffer_smaller_than_a_tile_row():
         plan_traffic(plan, _buffers(ifmap=40), BITS, 800, 16 * 72, 64 * 16)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     M=st.integers(1, 80),
     N=st.integers(1, 40),
@@ -174,7 +175,7 @@ shapes = dict(
 )  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(**shapes, max_tiles=st.integers(1, 40))
 def test_fast_traffic_and_tiles_equal_reference(
     M, N, K, rows, cols, dataflow, groups, t_chunk, mode, caps, double, wa, slices, max_tiles
@@ -225,7 +226,7 @@ def test_fast_traffic_and_tiles_equal_reference(
         assert np.array_equal(stores, _transfers(ref_tiles[2], bw))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     n=st.integers(1, 3000),
     scale=st.sampled_from([1.0, 1e3, 1e7]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,7 @@ from accelsim.noc.hierarchical_mesh import HierarchicalMesh
 from accelsim.noc.mesh2d import Mesh2D
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(R=st.integers(1, 12), e=st.integers(1, 14), U=st.integers(1, 4), row_words=st.integers(1, 20))
 def test_ifmap_multicast_matches_rs_closed_form(R, e, U, row_words):
     t = rs_set_ifmap_traffic(R, e, U, 1, row_words, 4.0)
@@ -31,7 +32,7 @@ def test_ifmap_multicast_matches_rs_closed_form(R, e, U, row_words):
     assert t.bus_cycles == -(-t.transactions // 4)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     R=st.integers(1, 6), e=st.integers(1, 8), U=st.integers(1, 3), d=st.integers(1, 2), x=st.integers(0, 30)
 )
@@ -54,7 +55,7 @@ def test_set_too_large_is_an_input_error():
         rs_ifmap_ids(13, 1, 1, 1)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(rows=st.integers(1, 6), cols=st.integers(1, 6), data=st.data())
 def test_xy_route_is_minimal_and_x_first(rows, cols, data):
     mesh = Mesh2D(rows, cols)

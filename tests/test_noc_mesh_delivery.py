@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,7 @@ from accelsim.noc.hierarchical_mesh import HierarchicalMesh, _interleaved_cycles
 from accelsim.workload import Layer, Network, Precision, load_network
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     rows=st.sampled_from([2, 4, 8]),
     cols=st.sampled_from([1, 2]),

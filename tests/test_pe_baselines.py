@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from tolerances import assert_predicts
 
 from accelsim.compare import EYERISS_TABLE, compare_suite, published_eyeriss_baseline
 from accelsim.fabrics import get_fabric, load_arch
@@ -18,18 +19,14 @@ PAPER_EYERISS = (3.9, 5.1)
 PAPER_STRIPES = (2.6, 3.9)
 
 
-def _rel(x: float, ref: float) -> float:
-    return abs(x / ref - 1.0)
-
-
 @pytest.fixture(scope="module")
 def eyeriss_same_graphs():
     return compare_suite("bitfusion", "bitfusion", "eyeriss-bitfusion-baseline", baseline_bits="16/16")
 
 
-def test_eyeriss_baseline_paper_pairing_within_8_and_5_percent():
+def test_eyeriss_baseline_paper_pairing():
     """The paper's pairing (Bit Fusion on the WRPN graphs, Eyeriss on the plain graphs, as the authors'
-    notebook pairs its Eyeriss table): measured 4.17× / 5.30× against 3.9× / 5.1×."""
+    notebook pairs its Eyeriss table): measured 4.17× / 5.30× against 3.9× / 5.1× (+7 % / +4 %)."""
     t = compare_suite(
         "bitfusion-wrpn",
         "bitfusion",
@@ -38,34 +35,57 @@ def test_eyeriss_baseline_paper_pairing_within_8_and_5_percent():
         baseline_suite="bitfusion",
     )
     assert t.baseline_suite == "bitfusion"
-    assert _rel(t.geomean_speedup, PAPER_EYERISS[0]) <= 0.08
-    assert _rel(t.geomean_energy_ratio, PAPER_EYERISS[1]) <= 0.05
+    assert_predicts(t.geomean_speedup, PAPER_EYERISS[0], "Bit Fusion / Eyeriss speed-up (paper pairing)")
+    assert_predicts(t.geomean_energy_ratio, PAPER_EYERISS[1], "Bit Fusion / Eyeriss energy (paper pairing)")
 
 
 def test_eyeriss_baseline_same_graphs_matches_the_authors_table(eyeriss_same_graphs):
     """Same graphs on both sides (suite ``bitfusion``): the simulated baseline gives 5.52× / 7.08×, the
-    authors' table on the same graphs 5.20× / 6.84× (within 7 % / 5 %); both are 1.3-1.45× the paper's
-    3.9× / 5.1×, which pairs different graphs."""
+    authors' Eyeriss table on the same graphs 5.20× / 6.84× (+6 % / +4 %): peer parity."""
     table = compare_suite("bitfusion", "bitfusion", "bitfusion-paper-eyeriss")
     t = eyeriss_same_graphs
-    assert _rel(t.geomean_speedup, table.geomean_speedup) <= 0.07
-    assert _rel(t.geomean_energy_ratio, table.geomean_energy_ratio) <= 0.05
-    assert 1.3 <= t.geomean_speedup / PAPER_EYERISS[0] <= 1.45
-    assert 1.3 <= t.geomean_energy_ratio / PAPER_EYERISS[1] <= 1.45
+    assert_predicts(t.geomean_speedup, table.geomean_speedup, "speed-up vs the authors' table")
+    assert_predicts(t.geomean_energy_ratio, table.geomean_energy_ratio, "energy vs the authors' table")
 
 
-def test_eyeriss_baseline_cycles_per_benchmark_against_the_table():
-    """Per benchmark, simulated Eyeriss cycles (16-bit, batch 16) over the table's: 0.81 (AlexNet) to 1.35
-    (RNN, DRAM-bound fc at 192 bit/cycle, which the table does not model)."""
-    arch = load_arch("eyeriss-bitfusion-baseline")
-    table = published_eyeriss_baseline()
-    for net, bench in (
-        ("bitfusion-svhn", "SVHN"),
-        ("bitfusion-lenet-5", "LeNet-5"),
-        ("bitfusion-rnn", "RNN"),
-    ):
-        cycles = simulate(net, arch, bits="16/16").totals.cycles
-        assert 0.8 <= cycles / table[bench][0] <= 1.4, (net, cycles / table[bench][0])
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss: same graphs on both sides give 5.52× / 7.08× vs the paper's 3.9× / 5.1× (+42 % / "
+    "+39 %); the authors' own table on the same graphs gives 5.20× / 6.84× too: the paper pairs different graphs",
+)
+def test_eyeriss_baseline_same_graphs_vs_paper(eyeriss_same_graphs):
+    t = eyeriss_same_graphs
+    assert_predicts(t.geomean_speedup, PAPER_EYERISS[0], "Bit Fusion / Eyeriss speed-up (same graphs)")
+    assert_predicts(t.geomean_energy_ratio, PAPER_EYERISS[1], "Bit Fusion / Eyeriss energy (same graphs)")
+
+
+# simulated Eyeriss cycles (16-bit, batch 16) over the authors' table, measured: AlexNet 0.805, SVHN 1.033,
+# CIFAR-10 1.025, LeNet-5 1.113, VGG-7 1.080, ResNet-18 0.878, RNN 1.349, LSTM 1.333
+_TABLE_MISSES = {
+    "AlexNet": "0.805× the table's cycles (-19.5 %)",
+    "RNN": "1.349× the table's cycles (+35 %): DRAM-bound fc at 192 bit/cycle, which the table does not model",
+    "LSTM": "1.333× the table's cycles (+33 %): DRAM-bound fc at 192 bit/cycle, as RNN",
+}
+_BENCHES = {
+    "AlexNet": "bitfusion-alexnet", "SVHN": "bitfusion-svhn", "CIFAR10": "bitfusion-cifar10",
+    "LeNet-5": "bitfusion-lenet-5", "VGG-7": "bitfusion-vgg-7", "RESNET-18": "bitfusion-resnet-18",
+    "RNN": "bitfusion-rnn", "LSTM": "bitfusion-lstm",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "bench",
+    [
+        pytest.param(b, marks=pytest.mark.xfail(strict=True, reason=f"known miss: {_TABLE_MISSES[b]}"))
+        if b in _TABLE_MISSES
+        else b
+        for b in _BENCHES
+    ],
+)
+def test_eyeriss_baseline_cycles_per_benchmark_against_the_table(bench):
+    """Per benchmark, simulated Eyeriss cycles (16-bit, batch 16) against the authors' Eyeriss table."""
+    cycles = simulate(_BENCHES[bench], load_arch("eyeriss-bitfusion-baseline"), bits="16/16").totals.cycles
+    assert_predicts(cycles, published_eyeriss_baseline()[bench][0], f"{bench} Eyeriss cycles")
 
 
 def test_pooling_on_the_array_equals_the_table():
@@ -106,12 +126,20 @@ def test_filter_load_overlap_hides_filter_loads_on_fc():
     assert on.cycles <= 1.15 * fc.macs / arch.num_pes  # measured 1.13 (psum chain cycles)
 
 
-def test_stripes_baseline_within_7_and_33_percent():
-    """Bit Fusion bf_s vs Stripes (16-bit weights, 16x32 SIPs, bf_s memory): 2.45× / 2.66× against the
-    paper's 2.6× / 3.9×."""
+def test_stripes_baseline_speedup():
+    """Bit Fusion bf_s vs Stripes (16-bit weights, 16x32 SIPs, bf_s memory): 2.45× against the paper's
+    2.6× (geomean speed-up over the suite)."""
     t = compare_suite("bitfusion", "bitfusion-bf-s", "stripes-bitfusion-baseline")
-    assert _rel(t.geomean_speedup, PAPER_STRIPES[0]) <= 0.07
-    assert _rel(t.geomean_energy_ratio, PAPER_STRIPES[1]) <= 0.33
+    assert_predicts(t.geomean_speedup, PAPER_STRIPES[0], "Bit Fusion / Stripes speed-up")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss: energy ratio 2.66× vs the paper's 3.9× (-32 %), mostly RNN/LSTM DRAM traffic",
+)
+def test_stripes_baseline_energy_ratio():
+    t = compare_suite("bitfusion", "bitfusion-bf-s", "stripes-bitfusion-baseline")
+    assert_predicts(t.geomean_energy_ratio, PAPER_STRIPES[1], "Bit Fusion / Stripes energy ratio")
 
 
 def test_stripes_weights_are_stored_at_16_bits():

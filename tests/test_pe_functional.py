@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,8 +52,6 @@ def small_model():
 @pytest.mark.parametrize("bits", [(4, 4), (8, 8), (2, 3)])
 def test_random_network_through_fabric_is_bit_exact_with_ideal(small_model, fabric, bits):
     net, w, b, x = small_model
-    if fabric == "bitblade" and max(bits) > 8:
-        pytest.skip("BitBlade runs 1-8 bits")
     model = ptq(net, w, x, b, w_bits=bits[0], a_bits=bits[1])
     arch = load_arch(fabric)
     assert get_functional_layer(arch.fabric) is not None
@@ -132,7 +131,7 @@ def test_other_weight_formats_are_bit_exact(small_model, quantizer, w_bits, fabr
         assert fab.stats["c1"]["operand_step"] == 2.0
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     m=st.integers(1, 6),
     k=st.integers(1, 9),
@@ -164,7 +163,7 @@ def test_blas_forms_equal_pe_references(m, k, n, wb, ab, ws, as_, seed):
     )
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     bits=st.integers(1, 8),
     a_lo=st.integers(-300, 300),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +13,7 @@ from accelsim.errors import AccelsimInputError
 from accelsim.pe import bitblade, bitfusion, bitserial, envision, logpe, unpu
 from accelsim.pe.common import exact_gemm, int64_gemm, operand_range, slices
 
-SETTINGS = settings(max_examples=25, deadline=None)
+SETTINGS = settings(max_examples=examples(25), deadline=None)
 
 
 def _operands(seed, m, k, n, w_bits, a_bits, w_signed, a_signed):
@@ -101,7 +102,7 @@ def test_logpe_kernel_exact(shape, w_bits, a_bits, a_signed, seed):
     assert bound < 2 ** (logpe.accumulator_bits(a_bits, w_bits, k) - 1)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(st.integers(1, 20), st.integers(1, 16), st.booleans(), st.integers(0, 2**31))
 def test_slices_recompose(chunk, bits, signed, seed):
     lo, hi = operand_range(bits, signed)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -79,7 +80,7 @@ def test_bad_calibration_inputs():
         calibrate(np.ones(3), "kl", scheme="asymmetric")
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     x=hnp.arrays(np.float64, (5, 8), elements=st.floats(-10, 10, allow_nan=False)),
     bits=st.integers(2, 6),

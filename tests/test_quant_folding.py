@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +35,7 @@ def test_zero_point_folding_by_hand():
     assert gemm_int_reference(xq, 2, wq, zw).tolist() == [[-9, 8]]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     m=st.integers(1, 6),
     k=st.integers(1, 16),
@@ -82,7 +83,7 @@ def test_batchnorm_folding_by_hand():
         fold_batchnorm(np.ones((2, 2)), None, np.ones(3), np.ones(2), np.ones(2), np.ones(2))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(seed=st.integers(0, 2**31), conv=st.booleans())
 def test_batchnorm_folding_equals_layer_then_bn(seed, conv):
     rng = np.random.default_rng(seed)
@@ -111,7 +112,7 @@ def test_dyadic_scales_make_real_quantization_bit_exact():
     assert (mm.max_abs_diff_lsb, mm.fraction_bit_exact) == (0, 1.0)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     seed=st.integers(0, 2**31),
     per_channel=st.booleans(),
@@ -167,7 +168,7 @@ def test_im2col_by_hand():
     ]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     seed=st.integers(0, 2**31),
     stride=st.integers(1, 2),

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -51,7 +52,7 @@ def _brute_force(v: float) -> int:
     return code | 128 if np.signbit(v) else code
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(v=st.floats(-70000, 70000, allow_nan=False) | st.floats(-1e-3, 1e-3, allow_nan=False))
 def test_fp8_encode_is_nearest_even_saturating(v):
     assert int(encode(np.array([v]))[0]) == _brute_force(v)
@@ -104,7 +105,7 @@ def test_kmeans_by_hand():
     assert np.array_equal(kmeans_quantize(x, 2).dequantize(), x)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     x=hnp.arrays(np.float64, st.integers(10, 60), elements=st.floats(-10, 10, allow_nan=False)),
     bits=st.integers(1, 3),
@@ -127,7 +128,7 @@ def test_kmeans_is_seeded_and_a_lloyd_fixed_point(x, bits, seed):
 LOG4_LEVELS = np.concatenate(([0.0], 4.0 ** np.arange(-3, 4)))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(v=st.floats(-200, 200, allow_nan=False) | st.sampled_from([2.5, 0.625, 1 / 128, 10.0, 40.0, -2.5]))
 def test_log4_is_nearest_level_ties_low(v):
     # brute force: nearest of {0, 4^-3, …, 4^3} to |v| (argmin takes the lower level on a tie), sign kept

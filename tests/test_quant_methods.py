@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -120,7 +121,7 @@ def test_registry_names():
         get_quantizer("xnor").quantize_weights(np.ones((2, 2)), 4)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     name=st.sampled_from(NAMES),
     w=hnp.arrays(np.float64, (4, 6), elements=st.floats(-3, 3, allow_nan=False)),

@@ -4,6 +4,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -120,7 +121,7 @@ accs = st.lists(st.integers(I32_MIN, I32_MAX), min_size=1, max_size=20)
 mults = st.floats(1e-9, 3.0, allow_nan=False) | st.sampled_from([0.5, 0.25, 0.125, 1.0, 2.0])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     acc=accs,
     m=mults,
@@ -137,7 +138,7 @@ def test_gemmlowp_mode_equals_bigint_reference(acc, m, zp, bits, signed, mult_bi
     assert got.tolist() == ref
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(acc=accs, m=st.floats(1e-9, 0.999, allow_nan=False), mult_bits=st.sampled_from([31, 20, 8]))
 @example(acc=[1_073_741_825], m=0.998046875, mult_bits=8)  # M rounds up to 1.0 (n = −1): the shift saturates
 def test_rounding_modes_against_the_exact_rational_value(acc, m, mult_bits):
@@ -165,7 +166,7 @@ def test_rounding_modes_against_the_exact_rational_value(acc, m, mult_bits):
             assert y_gl == round(r_gl)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     acc=st.lists(st.integers(-(2**20), 2**20), min_size=1, max_size=20),
     k=st.integers(0, 20),

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -98,7 +99,7 @@ arrays_2d = hnp.arrays(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     x=arrays_2d,
     bits=st.integers(2, 16),
@@ -123,7 +124,7 @@ def test_roundtrip_error_at_most_half_step_inside_range(x, bits, scheme, restric
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(x=arrays_2d, bits=st.integers(2, 12), scheme=st.sampled_from(["symmetric", "asymmetric"]))
 def test_per_channel_equals_per_tensor_per_slice(x, bits, scheme):
     pc = quantize(x, bits, scheme, axis=1)
@@ -133,7 +134,7 @@ def test_per_channel_equals_per_tensor_per_slice(x, bits, scheme):
         assert pc.scale[j] == pt.scale and pc.zero_point[j] == pt.zero_point
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(lo=st.floats(-100, 0), hi=st.floats(0, 100), bits=st.integers(2, 16), signed=st.booleans())
 def test_asymmetric_zero_is_exact(lo, hi, bits, signed):
     s, z = compute_qparams(lo, hi, bits, "asymmetric", signed=signed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +25,7 @@ from accelsim.errors import AccelsimInputError
 from accelsim.workload import Layer
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     M=st.integers(1, 9),
     N=st.integers(1, 9),
@@ -110,7 +111,7 @@ def test_dataflow_typo():
         plan_gemm(4, 4, 4, 4, 4, "wss")
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     M=st.integers(1, 9),
     N=st.integers(1, 9),
@@ -143,7 +144,7 @@ def test_stream_split_equals_reference_pass_by_pass(M, N, K, R, C, chunk, datafl
     assert cycles == total_cycles(plan, mode) == int(fold_cycles(plan, mode).sum())
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     M=st.integers(1, 9),
     N=st.integers(1, 9),
@@ -181,7 +182,7 @@ def test_operand_slices_by_dataflow():
     assert operand_slices(12, 24, 8, "os") == (6, 1)  # every pair in one stream
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     M=st.integers(1, 7),
     N=st.integers(1, 7),

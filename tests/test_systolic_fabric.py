@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tolerances import assert_predicts
 
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import get_fabric, load_arch
@@ -109,20 +110,36 @@ def test_native_vs_scalesim_output_size_and_padding():
     assert ss.mapping["M"] == 7 * 7  # SCALE-Sim: ceil((14 - 3 + 2)/2)
 
 
-def test_systolic_vwa_row():
-    """seed 000 Table 3 (Liu et al. 2021 / VWA): 168 PEs, 500 MHz, 168 GOPS, 1.084 TOPS/W, 154 mW on
-    VGG-16 (16-bit). Peak GOPS is exact; the energy model (Horowitz 45 nm scaled to 40 nm, no leakage,
-    no clock tree) gives 0.878 on-chip TOPS/W (-19 %) and 103 mW (-33 %) on VGG-16: asserted within 25 %
-    and 40 %. See docs/systolic.md for the gap."""
-    arch = load_arch("systolic-vwa")
-    assert arch.peak(16, 16).gops == pytest.approx(168.0)
-    report = simulate("vgg16", arch, bits="16/16")
+def _vwa_vgg16() -> tuple[float, float]:
+    """On-chip TOPS/W and power (W) of systolic-vwa running VGG-16 at 16/16 bits."""
+    report = simulate("vgg16", load_arch("systolic-vwa"), bits="16/16")
     t = report.totals
     onchip_pj = t.energy_pj - t.energy_breakdown_pj["dram"]
-    tops_per_w = 2 * t.macs / (onchip_pj * 1e-12) / 1e12
-    power_w = onchip_pj * 1e-12 / t.latency_s
-    assert tops_per_w == pytest.approx(1.084, rel=0.25)
-    assert power_w == pytest.approx(0.154, rel=0.40)
+    return 2 * t.macs / (onchip_pj * 1e-12) / 1e12, onchip_pj * 1e-12 / t.latency_s
+
+
+def test_systolic_vwa_peak_gops():
+    """seed 000 Table 3 (Liu et al. 2021 / VWA): 168 PEs, 500 MHz, 168 GOPS (exact by construction)."""
+    assert load_arch("systolic-vwa").peak(16, 16).gops == pytest.approx(168.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss: 0.878 TOPS/W on VGG-16 vs published 1.084 (-19 %): no leakage/clock tree, and the "
+    "published pair is at peak rate while accelsim runs VGG-16 at ~90 GOPS (docs/systolic.md)",
+)
+def test_systolic_vwa_tops_per_w_vgg16():
+    """seed 000 Table 3 (VWA): 1.084 TOPS/W on VGG-16, 16-bit (Horowitz 45 nm scaled to 40 nm)."""
+    assert_predicts(_vwa_vgg16()[0], 1.084, "systolic-vwa TOPS/W")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss: 103 mW on VGG-16 vs published 154 mW (-33 %): no leakage/clock tree (docs/systolic.md)",
+)
+def test_systolic_vwa_power_vgg16():
+    """seed 000 Table 3 (VWA): 154 mW on VGG-16, 16-bit."""
+    assert_predicts(_vwa_vgg16()[1], 0.154, "systolic-vwa power (W)")
 
 
 def test_cli_peak_tpu_v1_and_dataflow_typo_exit_2(capsys):
