@@ -95,17 +95,16 @@ class Report(BaseModel):
         return buf.getvalue()
 
     def write(self, json_path: str | Path | None = None, csv_path: str | Path | None = None) -> None:
-        """Write JSON and/or CSV; each file is written whole via a temporary name (never half-written)."""
+        """Write JSON and/or CSV (``-``: standard output). Both targets are checked before either is
+        written; each is a regular file written whole (:mod:`accelsim.io.output`)."""
+        from accelsim.io.output import check_output, write_output
+
+        check_output(json_path or None, "--json")
+        check_output(csv_path or None, "--csv")
         if json_path:
-            _atomic_write(Path(json_path), self.to_json())
+            write_output(json_path, self.to_json(), "--json")
         if csv_path:
-            _atomic_write(Path(csv_path), self.to_csv())
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+            write_output(csv_path, self.to_csv(), "--csv")
 
 
 def _si(value: float, unit: str) -> str:

@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 
 import typer
+from typer.core import TyperGroup
 
 from accelsim.errors import AccelsimInputError
 
@@ -21,13 +22,36 @@ class CliApps:
     arch: typer.Typer
 
 
+class _RootGroup(TyperGroup):
+    """The root command group: normalizes the whole argument list once (:func:`normalize_argv`)."""
+
+    def parse_args(self, ctx, args):  # noqa: ANN001, ANN201 (click's signature)
+        return super().parse_args(ctx, normalize_argv(list(args)))
+
+
 def build_app() -> typer.Typer:
     root = typer.Typer(
+        cls=_RootGroup,
         help="accelsim: cycle-level simulator of DNN accelerators for quantized networks.",
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
     )
+
+    @root.callback(invoke_without_command=True)
+    def _root(
+        ctx: typer.Context,
+        version: bool = typer.Option(False, "--version", help="print the version and exit", is_eager=True),
+    ) -> None:
+        if version:
+            from importlib.metadata import version as dist_version
+
+            typer.echo(f"accelsim {dist_version('accelsim')}")
+            raise typer.Exit()
+        if ctx.invoked_subcommand is None:
+            typer.echo(ctx.get_help())
+            raise typer.Exit()
+
     net = typer.Typer(help="Networks shipped with accelsim.", no_args_is_help=True)
     arch = typer.Typer(help="Architecture presets.", no_args_is_help=True)
     root.add_typer(net, name="net")
@@ -46,9 +70,32 @@ def fail(message: str) -> None:
     raise SystemExit(2)
 
 
+#: options that take an optional value: given alone (last, or followed by another option), they mean "-"
+OPTIONAL_VALUE_OPTIONS = ("--json",)
+
+
+def normalize_argv(argv: list[str]) -> list[str]:
+    """``--json`` alone means ``--json -`` (standard output) in every command."""
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        out.append(arg)
+        if arg in OPTIONAL_VALUE_OPTIONS:
+            nxt = argv[i + 1] if i + 1 < len(argv) else None
+            if nxt is None or (nxt.startswith("-") and nxt != "-"):
+                out.append("-")
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     app = build_app()
     try:
         app(args=argv, standalone_mode=True)
     except AccelsimInputError as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        print(
+            "accelsim: interrupted; nothing was written (sweeps keep every stored point: run the same "
+            "command again to resume)",
+            file=sys.stderr,
+        )
+        raise SystemExit(130) from None

@@ -3,7 +3,6 @@ geometric-mean speedup and energy reduction of one architecture over a baseline.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -46,7 +45,10 @@ def register(apps: CliApps) -> None:
         baseline_set: Annotated[
             list[str], typer.Option("--baseline-set", help="baseline override FIELD=VALUE")
         ] = [],  # noqa: B006
-        json_path: Annotated[Path | None, typer.Option("--json", help="write the table as JSON")] = None,
+        json_path: Annotated[
+            str | None,
+            typer.Option("--json", help="write the table as JSON to PATH, or stdout with - / --json alone"),
+        ] = None,
     ) -> None:
         """Speedup and energy reduction of ARCH over BASELINE on each network, and their geomeans."""
         from accelsim.cli.cmd_core import parse_overrides
@@ -59,8 +61,10 @@ def register(apps: CliApps) -> None:
             raise AccelsimInputError("--network-suite", "give exactly one of --network-suite or --network")
         if baseline_bits is not None:
             parse_bits(baseline_bits, "--baseline-bits")
-        if json_path is not None and not json_path.resolve().parent.is_dir():
-            raise AccelsimInputError("--json", f"directory does not exist: {json_path.resolve().parent}")
+        from accelsim.cli.cmd_core import check_outputs
+        from accelsim.io.output import write_output
+
+        to_stdout = check_outputs(**{"--json": json_path})
         suite = network_suite if network_suite is not None else [load_network(n) for n in network]
         arch_model = load_arch(arch, **parse_overrides(set_))
         from accelsim.compare import PUBLISHED_EYERISS
@@ -73,9 +77,9 @@ def register(apps: CliApps) -> None:
             suite, arch_model, base_model, baseline_bits=baseline_bits, baseline_suite=baseline_network_suite
         )
         if json_path is not None:
-            tmp = json_path.with_name(json_path.name + ".tmp")
-            tmp.write_text(table.model_dump_json(indent=2))
-            tmp.replace(json_path)
+            write_output(json_path, table.model_dump_json(indent=2), "--json")
+        if to_stdout:
+            return
         out = Table(
             "network", "arch latency", "baseline latency", "speedup", "energy reduction",
             title=f"{table.arch} vs {table.baseline} ({table.suite}"

@@ -34,10 +34,29 @@ def parse_overrides(items: list[str]) -> dict[str, object]:
     return out
 
 
-def _atomic_json(path: Path, doc: object) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2))
-    tmp.replace(path)
+def _write_json(path: str, doc: object) -> None:
+    from accelsim.io.output import write_output
+
+    write_output(path, json.dumps(doc, indent=2), "--json")
+
+
+JSON_HELP = "write JSON to PATH, or to standard output with - (or --json alone)"
+
+
+def check_outputs(**targets: str | None) -> bool:
+    """Check every output target before any work (one-line errors, nothing written). Returns True when one
+    of them is standard output, so that the terminal tables stay off stdout."""
+    from accelsim.errors import AccelsimInputError
+    from accelsim.io.output import STDOUT, check_output
+
+    to_stdout = [f for f, v in targets.items() if v == STDOUT]
+    if len(to_stdout) > 1:
+        raise AccelsimInputError(
+            to_stdout[1], f"only one output may go to standard output ({', '.join(to_stdout)})"
+        )
+    for field, value in targets.items():
+        check_output(value, field)
+    return bool(to_stdout)
 
 
 def render_accuracy(result: dict) -> None:
@@ -65,14 +84,6 @@ def render_accuracy(result: dict) -> None:
             cells += [f"{fv['frac_bit_exact']:.1%}" if fv else "", str(fv.get("max_err_lsb", ""))]
         layers.add_row(*cells)
     console.print(layers)
-
-
-def _check_output_paths(*paths: Path | None) -> None:
-    from accelsim.errors import AccelsimInputError
-
-    for path in paths:
-        if path is not None and not path.resolve().parent.is_dir():
-            raise AccelsimInputError("output", f"directory does not exist: {path.resolve().parent}")
 
 
 def register(apps: CliApps) -> None:
@@ -120,8 +131,10 @@ def register(apps: CliApps) -> None:
         scalesim_input_type: Annotated[
             str, typer.Option(help="SCALE-Sim topology kind: conv or gemm")
         ] = "conv",
-        json_path: Annotated[Path | None, typer.Option("--json", help="write the report as JSON")] = None,
-        csv_path: Annotated[Path | None, typer.Option("--csv", help="write per-layer rows as CSV")] = None,
+        json_path: Annotated[str | None, typer.Option("--json", help=JSON_HELP)] = None,
+        csv_path: Annotated[
+            str | None, typer.Option("--csv", help="write per-layer rows as CSV to PATH (- stdout)")
+        ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no table on the terminal")] = False,
     ) -> None:
         """Simulate a network on an architecture and print the per-layer report.
@@ -132,7 +145,8 @@ def register(apps: CliApps) -> None:
         """
         from accelsim.errors import AccelsimInputError
 
-        _check_output_paths(json_path, csv_path)
+        if check_outputs(**{"--json": json_path, "--csv": csv_path}):
+            quiet = True  # standard output carries the JSON/CSV: no table there
         if scalesim_topology is not None or scalesim_config is not None:
             if scalesim_topology is None or scalesim_config is None:
                 raise AccelsimInputError(
@@ -170,7 +184,7 @@ def register(apps: CliApps) -> None:
             if csv_path:
                 report.write(csv_path=csv_path)
             if json_path:
-                _atomic_json(json_path, result)
+                _write_json(json_path, result)
             if not quiet:
                 render_report(report)
                 render_accuracy(result)
@@ -212,9 +226,10 @@ def register(apps: CliApps) -> None:
     @apps.net.command("show")
     def net_show(
         name: Annotated[str, typer.Argument(help="network name or YAML path")],
-        as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+        json_path: Annotated[str | None, typer.Option("--json", help=JSON_HELP)] = None,
     ) -> None:
         """Per-layer shapes, MACs, parameters and bits of a network."""
+        check_outputs(**{"--json": json_path})
         net = load_network(name)
         rows = []
         for layer in net.layers:
@@ -226,10 +241,10 @@ def register(apps: CliApps) -> None:
                 "groups": layer.groups, "macs": layer.macs, "params": layer.weight_elems,
                 "w_bits": p.w_bits, "a_bits": p.a_bits,
             })  # fmt: skip
-        if as_json:
+        if json_path is not None:
             doc = {"name": net.name, "description": net.description, "source": net.source,
                    "layers": rows, "total_macs": net.total_macs, "total_params": net.total_params}  # fmt: skip
-            typer.echo(json.dumps(doc, indent=2))
+            _write_json(json_path, doc)
             return
         table = Table("layer", "op", "in C×H×W", "out K×P×Q", "kernel", "stride", "groups", "MACs", "params",
                       "W/A", title=f"{net.name}: {net.description}")  # fmt: skip

@@ -1,4 +1,4 @@
-"""``accelsim arch peak PRESET --bits W/A [--json]``: peak GOPS, TOPS/W, TOPS/mm² of a preset."""
+"""``accelsim arch peak PRESET --bits W/A [--json [PATH|-]]``: peak GOPS, TOPS/W, TOPS/mm² of a preset."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from accelsim.cli.app import CliApps
-from accelsim.cli.cmd_core import parse_overrides
+from accelsim.cli.cmd_core import JSON_HELP, check_outputs, parse_overrides
 from accelsim.fabrics import load_arch
+from accelsim.io.output import write_output
 from accelsim.workload import parse_bits
 
 
@@ -21,14 +22,15 @@ def register(apps: CliApps) -> None:
         name: Annotated[str, typer.Argument(help="preset name or YAML path")],
         bits: Annotated[str, typer.Option(help="W/A bits, e.g. 8/8")] = "8/8",
         set_: Annotated[list[str], typer.Option("--set", help="override FIELD=VALUE")] = [],  # noqa: B006
-        as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+        json_path: Annotated[str | None, typer.Option("--json", help=JSON_HELP)] = None,
     ) -> None:
         """Peak throughput and efficiency of a preset at the given bits."""
+        check_outputs(**{"--json": json_path})
         w_bits, a_bits = parse_bits(bits)
         peak = load_arch(name, **parse_overrides(set_)).peak(w_bits, a_bits)
         doc = {"arch": name, **peak.model_dump(mode="json")}
-        if as_json:
-            typer.echo(json.dumps(doc, indent=2))
+        if json_path is not None:
+            write_output(json_path, json.dumps(doc, indent=2), "--json")
             return
         table = Table("field", "value", title=f"{name} peak at {w_bits}/{a_bits}")
         for key, value in doc.items():
