@@ -28,7 +28,7 @@ from accelsim.functional.metrics import (
 )
 from accelsim.functional.ptq import QuantizedModel, ptq
 from accelsim.simulate import simulate
-from accelsim.workload import Network, load_network, parse_bits
+from accelsim.workload import Network, coerce_batch, load_network, parse_bits
 
 
 def datapath(arch: ArchitectureBase | str | Path) -> tuple[ArchitectureBase, Callable | None]:
@@ -68,9 +68,13 @@ def accuracy_report(
     max_images: int | None = None,
     quantizer: str | dict[str, str] = "uniform",
     act_quantizer: str = "uniform",
+    batch: int | None = None,
 ) -> dict:
     """Latency/energy :class:`accelsim.report.Report` of ``simulate(network, arch, bits)`` plus the mismatch
     metrics of :func:`compare` (integer execution through ``arch``'s fabric datapath).
+
+    ``batch``: the batch the cost side is simulated at (default: all evaluated images as one batch); the
+    accuracy side always runs every image.
 
     ``network``: a :class:`Network`, a zoo name, a YAML path or an ``.onnx`` path (float graphs are PTQ'd,
     quantized graphs run with their own parameters). Weights: ONNX initializers, the shipped trained weights
@@ -137,7 +141,8 @@ def accuracy_report(
             act_quantizer=act_quantizer,
         )
     model.rounding = rounding
-    sim_net = net.with_batch(x.shape[0]) if x.shape[0] != net.batch else net
+    cost_batch = coerce_batch(batch) or x.shape[0]
+    sim_net = net.with_batch(cost_batch) if cost_batch != net.batch else net
     arch_model, functional = datapath(arch)
     integer = run_integer(model, x, arch=arch_model, seed=seed, functional=functional)
     measured = get_fabric_hook(arch_model.fabric, "measured_arch")

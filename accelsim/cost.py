@@ -205,17 +205,29 @@ class CostModel:
         a_bits: Sequence[int] = tuple(range(1, 9)),
         metrics: Sequence[str] = ("latency_s", "energy_pj"),
         mac_layers_only: bool = True,
+        unsupported: str = "nan",
     ) -> np.ndarray:
-        """Dense array ``[layer, w_index, a_index, metric]`` over the MAC layers (HAQ-style lookup table)."""
+        """Dense array ``[layer, w_index, a_index, metric]`` over the MAC layers (HAQ-style lookup table).
+
+        ``unsupported``: what a (w, a) pair the fabric cannot run gives — ``"nan"`` (default, as in
+        :func:`accelsim.io.haq.haq_table`) or ``"raise"`` (the fabric's one-line error)."""
         unknown = [m for m in metrics if m not in METRICS]
         if unknown:
             raise AccelsimInputError("metrics", f"unknown {unknown}; allowed: {', '.join(METRICS)}")
+        if unsupported not in ("nan", "raise"):
+            raise AccelsimInputError("unsupported", f"unknown {unsupported!r}; allowed: nan, raise")
         layers = network.mac_layers() if mac_layers_only else list(network.layers)
         out = np.empty((len(layers), len(w_bits), len(a_bits), len(metrics)), dtype=np.float64)
         for i, layer in enumerate(layers):
             for j, w in enumerate(w_bits):
                 for k, a in enumerate(a_bits):
-                    c = self.layer_cost(layer, w, a)
+                    try:
+                        c = self.layer_cost(layer, w, a)
+                    except AccelsimInputError:
+                        if unsupported == "raise":
+                            raise
+                        out[i, j, k, :] = np.nan
+                        continue
                     out[i, j, k, :] = [c.metric(m) for m in metrics]
         return out
 

@@ -35,13 +35,28 @@ def unknown_choice(field: str, value: str, choices: Iterable[str]) -> AccelsimIn
 
 
 def from_validation_error(exc: Exception, context: str = "") -> AccelsimInputError:
-    """Turn a pydantic ``ValidationError`` into a one-line :class:`AccelsimInputError` (first error)."""
+    """Turn a pydantic ``ValidationError`` into a one-line :class:`AccelsimInputError`.
+
+    The most telling problem comes first: an unknown (often misspelt) field, naming the closest missing
+    one; then a wrong value or type; a missing field last (it is usually the consequence of a misspelling)."""
     errors = exc.errors()  # type: ignore[attr-defined]
+
+    def loc_of(err: dict) -> str:
+        return ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
+
+    rank = {"extra_forbidden": 0, "missing": 2}
+    errors = sorted(errors, key=lambda e: rank.get(e.get("type", ""), 1))
     first = errors[0]
-    loc = ".".join(str(p) for p in first.get("loc", ()) if p != "__root__")
+    loc = loc_of(first)
     field = f"{context}.{loc}" if context and loc else (context or loc or "input")
     msg = first.get("msg", "invalid value")
     if first.get("type") == "extra_forbidden":
-        msg = "unknown field (extra fields are not allowed)"
+        parent = loc.rsplit(".", 1)[0] if "." in loc else ""
+        missing = [loc_of(e).rsplit(".", 1)[-1] for e in errors if e.get("type") == "missing"
+                   and (loc_of(e).rsplit(".", 1)[0] if "." in loc_of(e) else "") == parent]  # fmt: skip
+        msg = f"unknown field{closest(loc.rsplit('.', 1)[-1], missing)} (extra fields are not allowed)"
+    elif first.get("type") != "missing" and "input" in first and not isinstance(first["input"], dict | list):
+        shown = repr(first["input"])
+        msg = f"{msg} (got {shown if len(shown) <= 40 else shown[:37] + '...'})"
     more = f" (+{len(errors) - 1} more problems)" if len(errors) > 1 else ""
     return AccelsimInputError(field, f"{msg}{more}")

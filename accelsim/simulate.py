@@ -7,22 +7,37 @@ architecture, asks the architecture's fabric plug-in for each layer's closed-for
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
 from accelsim.arch.base import ArchitectureBase
+from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import LayerResult, get_fabric, load_arch
 from accelsim.report import LayerReport, Report, Totals
-from accelsim.workload import Network, load_network, parse_bits
+from accelsim.workload import Network, coerce_batch, coerce_bits, implausible_sizes, load_network
+
+
+class SizeWarning(UserWarning):
+    """A workload size no real network has (probably a typo); the simulation still runs."""
 
 
 def resolve_network(network: Network | str | Path, bits: str | tuple[int, int] | None, batch: int | None):
+    """The network to simulate: loaded, at the global ``bits`` and ``batch`` when given. Wrong types are a
+    one-line :class:`AccelsimInputError`; implausible sizes a :class:`SizeWarning`."""
+    if not isinstance(network, Network | str | Path):
+        raise AccelsimInputError(
+            "network", f"expected a Network, a name or a YAML path, got {type(network).__name__}"
+        )
     net = network if isinstance(network, Network) else load_network(network)
-    if bits is not None:
-        w_bits, a_bits = parse_bits(bits) if isinstance(bits, str) else bits
-        net = net.with_bits(w_bits, a_bits)
-    if batch is not None:
-        net = net.with_batch(batch)
+    wa = coerce_bits(bits)
+    if wa is not None:
+        net = net.with_bits(*wa)
+    b = coerce_batch(batch)
+    if b is not None:
+        net = net.with_batch(b)
+    for message in implausible_sizes(net):
+        warnings.warn(message, SizeWarning, stacklevel=3)
     return net
 
 
@@ -40,6 +55,10 @@ def simulate(
     """
     net = resolve_network(network, bits, batch)
     check_quantizers(net)
+    if not isinstance(arch, ArchitectureBase | str | Path):
+        raise AccelsimInputError(
+            "arch", f"expected an architecture, a preset name or a YAML path, got {type(arch).__name__}"
+        )
     arch_model = arch if isinstance(arch, ArchitectureBase) else load_arch(arch)
     fabric = get_fabric(arch_model.fabric)
 
@@ -55,7 +74,7 @@ def simulate(
         fabric=arch_model.fabric,
         frequency_hz=arch_model.frequency_hz,
         batch=net.batch,
-        bits=None if bits is None else "{}/{}".format(*(parse_bits(bits) if isinstance(bits, str) else bits)),
+        bits=None if bits is None else "{}/{}".format(*coerce_bits(bits)),
         layers=layer_reports,
         totals=_totals(layer_reports, net.batch, arch_model),
     )
@@ -136,4 +155,4 @@ def _progress(items: list, enabled: bool, label: str) -> Iterable:
     return track(items, description=label, transient=True)
 
 
-__all__ = ["check_quantizers", "resolve_network", "simulate"]
+__all__ = ["SizeWarning", "check_quantizers", "resolve_network", "simulate"]

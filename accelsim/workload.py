@@ -77,6 +77,64 @@ def parse_bits(text: str, field: str = "bits") -> tuple[int, int]:
     return values[0], values[1]
 
 
+def coerce_bits(bits: Any, field: str = "bits") -> tuple[int, int] | None:
+    """``None``, a 'W/A' string, an int (both widths) or a (w_bits, a_bits) pair -> (w, a), each 1..32;
+    anything else is a one-line :class:`AccelsimInputError`."""
+    import numbers
+
+    if bits is None:
+        return None
+    if isinstance(bits, str):
+        return parse_bits(bits, field)
+    if isinstance(bits, numbers.Integral) and not isinstance(bits, bool):
+        return parse_bits(str(int(bits)), field)
+    if (
+        isinstance(bits, list | tuple)
+        and len(bits) == 2
+        and all(isinstance(b, numbers.Integral) and not isinstance(b, bool) for b in bits)
+    ):
+        return parse_bits(f"{int(bits[0])}/{int(bits[1])}", field)
+    raise AccelsimInputError(
+        field, f"expected 'W/A' such as '4/8', an int, or a (w_bits, a_bits) pair, got {bits!r}"
+    )
+
+
+def coerce_batch(batch: Any, field: str = "batch") -> int | None:
+    """``None`` or a positive integer (numpy integers accepted); anything else is a one-line error."""
+    import numbers
+
+    if batch is None:
+        return None
+    if isinstance(batch, bool) or not isinstance(batch, numbers.Integral):
+        raise AccelsimInputError(field, f"expected a positive integer, got {batch!r}")
+    if int(batch) < 1:
+        raise AccelsimInputError(field, f"must be >= 1, got {batch}")
+    return int(batch)
+
+
+#: sizes beyond which a network is probably a typo (a warning, not an error): batch, one dimension, MACs
+PLAUSIBLE_BATCH = 1 << 16
+PLAUSIBLE_DIM = 1 << 20
+PLAUSIBLE_MACS = 10**16
+
+
+def implausible_sizes(net: Network) -> list[str]:
+    """Warnings for sizes no real workload has (batch > 65,536, a dimension > 2^20, > 10^16 MACs)."""
+    out = []
+    if net.batch > PLAUSIBLE_BATCH:
+        out.append(f"batch {net.batch:,} is larger than {PLAUSIBLE_BATCH:,}: is that intended?")
+    for x in net.layers:
+        big = {k: v for k, v in (("in_channels", x.C), ("out_channels", x.K), ("in_h", x.H), ("in_w", x.W))
+               if v > PLAUSIBLE_DIM}  # fmt: skip
+        if big:
+            k, v = next(iter(big.items()))
+            out.append(f"layer {x.name}: {k} {v:,} is larger than {PLAUSIBLE_DIM:,}: is that intended?")
+            break
+    if net.total_macs > PLAUSIBLE_MACS:
+        out.append(f"{net.total_macs:.3g} MACs in one run (> 1e16): is that intended?")
+    return out
+
+
 def _pair(value: Any, name: str) -> tuple[int, int]:
     if isinstance(value, int):
         return (value, value)
@@ -418,9 +476,58 @@ def network_from_dict(data: Any, context: str = "network") -> Network:
     if not isinstance(data, dict):
         raise AccelsimInputError(context, "expected a mapping with name and layers")
     try:
-        return Network.model_validate(data)
+        net = Network.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(exc, context) from None
+    check_shapes(net, context)
+    return net
+
+
+def check_shapes(net: Network, context: str = "network") -> None:
+    """Each layer's input shape equals what its producers make (one-line :class:`AccelsimInputError`).
+
+    A layer reads ``inputs`` (default: the previous layer; the first layer reads the network input, checked
+    when ``input`` is given). Producer output = (K, P, Q). add: every operand = the layer's input; concat:
+    same H×W, channels summed; fc: the producer's C·H·W flattened; a two-activation matmul: the left
+    operand = its input, the right one holds K·C/groups values; every other op: equal shapes."""
+    shapes: dict[str, tuple[int, int, int]] = {}
+    if net.input is not None:
+        shapes["input"] = (net.input.channels, net.input.height, net.input.width)
+    prev = "input"
+    for x in net.layers:
+        srcs = x.inputs if x.inputs is not None else [prev]
+        prev = x.name
+        got = [shapes.get(s) for s in srcs]
+        shapes[x.name] = (x.K, x.P, x.Q)
+        if any(g is None for g in got):  # the network input without a declared shape
+            continue
+        mine = (x.C, x.H, x.W)
+        fmt = "×".join
+
+        def bad(what: str, layer: Layer = x) -> AccelsimInputError:
+            return AccelsimInputError(f"{context}.layers.{layer.name}", what)
+
+        if x.op == "add":
+            for s, g in zip(srcs, got, strict=True):
+                if g != mine:
+                    raise bad(
+                        f"adds {s!r} of shape {fmt(map(str, g))} to an input declared {fmt(map(str, mine))}"
+                    )
+        elif x.op == "concat":
+            if any(g[1:] != mine[1:] for g in got) or sum(g[0] for g in got) != x.C:
+                shown = ", ".join(f"{s} {fmt(map(str, g))}" for s, g in zip(srcs, got, strict=True))
+                raise bad(f"concatenates {shown} (channels summed), but declares input {fmt(map(str, mine))}")
+        elif x.op == "matmul" and x.weights_are_activations:
+            if len(got) != 2 or got[0] != mine or math.prod(got[1]) != x.K * (x.C // x.groups):
+                raise bad(f"two-activation matmul: left operand must be {fmt(map(str, mine))} and the right "
+                          f"one hold K·C/groups = {x.K * (x.C // x.groups)} values; got {got}")  # fmt: skip
+        elif x.op == "fc":
+            if len(got) != 1 or math.prod(got[0]) != x.C * x.H * x.W:
+                raise bad(f"in_channels {x.C * x.H * x.W} disagrees with {srcs[0]!r}, which produces "
+                          f"{fmt(map(str, got[0]))} = {math.prod(got[0])} values")  # fmt: skip
+        elif len(got) != 1 or got[0] != mine:
+            raise bad(f"reads {srcs[0]!r} of shape {fmt(map(str, got[0]))} (C×H×W) but declares input "
+                      f"{fmt(map(str, mine))}")  # fmt: skip
 
 
 def load_network(name_or_path: str | Path) -> Network:

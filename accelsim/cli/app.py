@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import warnings
 from dataclasses import dataclass
 
 import typer
@@ -86,7 +87,16 @@ def normalize_argv(argv: list[str]) -> list[str]:
     return out
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """User-facing warnings (accelsim's own) as one line on stderr; others as Python prints them."""
+    if category.__module__.startswith("accelsim"):
+        print(f"accelsim: warning: {message}", file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 def main(argv: list[str] | None = None) -> None:
+    warnings.showwarning = _one_line_warning
     app = build_app()
     try:
         app(args=argv, standalone_mode=True)

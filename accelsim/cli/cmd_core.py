@@ -94,7 +94,10 @@ def register(apps: CliApps) -> None:
         ] = None,
         arch: Annotated[str | None, typer.Option("--arch", "-a", help="preset name or YAML path")] = None,
         bits: Annotated[str | None, typer.Option(help="global W/A bits, e.g. 4/8")] = None,
-        batch: Annotated[int | None, typer.Option(help="batch size")] = None,
+        batch: Annotated[
+            int | None,
+            typer.Option(help="batch size (with --accuracy: of the cost side; default all images)"),
+        ] = None,
         set_: Annotated[list[str], typer.Option("--set", help="architecture override FIELD=VALUE")] = [],  # noqa: B006
         onnx: Annotated[
             Path | None, typer.Option("--onnx", help="import the network from an ONNX file")
@@ -178,7 +181,7 @@ def register(apps: CliApps) -> None:
             result = accuracy_report(
                 source, arch_model, data=data, labels=labels, bits=bits, seed=seed, method=ptq_method,
                 keep_first_last_bits=keep_first_last_bits, calib=calib, max_images=max_images,
-                quantizer=quantizer, act_quantizer=act_quantizer,
+                quantizer=quantizer, act_quantizer=act_quantizer, batch=batch,
             )  # fmt: skip
             report = Report.model_validate(result["performance"])
             if csv_path:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from accelsim.cli.app import CliApps
+from accelsim.cli.cmd_core import JSON_HELP, check_outputs
 from accelsim.workload import load_network
 
 
@@ -21,20 +22,22 @@ def register(apps: CliApps) -> None:
         ] = "alexnet",
         batch: Annotated[int, typer.Option(help="batch size (the paper uses 16)")] = 16,
         all_layers: Annotated[bool, typer.Option("--all-layers", help="include fc/matmul layers")] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+        json_path: Annotated[str | None, typer.Option("--json", help=JSON_HELP)] = None,
     ) -> None:
         """Normalized energy of RS, WS, OS and NLR on 256 PEs with equal storage (Chen et al. ISCA'16)."""
         from accelsim.dataflow.eyeriss_baselines import LEVELS, compare_dataflows
+        from accelsim.io.output import write_output
 
+        check_outputs(**{"--json": json_path})
         rows = compare_dataflows(load_network(network), batch=batch, conv_only=not all_layers)
         rs = next(r for r in rows if r.dataflow == "RS")
-        if as_json:
+        if json_path is not None:
             doc = [
                 {"dataflow": r.dataflow, "energy_per_mac": r.energy_per_mac, "vs_rs": r.energy / rs.energy,
                  "per_mac_by_level": {k: v / r.macs for k, v in r.energy_by_level.items()}}
                 for r in rows
             ]  # fmt: skip
-            typer.echo(json.dumps(doc, indent=2))
+            write_output(json_path, json.dumps(doc, indent=2), "--json")
             return
         table = Table(
             "dataflow", *[f"{k}/MAC" for k in LEVELS], "total/MAC", "× RS",

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from accelsim.cli.app import CliApps
-from accelsim.errors import AccelsimInputError
 from accelsim.workload import load_network
 
 
@@ -16,14 +14,15 @@ def register(apps: CliApps) -> None:
     @apps.net.command("export")
     def net_export(
         name: Annotated[str, typer.Argument(help="network name or YAML path")],
-        scalesim_topology: Annotated[Path, typer.Option("--scalesim-topology", help="CSV to write")],
+        scalesim_topology: Annotated[
+            str, typer.Option("--scalesim-topology", help="CSV to write (- stdout)")
+        ],
     ) -> None:
         """Write a network's MAC layers as a SCALE-Sim topology CSV (same output sizes and MACs)."""
+        from accelsim.io.output import STDOUT, check_output
         from accelsim.io.scalesim import write_topology
 
-        if not scalesim_topology.resolve().parent.is_dir():
-            raise AccelsimInputError(
-                "--scalesim-topology", f"directory does not exist: {scalesim_topology.parent}"
-            )
+        check_output(scalesim_topology, "--scalesim-topology")
         write_topology(load_network(name), scalesim_topology)
-        typer.echo(f"wrote {scalesim_topology}")
+        if scalesim_topology != STDOUT:
+            typer.echo(f"wrote {scalesim_topology}", err=True)

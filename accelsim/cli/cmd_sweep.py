@@ -21,7 +21,9 @@ def register(apps: CliApps) -> None:
         runner: Annotated[str, typer.Option(help="serial | processes | dask")] = "processes",
         workers: Annotated[int, typer.Option(help="local worker processes")] = 2,
         scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, tcp://host:port")] = None,
-        csv_path: Annotated[Path | None, typer.Option("--csv", help="export every point as CSV")] = None,
+        csv_path: Annotated[
+            str | None, typer.Option("--csv", help="export every point as CSV (- stdout)")
+        ] = None,
         parquet_path: Annotated[Path | None, typer.Option("--parquet", help="export as Parquet")] = None,
         plot: Annotated[Path | None, typer.Option(help="Pareto plot, .png or .svg")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar and no table")] = False,
@@ -39,9 +41,10 @@ def register(apps: CliApps) -> None:
                 ) from None
         if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
             raise AccelsimInputError("--plot", f"expected a .png or .svg path, got {plot.name}")
-        for out in (csv_path, parquet_path, plot):
-            if out is not None and not out.resolve().parent.is_dir():
-                raise AccelsimInputError("output", f"directory does not exist: {out.resolve().parent}")
+        from accelsim.io.output import check_output, write_output, write_with
+
+        for field, out in (("--csv", csv_path), ("--parquet", parquet_path), ("--plot", plot)):
+            check_output(out, field, stdout_ok=field == "--csv")
         store_path = store or Path.cwd() / f"{spec_path.stem}.db"
         outcome = run_sweep(spec, store_path, runner=runner, workers=workers, scheduler=scheduler,  # type: ignore[arg-type]
                             progress=not quiet)  # fmt: skip
@@ -50,13 +53,13 @@ def register(apps: CliApps) -> None:
         if csv_path or parquet_path:
             df = db.dataframe(spec.name)
             if csv_path:
-                df.to_csv(csv_path, index=False)
+                write_output(csv_path, df.to_csv(index=False), "--csv")
             if parquet_path:
-                df.to_parquet(parquet_path, index=False)
+                write_with(parquet_path, "--parquet", lambda tmp: df.to_parquet(tmp, index=False))
         db.close()
         front = pareto_rows(rows, spec.objectives)
         if plot is not None:
-            plot_front(rows, spec.objectives, plot, title=spec.name)
+            write_with(plot, "--plot", lambda tmp: plot_front(rows, spec.objectives, tmp, title=spec.name))
         if quiet:
             return
         console = Console()

@@ -65,6 +65,52 @@ def _processes(chunks: list[list[DesignPoint]], workers: int) -> Iterator[list[t
             yield fut.result()
 
 
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def check_scheduler_address(scheduler: str) -> None:
+    """``scheme://host:port`` with a Dask comm scheme, else a one-line error naming --scheduler."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(scheduler)
+        port = parts.port
+    except ValueError:
+        port = None
+        parts = None
+    if parts is None or parts.scheme not in SCHEDULER_SCHEMES or not parts.hostname or port is None:
+        raise AccelsimInputError(
+            "scheduler",
+            f"expected an address like tcp://host:8786 (schemes: {', '.join(SCHEDULER_SCHEMES)}), got {scheduler!r}",
+        )
+
+
+def _client_within(scheduler: str, timeout_s: float):
+    """``Client(scheduler)``, or TimeoutError after ``timeout_s`` + 2 s: a server that accepts the connection
+    but never completes Dask's handshake (an HTTP server, say) would otherwise block forever. The attempt
+    runs in a daemon thread, so an abandoned one cannot keep the process alive."""
+    import threading
+
+    from dask.distributed import Client
+
+    box: dict[str, object] = {}
+
+    def attempt() -> None:
+        try:
+            box["client"] = Client(scheduler, timeout=timeout_s)
+        except BaseException as exc:  # handed to the caller
+            box["error"] = exc
+
+    t = threading.Thread(target=attempt, daemon=True, name="accelsim-dask-connect")
+    t.start()
+    t.join(timeout_s + 2.0)
+    if t.is_alive():
+        raise TimeoutError("no Dask handshake")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["client"]
+
+
 def connect_dask(scheduler: str | None, workers: int, timeout_s: float = 5.0):
     """A dask.distributed Client: to ``scheduler`` if given (checked reachable), else a LocalCluster."""
     try:
@@ -74,11 +120,16 @@ def connect_dask(scheduler: str | None, workers: int, timeout_s: float = 5.0):
             "runner", "dask is not installed; allowed runners: serial, processes"
         ) from None
     if scheduler:
+        check_scheduler_address(scheduler)
         try:
-            return Client(scheduler, timeout=timeout_s)
+            return _client_within(scheduler, timeout_s)
         except (OSError, TimeoutError) as exc:
             raise AccelsimInputError(
                 "scheduler", f"cannot reach {scheduler} within {timeout_s:g} s ({exc})"
+            ) from None
+        except Exception as exc:  # a server that is not a Dask scheduler answers with anything at all
+            raise AccelsimInputError(
+                "scheduler", f"{scheduler} did not answer as a Dask scheduler ({type(exc).__name__})"
             ) from None
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
     return Client(cluster)

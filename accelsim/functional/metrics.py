@@ -208,10 +208,26 @@ def shipped_model(network, seed: int = 0):
 
 
 def load_array(value, keys: tuple[str, ...], field: str):
-    """ndarray, or a .npz/.npy path (first of ``keys`` present in an .npz, else its only array)."""
+    """ndarray, or a .npz/.npy path (first of ``keys`` present in an .npz, else its only array). NaN or
+    infinite values, and non-numeric arrays, are a one-line error naming ``field``."""
+    if value is None:
+        return None
+    arr = _load_array(value, keys, field)
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise AccelsimInputError(field, f"expected a numeric array, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.inexact):
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        if bad:
+            raise AccelsimInputError(
+                field, f"{bad} of {arr.size} values are NaN or infinite; give finite numbers"
+            )
+    return arr
+
+
+def _load_array(value, keys: tuple[str, ...], field: str):
     from pathlib import Path
 
-    if value is None or isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray):
         return value
     path = Path(value)
     if not path.is_file():

@@ -41,11 +41,11 @@ def export_haq_table(
     cost_model: CostModel, network: Network, path: str | Path, metric: str = "latency_s", max_bits: int = 8
 ) -> np.ndarray:
     """Write :func:`haq_table` to ``path`` (``.npy``) and return it."""
+    from accelsim.io.output import check_output, write_with
+
+    check_output(path, "path", stdout_ok=False)
     table = haq_table(cost_model, network, metric, max_bits)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp.npy")
-    np.save(tmp, table)
-    tmp.replace(path)
+    write_with(path, "path", lambda tmp: np.save(tmp, table))
     return table
 
 

@@ -583,7 +583,6 @@ def write_topology(network: Network, path: str | Path) -> None:
     see :func:`to_topology_rows` for the conventions. Written whole via a temporary file."""
     rows = to_topology_rows(network)
     lines = [", ".join(CONV_COLUMNS) + ","] + [", ".join(str(v) for v in row) + "," for row in rows]
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n")
-    tmp.replace(path)
+    from accelsim.io.output import write_output
+
+    write_output(path, "\n".join(lines) + "\n", "--scalesim-topology")
