@@ -65,6 +65,17 @@ def _benchmark_of(network: str) -> str:
     return _BENCHMARKS[key]
 
 
+class CompareLayer(BaseModel):
+    """One layer on both sides (layers paired by name; a layer missing on one side is left out)."""
+
+    name: str
+    arch_latency_s: float
+    baseline_latency_s: float
+    arch_energy_pj: float
+    baseline_energy_pj: float
+    speedup: float = Field(description="baseline latency / arch latency (inf when the arch takes no time)")
+
+
 class CompareRow(BaseModel):
     """One benchmark: both sides' latency and energy and the ratios."""
 
@@ -75,6 +86,11 @@ class CompareRow(BaseModel):
     baseline_energy_pj: float
     speedup: float = Field(description="baseline latency / arch latency")
     energy_ratio: float = Field(description="baseline energy / arch energy (energy reduction)")
+    arch_tops_per_w: float = Field(0.0, description="achieved TOPS/W of the arch on this network")
+    baseline_tops_per_w: float | None = Field(None, description="achieved TOPS/W of the baseline")
+    arch_utilization: float = Field(0.0, description="MACs / (cycles · peak MACs per cycle) of the arch")
+    baseline_utilization: float | None = Field(None, description="None for a published (table) baseline")
+    layers: list[CompareLayer] | None = Field(None, description="per layer, when asked (per_layer=True)")
 
 
 class CompareTable(BaseModel):
@@ -100,6 +116,7 @@ def compare_suite(
     baseline: ArchitectureBase | str | Path,
     baseline_bits: str | None = None,
     baseline_suite: str | list[Network] | None = None,
+    per_layer: bool = False,
 ) -> CompareTable:
     """Simulate every network of ``suite`` (a suite name or a list of networks) on both architectures
     (or, for ``baseline="bitfusion-paper-eyeriss"``, against the authors' Eyeriss table).
@@ -128,13 +145,33 @@ def compare_suite(
         base_name = base_model.name
     rows = []
     for net, base_net in zip(networks, base_networks, strict=True):
-        ours = simulate(net, arch_model).totals
+        ours_report = simulate(net, arch_model)
+        ours = ours_report.totals
+        theirs_report = None
         if published:
             cycles, base_energy = table[_benchmark_of(base_net.name)]
             base_latency = cycles / EYERISS_CLOCK_HZ
+            base_tops_w, base_util = 2 * base_net.total_macs / (base_energy * 1e-12) / 1e12, None
         else:
-            theirs = simulate(base_net, base_model, bits=baseline_bits).totals
+            theirs_report = simulate(base_net, base_model, bits=baseline_bits)
+            theirs = theirs_report.totals
             base_latency, base_energy = theirs.latency_s, theirs.energy_pj
+            base_tops_w, base_util = theirs.tops_per_w, theirs.utilization
+        layers = None
+        if per_layer and theirs_report is not None:
+            by_name = {x.name: x for x in theirs_report.layers}
+            layers = [
+                CompareLayer(
+                    name=a.name,
+                    arch_latency_s=a.latency_s,
+                    baseline_latency_s=by_name[a.name].latency_s,
+                    arch_energy_pj=a.energy_pj,
+                    baseline_energy_pj=by_name[a.name].energy_pj,
+                    speedup=by_name[a.name].latency_s / a.latency_s if a.latency_s else float("inf"),
+                )  # fmt: skip
+                for a in ours_report.layers
+                if a.name in by_name
+            ]
         rows.append(
             CompareRow(
                 network=net.name,
@@ -144,6 +181,11 @@ def compare_suite(
                 baseline_energy_pj=base_energy,
                 speedup=base_latency / ours.latency_s,
                 energy_ratio=base_energy / ours.energy_pj,
+                arch_tops_per_w=ours.tops_per_w,
+                baseline_tops_per_w=base_tops_w,
+                arch_utilization=ours.utilization,
+                baseline_utilization=base_util,
+                layers=layers,
             )
         )
     return CompareTable(

@@ -53,6 +53,10 @@ class Totals(BaseModel):
     inferences_per_j: float
     gops: float = Field(description="achieved giga-operations per second (1 MAC = 2 ops)")
     tops_per_w: float = Field(description="achieved tera-operations per joule (= TOPS/W)")
+    power_w: float = Field(0.0, description="average power over the run: energy / latency")
+    area_mm2: float | None = Field(
+        None, description="area of the architecture's model (None where its fabric has no area model yet)"
+    )
     accesses: dict[str, float]
 
 
@@ -75,8 +79,8 @@ class Report(BaseModel):
     def to_json(self, indent: int = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
-    def to_csv(self) -> str:
-        """One row per layer; breakdown and access dicts flattened to ``energy_<k>_pj`` / ``<k>`` columns."""
+    def _table(self) -> tuple[list[str], list[list[Any]]]:
+        """Header and rows of the per-layer table shared by :meth:`to_csv` and :meth:`to_dataframe`."""
         breakdown_keys = sorted({k for layer in self.layers for k in layer.energy_breakdown_pj})
         access_keys = sorted({k for layer in self.layers for k in layer.accesses})
         base = [
@@ -84,15 +88,66 @@ class Report(BaseModel):
             "latency_s", "energy_pj", "utilization", "mapping_efficiency",
         ]  # fmt: skip
         header = base + [f"energy_{k}_pj" for k in breakdown_keys] + access_keys
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(header)
+        rows = []
         for layer in self.layers:
             row = [getattr(layer, k) for k in base]
             row += [layer.energy_breakdown_pj.get(k, 0.0) for k in breakdown_keys]
             row += [layer.accesses.get(k, 0) for k in access_keys]
-            writer.writerow(row)
+            rows.append(row)
+        return header, rows
+
+    def to_csv(self) -> str:
+        """One row per layer; breakdown and access dicts flattened to ``energy_<k>_pj`` / ``<k>`` columns."""
+        header, rows = self._table()
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(header)
+        writer.writerows(rows)
         return buf.getvalue()
+
+    def to_dataframe(self):
+        """pandas DataFrame, one row per layer, indexed by layer name; the columns of :meth:`to_csv`."""
+        import pandas as pd
+
+        header, rows = self._table()
+        return pd.DataFrame(rows, columns=header).set_index("name")
+
+    def summary(self) -> str:
+        """One line: network, arch, batch, latency, energy, power, throughput, efficiency, utilization."""
+        t = self.totals
+        area = f", {t.area_mm2:.3g} mm²" if t.area_mm2 else ""
+        return (
+            f"{self.network} on {self.arch} ({self.fabric}), batch {self.batch}: {_si(t.latency_s, 's')}, "
+            f"{_si(t.energy_pj * 1e-12, 'J')}, {_si(t.power_w, 'W')}{area}, {t.gops:.4g} GOPS, "
+            f"{t.tops_per_w:.4g} TOPS/W, utilization {_pct(t.utilization)}"
+        )
+
+    def __repr__(self) -> str:
+        return f"<Report {self.summary()}; {len(self.layers)} layers>"
+
+    def __str__(self) -> str:
+        """The terminal rendering (per-layer table, breakdown, totals) as plain text, 100 columns."""
+        from rich.console import Console
+
+        console = Console(width=100, record=True, file=io.StringIO(), color_system=None)
+        render_report(self, console)
+        return console.export_text()
+
+    def _repr_html_(self) -> str:
+        """Notebook view: the summary line, totals and the per-layer essentials."""
+        import html
+
+        df = self.to_dataframe()[["op", "w_bits", "a_bits", "macs", "cycles", "stall_cycles", "latency_s",
+                                  "energy_pj", "utilization"]]  # fmt: skip
+        breakdown = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{_si(v * 1e-12, 'J')}</td></tr>"
+            for k, v in sorted(self.totals.energy_breakdown_pj.items(), key=lambda kv: -kv[1])
+        )
+        return (
+            f"<p><b>{html.escape(self.summary())}</b></p>"
+            f"<table><tr><th>component</th><th>energy</th></tr>{breakdown}</table>"
+            + df.to_html(float_format=lambda v: f"{v:.4g}")
+        )
 
     def write(self, json_path: str | Path | None = None, csv_path: str | Path | None = None) -> None:
         """Write JSON and/or CSV (``-``: standard output). Both targets are checked before either is
@@ -119,8 +174,9 @@ def _si(value: float, unit: str) -> str:
     return f"{value / 1e-12:.3g} p{unit}".strip()
 
 
-#: per-layer table columns; op and latency are dropped on terminals narrower than 100 columns
+#: per-layer table columns; op and stall are shown on terminals of 100+ columns or with ``wide``
 COLUMNS = ("layer", "op", "W/A", "MACs", "cycles", "stall", "latency", "energy", "util")
+NARROW_DROPPED = ("op", "stall")
 
 
 def _pct(value: float) -> str:
@@ -128,15 +184,16 @@ def _pct(value: float) -> str:
     return f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value * 100:.2g}%"
 
 
-def render_report(report: Report, console: Any = None) -> None:
-    """Print the per-layer table, the energy breakdown and the totals with rich."""
+def render_report(report: Report, console: Any = None, wide: bool = False) -> None:
+    """Print the per-layer table, the energy breakdown and the totals with rich (fits 80 columns; op and
+    stall columns from 100 columns on, or with ``wide``)."""
     from rich.console import Console
     from rich.table import Table
 
     console = console or Console()
     table = Table(title=f"{report.network} on {report.arch} ({report.fabric}), batch {report.batch}")
-    wide = console.width >= 100  # op and latency only when everything fits on one line
-    columns = [c for c in COLUMNS if wide or c not in ("op", "latency")]
+    wide = wide or console.width >= 100
+    columns = [c for c in COLUMNS if wide or c not in NARROW_DROPPED]
     for col in columns:
         table.add_column(col, justify="left" if col in ("layer", "op") else "right", no_wrap=True)
     for layer in report.layers:
@@ -162,10 +219,11 @@ def render_report(report: Report, console: Any = None) -> None:
         share = value / t.energy_pj if t.energy_pj else 0.0
         breakdown.add_row(key, _si(value * 1e-12, "J"), f"{share:.1%}")
     console.print(breakdown)
+    area = f", area {t.area_mm2:.4g} mm²" if t.area_mm2 else ""
     console.print(
         f"[bold]total[/bold]: {_si(t.macs, 'MAC')}, {t.cycles:,} cycles ({t.stall_cycles:,} stall), "
-        f"{_si(t.latency_s, 's')}, {_si(t.energy_pj * 1e-12, 'J')}, utilization {_pct(t.utilization)}, "
-        f"{t.inferences_per_s:.4g} inferences/s, {t.gops:.4g} GOPS, {t.tops_per_w:.4g} TOPS/W"
+        f"{_si(t.latency_s, 's')}, {_si(t.energy_pj * 1e-12, 'J')}, {_si(t.power_w, 'W')}{area}, utilization "
+        f"{_pct(t.utilization)}, {t.inferences_per_s:.4g} inferences/s, {t.gops:.4g} GOPS, {t.tops_per_w:.4g} TOPS/W"
     )
     if report.mismatch:
         console.print("mismatch: " + ", ".join(f"{k} {v:.4g}" for k, v in report.mismatch.items()))

@@ -76,7 +76,12 @@ def simulate(
         batch=net.batch,
         bits=None if bits is None else "{}/{}".format(*coerce_bits(bits)),
         layers=layer_reports,
-        totals=_totals(layer_reports, net.batch, arch_model),
+        totals=_totals(
+            layer_reports,
+            net.batch,
+            arch_model,
+            model_area_mm2(arch_model, net.precision.w_bits, net.precision.a_bits),
+        ),
     )
 
 
@@ -117,7 +122,17 @@ def _layer_report(name, op, macs, precision, result: LayerResult, arch: Architec
     )
 
 
-def _totals(layers: list[LayerReport], batch: int, arch: ArchitectureBase) -> Totals:
+def model_area_mm2(arch: ArchitectureBase, w_bits: int, a_bits: int) -> float | None:
+    """The area the architecture's model gives (its peak figures), or None where the fabric has none."""
+    try:
+        return arch.peak(w_bits, a_bits).area_mm2
+    except AccelsimInputError:
+        return None
+
+
+def _totals(
+    layers: list[LayerReport], batch: int, arch: ArchitectureBase, area_mm2: float | None = None
+) -> Totals:
     breakdown: dict[str, float] = {}
     accesses: dict[str, float] = {}
     for layer in layers:
@@ -143,6 +158,8 @@ def _totals(layers: list[LayerReport], batch: int, arch: ArchitectureBase) -> To
         inferences_per_j=batch / (energy * 1e-12) if energy else 0.0,
         gops=2 * macs / latency / 1e9 if latency else 0.0,
         tops_per_w=2 * macs / (energy * 1e-12) / 1e12 if energy else 0.0,
+        power_w=energy * 1e-12 / latency if latency else 0.0,
+        area_mm2=area_mm2,
         accesses=accesses,
     )
 

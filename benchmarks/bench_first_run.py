@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+BITS = {"quest": ["--bits", "4/4"]}  # presets whose PE cannot run the network's default 8/8
 
 _CHILD = """
 import resource, subprocess, sys, time, json
@@ -53,6 +54,7 @@ def main() -> None:
     for preset in presets:
         with tempfile.TemporaryDirectory() as cache:
             cmd = [str(BIN / "accelsim"), "simulate", "--network", args.network, "--arch", preset]
+            cmd += BITS.get(preset, [])
             cold = run_once(cmd, cache)
             warm = run_once(cmd, cache)
         if cold["rc"] != 0:

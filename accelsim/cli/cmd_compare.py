@@ -3,9 +3,11 @@ geometric-mean speedup and energy reduction of one architecture over a baseline.
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -49,6 +51,9 @@ def register(apps: CliApps) -> None:
             str | None,
             typer.Option("--json", help="write the table as JSON to PATH, or stdout with - / --json alone"),
         ] = None,
+        per_layer: Annotated[
+            bool, typer.Option("--per-layer", help="also a side-by-side table per network, layer by layer")
+        ] = False,
     ) -> None:
         """Speedup and energy reduction of ARCH over BASELINE on each network, and their geomeans."""
         from accelsim.cli.cmd_core import parse_overrides
@@ -74,19 +79,72 @@ def register(apps: CliApps) -> None:
         else:
             base_model = load_arch(baseline, **parse_overrides(baseline_set))
         table = compare_suite(
-            suite, arch_model, base_model, baseline_bits=baseline_bits, baseline_suite=baseline_network_suite
-        )
+            suite, arch_model, base_model, baseline_bits=baseline_bits, baseline_suite=baseline_network_suite,
+            per_layer=per_layer,
+        )  # fmt: skip
         if json_path is not None:
             write_output(json_path, table.model_dump_json(indent=2), "--json")
         if to_stdout:
             return
-        out = Table(
-            "network", "arch latency", "baseline latency", "speedup", "energy reduction",
-            title=f"{table.arch} vs {table.baseline} ({table.suite}"
-            + (f"; baseline on {table.baseline_suite})" if table.baseline_suite else ")"),
-        )  # fmt: skip
-        for r in table.rows:
-            out.add_row(r.network, f"{r.arch_latency_s * 1e3:.4g} ms", f"{r.baseline_latency_s * 1e3:.4g} ms",
-                        f"{r.speedup:.3g}x", f"{r.energy_ratio:.3g}x")  # fmt: skip
-        out.add_row("geomean", "", "", f"{table.geomean_speedup:.3g}x", f"{table.geomean_energy_ratio:.3g}x")
-        Console().print(out)
+        render_compare(table, per_layer)
+
+
+def _short_names(names: list[str]) -> tuple[list[str], str]:
+    """Network names without their common 'xxx-' prefix (shown once in the title)."""
+    prefix = os.path.commonprefix(names)
+    prefix = prefix[: prefix.rfind("-") + 1] if "-" in prefix else ""
+    if len(names) < 2 or not prefix:
+        return names, ""
+    return [n[len(prefix) :] for n in names], prefix
+
+
+def _ms(seconds: float) -> str:
+    from accelsim.report import _si
+
+    return _si(seconds, "s")
+
+
+def _x(ratio: float, a: float, b: float) -> str:
+    return "—" if a == 0 and b == 0 else f"{ratio:.3g}x"
+
+
+def _opt(value: float | None, fmt: str) -> str:
+    return "n/a" if value is None else format(value, fmt)
+
+
+def render_compare(table, per_layer: bool = False) -> None:
+    """The comparison as tables that fit 80 columns: per network latency, speedup, energy reduction,
+    TOPS/W and utilization of both sides (arch / baseline); with ``per_layer``, one table per network."""
+    from accelsim.report import _si
+
+    console = Console()
+    names, prefix = _short_names([r.network for r in table.rows])
+    title = (
+        f"{table.arch} vs {table.baseline} ({table.suite}"
+        + (f"; baseline on {table.baseline_suite})" if table.baseline_suite else ")")
+        + (f", networks {prefix}*" if prefix else "")
+    )
+    out = Table("network", "latency", "base", "speedup", "energy↓",
+                "TOPS/W", "util", title=title, box=box.SIMPLE_HEAD, pad_edge=False)  # fmt: skip
+    for name, r in zip(names, table.rows, strict=True):
+        out.add_row(name, _ms(r.arch_latency_s), _ms(r.baseline_latency_s), f"{r.speedup:.3g}x",
+                    f"{r.energy_ratio:.3g}x", f"{r.arch_tops_per_w:.2g}/{_opt(r.baseline_tops_per_w, '.2g')}",
+                    f"{r.arch_utilization:.0%}/{_opt(r.baseline_utilization, '.0%')}")  # fmt: skip
+    out.add_row(
+        "geomean", "", "", f"{table.geomean_speedup:.3g}x", f"{table.geomean_energy_ratio:.3g}x", "", ""
+    )
+    console.print(out)
+    console.print("TOPS/W and util: arch/baseline; energy↓: baseline energy / arch energy")
+    if not per_layer:
+        return
+    for name, r in zip(names, table.rows, strict=True):
+        if not r.layers:
+            console.print(f"{name}: no per-layer data for this baseline")
+            continue
+        lt = Table("layer", "latency", "base", "speedup", "energy", "base", title=f"{r.network} per layer",
+                   box=box.SIMPLE_HEAD, pad_edge=False)  # fmt: skip
+        for x in r.layers:
+            lt.add_row(x.name, _ms(x.arch_latency_s), _ms(x.baseline_latency_s),
+                       _x(x.speedup, x.arch_latency_s, x.baseline_latency_s),
+                       _si(x.arch_energy_pj * 1e-12, "J"), _si(x.baseline_energy_pj * 1e-12, "J"))  # fmt: skip
+        console.print(lt)

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from accelsim.cli.app import CliApps
 from accelsim.fabrics import arch_json_schema, available_presets, load_arch
-from accelsim.report import Report, render_report
+from accelsim.report import Report, _si, render_report
 from accelsim.simulate import simulate
 from accelsim.workload import available_networks, load_network
 
@@ -84,6 +85,17 @@ def render_accuracy(result: dict) -> None:
             cells += [f"{fv['frac_bit_exact']:.1%}" if fv else "", str(fv.get("max_err_lsb", ""))]
         layers.add_row(*cells)
     console.print(layers)
+
+
+_OP_SHORT = {"conv2d": "conv", "depthwise_conv2d": "dwconv", "activation": "act"}
+
+
+def _shape(chw: list[int]) -> str:
+    """C×H×W, written C×H² when square and C when 1×1."""
+    c, h, w = chw
+    if h == w == 1:
+        return str(c)
+    return f"{c}×{h}²" if h == w else f"{c}×{h}×{w}"
 
 
 def register(apps: CliApps) -> None:
@@ -230,6 +242,9 @@ def register(apps: CliApps) -> None:
     def net_show(
         name: Annotated[str, typer.Argument(help="network name or YAML path")],
         json_path: Annotated[str | None, typer.Option("--json", help=JSON_HELP)] = None,
+        wide: Annotated[
+            bool, typer.Option("--wide", help="every column in full (needs ~130 columns)")
+        ] = False,
     ) -> None:
         """Per-layer shapes, MACs, parameters and bits of a network."""
         check_outputs(**{"--json": json_path})
@@ -249,13 +264,24 @@ def register(apps: CliApps) -> None:
                    "layers": rows, "total_macs": net.total_macs, "total_params": net.total_params}  # fmt: skip
             _write_json(json_path, doc)
             return
-        table = Table("layer", "op", "in C×H×W", "out K×P×Q", "kernel", "stride", "groups", "MACs", "params",
-                      "W/A", title=f"{net.name}: {net.description}")  # fmt: skip
-        for r in rows:
-            table.add_row(r["name"], r["op"], "×".join(map(str, r["input"])), "×".join(map(str, r["output"])),
-                          "×".join(map(str, r["kernel"])), "×".join(map(str, r["stride"])), str(r["groups"]),
-                          f"{r['macs']:,}", f"{r['params']:,}", f"{r['w_bits']}/{r['a_bits']}")  # fmt: skip
         console = Console()
+        if wide:
+            table = Table("layer", "op", "in C×H×W", "out K×P×Q", "kernel", "stride", "groups", "MACs", "params",
+                          "W/A", title=f"{net.name}: {net.description}")  # fmt: skip
+            for r in rows:
+                table.add_row(r["name"], r["op"], "×".join(map(str, r["input"])), "×".join(map(str, r["output"])),
+                              "×".join(map(str, r["kernel"])), "×".join(map(str, r["stride"])), str(r["groups"]),
+                              f"{r['macs']:,}", f"{r['params']:,}", f"{r['w_bits']}/{r['a_bits']}")  # fmt: skip
+            console = Console(width=max(console.width, 160))
+        else:  # fits 80 columns: compact shapes (C×H², kernel/stride), SI counts, groups next to the op
+            table = Table("layer", "op", "in", "out", "k/s", "MACs", "params", "W/A", box=box.SIMPLE_HEAD,
+                          title=f"{net.name}: {net.description}", pad_edge=False)  # fmt: skip
+            for r in rows:
+                op = _OP_SHORT.get(r["op"], r["op"]) + (f"/g{r['groups']}" if r["groups"] > 1 else "")
+                k = r["kernel"][0] if r["kernel"][0] == r["kernel"][1] else "×".join(map(str, r["kernel"]))
+                st = r["stride"][0] if r["stride"][0] == r["stride"][1] else "×".join(map(str, r["stride"]))
+                table.add_row(r["name"], op, _shape(r["input"]), _shape(r["output"]), f"{k}/{st}",
+                              _si(r["macs"], ""), _si(r["params"], ""), f"{r['w_bits']}/{r['a_bits']}")  # fmt: skip
         console.print(table)
         console.print(f"total_macs: {net.total_macs:,}   total_params: {net.total_params:,}")
 

@@ -819,12 +819,6 @@ def _tile_walk(compute_c, read_c, write_c, rf, cf, n_passes, s, length, rbuf, wb
     return csum, _segment_sum(rbuf, length), _segment_sum(wbuf, length)
 
 
-@numba.njit(cache=True)
-def _layer_total(tab, rf, cf, n_passes, groups):
-    """Σ of one class table over every fold of the layer."""
-    return _range_sum(tab, 0, groups * n_passes * rf * cf, rf, cf, n_passes)
-
-
 @numba.njit(cache=True, inline="always")
 def _proved_transfer(b, exact, bandwidth):
     """Transfer cycles of numpy's tile sum given the closed-form sum ``b`` (exact, or within 2^-46·b);
@@ -837,11 +831,18 @@ def _proved_transfer(b, exact, bandwidth):
     return lo if lo == hi else -1
 
 
+#: a layer whose compute cycles reach 2^53 cannot be summed exactly in float64 (tile_transfers' flag)
+CYCLES_OVERFLOW = -1
+
+
 @numba.njit(cache=True)
-def tile_transfers(compute_c, read_c, write_c, rf, cf, n_passes, groups, max_tiles, bandwidth):
-    """(compute cycles, load cycles, store cycles) of the tiles of :func:`coarse_tiles`, equal to
-    ceil(b/bw − 1e-9) of its sums, in O(1) per tile (see the comment above; undecided tiles are summed
-    fold by fold). Returns also the number of tiles summed fold by fold."""
+def _decided_transfers(compute_c, read_c, write_c, rf, cf, n_passes, groups, max_tiles, bandwidth):
+    """Tiles of :func:`coarse_tiles`: (compute cycles, load cycles, store cycles, copy source, undecided
+    count). Every sum is the closed form of :func:`_range_sum` on float64 tables (compute cycles are
+    integers below 2^53, so their float sums are exact); a tile whose transfer the error bound does not
+    decide gets load or store −1 and is resolved by :func:`_walk_undecided`. Equal tiles are copied from
+    their first holder (``copy_src``). Returns undecided = CYCLES_OVERFLOW when a layer reaches 2^53
+    cycles."""
     fpg = n_passes * rf * cf
     n = fpg * groups
     size = -(-n // max_tiles) if n > max_tiles else 1
@@ -849,13 +850,15 @@ def tile_transfers(compute_c, read_c, write_c, rf, cf, n_passes, groups, max_til
     tc = np.empty(ntiles, dtype=np.int64)
     loads = np.empty(ntiles, dtype=np.int64)
     stores = np.empty(ntiles, dtype=np.int64)
+    copy_src = np.full(ntiles, -1, dtype=np.int64)
+    compute_f = compute_c.astype(np.float64)
+    if _range_sum(compute_f, 0, n, rf, cf, n_passes) >= 2.0**53:
+        return tc, loads, stores, copy_src, CYCLES_OVERFLOW
     m_r = _dyadic_shift(read_c)
     m_w = _dyadic_shift(write_c)
-    exact_r = m_r >= 0 and _layer_total(read_c, rf, cf, n_passes, groups) * 2.0**m_r < 2.0**52
-    exact_w = m_w >= 0 and _layer_total(write_c, rf, cf, n_passes, groups) * 2.0**m_w < 2.0**52
-    rbuf = np.empty(size, dtype=np.float64)
-    wbuf = np.empty(size, dtype=np.float64)
-    walked = 0
+    exact_r = m_r >= 0 and _range_sum(read_c, 0, n, rf, cf, n_passes) * 2.0**m_r < 2.0**52
+    exact_w = m_w >= 0 and _range_sum(write_c, 0, n, rf, cf, n_passes) * 2.0**m_w < 2.0**52
+    undecided = 0
     fpp = rf * cf
     run_seen = np.full((3, 4), -1, dtype=np.int64)  # equal tiles, as coarse_tiles
     midcol_seen = np.full((3, rf if cf > 2 else 0), -1, dtype=np.int64)
@@ -889,27 +892,76 @@ def tile_transfers(compute_c, read_c, write_c, rf, cf, n_passes, groups, max_til
                 src = t - period
             if src >= 0:
                 tc[t], loads[t], stores[t] = tc[src], loads[src], stores[src]
+                copy_src[t] = src
                 continue
-        tc[t] = _range_sum(compute_c, s, e, rf, cf, n_passes)
+        tc[t] = int(_range_sum(compute_f, s, e, rf, cf, n_passes))
         ld = _proved_transfer(_range_sum(read_c, s, e, rf, cf, n_passes), exact_r, bandwidth)
         st = _proved_transfer(_range_sum(write_c, s, e, rf, cf, n_passes), exact_w, bandwidth)
         if ld < 0 or st < 0:
-            _, r, w = _tile_walk(compute_c, read_c, write_c, rf, cf, n_passes, s, e - s, rbuf, wbuf)
-            ld, st = _transfer(r, bandwidth), _transfer(w, bandwidth)
-            walked += 1
+            undecided += 1
+            ld = st = -1
         loads[t] = ld
         stores[t] = st
-    return tc, loads, stores, walked
+    return tc, loads, stores, copy_src, undecided
 
 
 @numba.njit(cache=True)
+def _walk_undecided(
+    compute_c, read_c, write_c, rf, cf, n_passes, n, size, loads, stores, copy_src, bandwidth
+):
+    """Resolve the tiles :func:`_decided_transfers` left at −1: copies take their source's (resolved
+    earlier, since a source precedes its copies); the others are summed fold by fold exactly as
+    :func:`coarse_tiles` sums them. Returns the number of tiles walked. Compiled only when a layer needs it."""
+    rbuf = np.empty(size, dtype=np.float64)
+    wbuf = np.empty(size, dtype=np.float64)
+    walked = 0
+    for t in range(loads.shape[0]):
+        if loads[t] >= 0 and stores[t] >= 0:
+            continue
+        src = copy_src[t]
+        if src >= 0:
+            loads[t], stores[t] = loads[src], stores[src]
+            continue
+        s = t * size
+        _, r, w = _tile_walk(compute_c, read_c, write_c, rf, cf, n_passes, s, min(size, n - s), rbuf, wbuf)
+        loads[t], stores[t] = _transfer(r, bandwidth), _transfer(w, bandwidth)
+        walked += 1
+    return walked
+
+
+def tile_transfers(compute_c, read_c, write_c, rf, cf, n_passes, groups, max_tiles, bandwidth):
+    """(compute cycles, load cycles, store cycles) of the tiles of :func:`coarse_tiles`, equal to
+    ceil(b/bw − 1e-9) of its sums, in O(1) per tile (see the comment above; undecided tiles are summed
+    fold by fold). Returns also the number of tiles summed fold by fold.
+
+    Two compiled passes: :func:`_decided_transfers` (always) and :func:`_walk_undecided` (only when some
+    tile is undecided, so its compile is paid only by layers that need it)."""
+    tc, loads, stores, copy_src, undecided = _decided_transfers(
+        compute_c, read_c, write_c, rf, cf, n_passes, groups, max_tiles, bandwidth
+    )
+    if undecided == CYCLES_OVERFLOW:
+        from accelsim.errors import AccelsimInputError
+
+        raise AccelsimInputError(
+            "network", "a layer of 2^53 or more cycles cannot be timed exactly: too large"
+        )
+    walked = 0
+    if undecided:
+        n = n_passes * rf * cf * groups
+        size = -(-n // max_tiles) if n > max_tiles else 1
+        walked = _walk_undecided(
+            compute_c, read_c, write_c, rf, cf, n_passes, n, size, loads, stores, copy_src, bandwidth
+        )
+    return tc, loads, stores, walked
+
+
 def layer_stall_cycles(
     rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, stationary, scalesim,
     roles, per_group, resident, col_fits, pass_len, row_bytes, row_fits, spill, out_total, acc_bits,
     ofmap_both, stream_slices, stationary_slices, n_passes, groups, max_tiles, bandwidth, slots,
 ):  # fmt: skip
     """:func:`fold_classes` → :func:`tile_transfers` (the transfers of :func:`coarse_tiles`' tiles) → the
-    stall recurrence, in one compiled call (the fabric's path; one dispatch)."""
+    stall recurrence (the fabric's path: two or three compiled calls)."""
     compute_c, read_c, write_c = fold_classes(
         rows, cols, rf, cf, last_rows, last_cols, Sr, Sc, T, stationary, scalesim,
         roles, per_group, resident, col_fits, pass_len, row_bytes, row_fits, spill, out_total, acc_bits,
