@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test fuzz test-avx2 lint bench clean
+.PHONY: demo test fuzz test-avx2 docs-check lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ demo: $(STAMP_RUN)
 # deterministic (derandomized hypothesis, tests/conftest.py); lists every skip/xfail and the 15 slowest tests
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=15 -rsxX
+
+# every accelsim command of README.md and docs/*.md runs as written (also part of make test)
+docs-check: $(STAMP_DEV)
+	$(BIN)/python -m pytest -q tests/test_docs_commands.py
 
 # the same properties with random examples, ACCELSIM_FUZZ_FACTOR (default 20) times as many; a failure
 # prints its reproduction blob: add it to the test as an @example

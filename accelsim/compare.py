@@ -28,6 +28,11 @@ from accelsim.simulate import simulate
 from accelsim.workload import Network, load_suite
 
 PUBLISHED_EYERISS = "bitfusion-paper-eyeriss"
+#: names ``compare --baseline`` accepts besides presets: published results, not simulated architectures
+PSEUDO_BASELINES = {
+    PUBLISHED_EYERISS: "compare baseline only: the Bit Fusion authors' Eyeriss table (cycles, energy) for suite "
+    "bitfusion, not a simulated architecture",
+}
 EYERISS_TABLE = Path(__file__).parent / "data" / "bitfusion_eyeriss_results.csv"
 EYERISS_CLOCK_HZ = 500e6
 EYERISS_PJ_PER_UNIT = 16 * 0.2

@@ -60,34 +60,84 @@ def check_outputs(**targets: str | None) -> bool:
     return bool(to_stdout)
 
 
-def render_accuracy(result: dict) -> None:
-    """Accuracy and mismatch summary of an accuracy_report() result, then per-layer mismatch."""
-    console = Console()
+#: the overall mismatch numbers shown on the terminal (all of them are in the JSON)
+KEY_MISMATCH = (
+    ("top1_agreement_int_vs_float", "top-1 agreement, integer vs float"),
+    ("top1_agreement_fabric_vs_ideal", "top-1 agreement, this datapath vs ideal integer"),
+    ("output_sqnr_db_int_vs_float", "output SQNR, integer vs float (dB)"),
+    ("output_frac_bit_exact_fabric_vs_ideal", "outputs bit-exact, datapath vs ideal integer"),
+    ("output_max_err_lsb_int_vs_fake", "max output error vs fake-quant (LSB)"),
+)
+
+
+def explain_accuracy_loss(result: dict, arch: object = None) -> str | None:
+    """One line saying why the datapath loses accuracy, from the per-layer stats its functional model
+    reports: ADC resolution below what an exact column sum needs (crossbars), accumulator overflow
+    (systolic/PE arrays), or another lossy step; None when every layer is bit-exact with ideal integers."""
+    rows = result["accuracy"]["layers"]
+    mac_rows = [r for r in rows if r.get("stats")]
+    adc = [r for r in mac_rows if r["stats"].get("lossless") is False and "adc_bits_needed" in r["stats"]]
+    overflow = [r for r in mac_rows if r["stats"].get("overflow_outputs", 0) > 0]
+    inexact = [r for r in rows if r.get("fabric_vs_ideal", {}).get("frac_bit_exact", 1.0) < 1.0]
     overall = result["accuracy"]["overall"]
-    title = f"accuracy: {result['network']} on {result['arch']} (weights {result['weights']}, PTQ {result['method']})"
-    table = Table("metric", "value", title=title)
-    for key, value in overall.items():
-        table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
+    effect = ""
+    if "accuracy_float" in overall and "accuracy_int" in overall:
+        effect = f": accuracy {overall['accuracy_float']:.3g} (float) -> {overall['accuracy_int']:.3g}"
+    if adc:
+        bits = getattr(getattr(getattr(arch, "crossbar", None), "adc", None), "bits", None)
+        needed = max(r["stats"]["adc_bits_needed"] for r in adc)
+        have = f"{bits}-bit ADC" if bits is not None else "the ADC"
+        return (f"why: {have} < the {needed} bits an exact column sum needs, so {len(adc)} of {len(mac_rows)} MAC "
+                f"layers lose the low-order bits of every partial sum{effect}")  # fmt: skip
+    if overflow:
+        n = sum(r["stats"]["overflow_outputs"] for r in overflow)
+        return f"why: the accumulators overflow in {len(overflow)} layers ({n:,} outputs){effect}"
+    if inexact:
+        names = ", ".join(r["name"] for r in inexact[:3]) + ("..." if len(inexact) > 3 else "")
+        return f"why: the datapath is lossy (noise, clipping) in {len(inexact)} layers ({names}){effect}"
+    return None
+
+
+def render_accuracy(result: dict, arch: object = None) -> None:
+    """Accuracy first, then the key mismatch numbers once, the reason when the datapath is lossy, and the
+    per-layer mismatch (every number is in the JSON)."""
+    console = Console()
+    o = result["accuracy"]["overall"]
+    head = f"[bold]accuracy[/bold] {result['network']} on {result['arch']} ({o.get('images', '?')} images"
+    head += f", weights {result['weights']}, PTQ {result['method']})"
+    if "accuracy_int" in o:
+        head += (f": {o['accuracy_int']:.4g} through the datapath (float {o.get('accuracy_float', float('nan')):.4g}, "
+                 f"fake-quant {o.get('accuracy_fake', float('nan')):.4g})")  # fmt: skip
+    console.print(head)
+    table = Table("mismatch", "value", box=box.SIMPLE_HEAD, pad_edge=False)
+    for key, label in KEY_MISMATCH:
+        if key in o:
+            v = o[key]
+            table.add_row(label, f"{v:.4g}" if isinstance(v, float) else str(v))
     console.print(table)
+    why = explain_accuracy_loss(result, arch)
+    if why:
+        console.print(why)
     rows = result["accuracy"]["layers"]
     through_fabric = any("fabric_vs_ideal" in r for r in rows)
-    cols = ["layer", "bits", "SQNR int vs float (dB)", "max err vs fake (LSB)", "bit-exact vs fake"]
+    cols = ["layer", "bits", "SQNR dB", "max err LSB", "exact vs fake"]
     if through_fabric:
-        cols += ["bit-exact vs ideal int", "max err vs ideal (LSB)"]
-    layers = Table(*cols, title="per-layer mismatch")
+        cols += ["exact vs ideal", "max err vs ideal"]
+    layers = Table(*cols, title="per-layer mismatch (integer vs float / fake-quant / ideal integer)",
+                   box=box.SIMPLE_HEAD, pad_edge=False)  # fmt: skip
     for row in rows:
         iv, ik = row["int_vs_float"], row["int_vs_fake"]
         sq = iv["sqnr_db"]
         cells = [row["name"], row["bits"], f"{sq:.1f}" if isinstance(sq, float) else str(sq),
-                 str(ik["max_err_lsb"]), f"{ik['frac_bit_exact']:.1%}"]  # fmt: skip
+                 f"{ik['max_err_lsb']:g}", f"{ik['frac_bit_exact']:.1%}"]  # fmt: skip
         if through_fabric:
             fv = row.get("fabric_vs_ideal", {})
-            cells += [f"{fv['frac_bit_exact']:.1%}" if fv else "", str(fv.get("max_err_lsb", ""))]
+            cells += [f"{fv['frac_bit_exact']:.1%}" if fv else "", f"{fv['max_err_lsb']:g}" if fv else ""]
         layers.add_row(*cells)
     console.print(layers)
 
 
-_OP_SHORT = {"conv2d": "conv", "depthwise_conv2d": "dwconv", "activation": "act"}
+_OP_SHORT = {"conv2d": "conv", "depthwise_conv2d": "dwconv", "activation": "act", "matmul": "mm"}
 
 
 def _shape(chw: list[int]) -> str:
@@ -95,6 +145,8 @@ def _shape(chw: list[int]) -> str:
     c, h, w = chw
     if h == w == 1:
         return str(c)
+    if w == 1:
+        return f"{c}×{h}"
     return f"{c}×{h}²" if h == w else f"{c}×{h}×{w}"
 
 
@@ -151,6 +203,11 @@ def register(apps: CliApps) -> None:
             str | None, typer.Option("--csv", help="write per-layer rows as CSV to PATH (- stdout)")
         ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no table on the terminal")] = False,
+        plot: Annotated[
+            str | None,
+            typer.Option("--plot", help="per-layer latency and energy breakdown figure (.png/.svg/.pdf)"),
+        ] = None,
+        wide: Annotated[bool, typer.Option("--wide", help="every per-layer column (op, stall)")] = False,
     ) -> None:
         """Simulate a network on an architecture and print the per-layer report.
 
@@ -162,6 +219,21 @@ def register(apps: CliApps) -> None:
 
         if check_outputs(**{"--json": json_path, "--csv": csv_path}):
             quiet = True  # standard output carries the JSON/CSV: no table there
+        if plot is not None:
+            from accelsim.io.output import check_output
+            from accelsim.report_plot import SUFFIXES
+
+            if Path(plot).suffix.lower() not in SUFFIXES:
+                raise AccelsimInputError("--plot", f"expected a {'/'.join(SUFFIXES)} path, got {plot}")
+            check_output(plot, "--plot", stdout_ok=False)
+
+        def finish(report: Report) -> None:
+            if plot is not None:
+                from accelsim.io.output import write_with
+                from accelsim.report_plot import plot_report
+
+                write_with(plot, "--plot", lambda tmp: plot_report(report, tmp))
+
         if scalesim_topology is not None or scalesim_config is not None:
             if scalesim_topology is None or scalesim_config is None:
                 raise AccelsimInputError(
@@ -176,8 +248,9 @@ def register(apps: CliApps) -> None:
 
             report = simulate_scalesim(scalesim_topology, scalesim_config, input_type=scalesim_input_type)
             report.write(json_path, csv_path)
+            finish(report)
             if not quiet:
-                render_report(report)
+                render_report(report, wide=wide)
             return
         if (network is None) == (onnx is None):
             raise AccelsimInputError(
@@ -200,9 +273,10 @@ def register(apps: CliApps) -> None:
                 report.write(csv_path=csv_path)
             if json_path:
                 _write_json(json_path, result)
+            finish(report)
             if not quiet:
-                render_report(report)
-                render_accuracy(result)
+                render_accuracy(result, arch_model)
+                render_report(report.model_copy(update={"mismatch": None}), wide=wide)
             return
         accuracy_only = {"--data": data, "--labels": labels, "--calib": calib, "--max-images": max_images,
                          "--keep-first-last-bits": keep_first_last_bits}  # fmt: skip
@@ -219,8 +293,9 @@ def register(apps: CliApps) -> None:
         else:
             report = simulate(network, arch_model, bits=bits, batch=batch, progress=not quiet)
         report.write(json_path, csv_path)
+        finish(report)
         if not quiet:
-            render_report(report)
+            render_report(report, wide=wide)
 
     @apps.net.command("list")
     def net_list() -> None:
@@ -276,28 +351,30 @@ def register(apps: CliApps) -> None:
         else:  # fits 80 columns: compact shapes (C×H², kernel/stride), SI counts, groups next to the op
             table = Table("layer", "op", "in", "out", "k/s", "MACs", "params", "W/A", box=box.SIMPLE_HEAD,
                           title=f"{net.name}: {net.description}", pad_edge=False)  # fmt: skip
+            table.columns[0].overflow = "fold"  # long layer names wrap, never cut
             for r in rows:
                 op = _OP_SHORT.get(r["op"], r["op"]) + (f"/g{r['groups']}" if r["groups"] > 1 else "")
                 k = r["kernel"][0] if r["kernel"][0] == r["kernel"][1] else "×".join(map(str, r["kernel"]))
                 st = r["stride"][0] if r["stride"][0] == r["stride"][1] else "×".join(map(str, r["stride"]))
-                table.add_row(r["name"], op, _shape(r["input"]), _shape(r["output"]), f"{k}/{st}",
+                ks = f"{k}/{st}" if r["op"] in ("conv2d", "depthwise_conv2d", "pool") else ""
+                table.add_row(r["name"], op, _shape(r["input"]), _shape(r["output"]), ks,
                               _si(r["macs"], ""), _si(r["params"], ""), f"{r['w_bits']}/{r['a_bits']}")  # fmt: skip
         console.print(table)
         console.print(f"total_macs: {net.total_macs:,}   total_params: {net.total_params:,}")
 
     @apps.arch.command("list")
     def arch_list() -> None:
-        """List the architecture presets."""
+        """List the architecture presets, and the pseudo-baselines compare accepts (published tables)."""
+        from accelsim.compare import PSEUDO_BASELINES
+
         console = Console()
-        wide = console.width >= 100
-        table = Table(title="architecture presets")
-        for col in ("preset", "fabric", "clock") + (("description",) if wide else ()):
-            table.add_column(
-                col, no_wrap=True, overflow="ellipsis", justify="right" if col == "clock" else "left"
-            )
+        table = Table("preset", "fabric", "clock", "description", title="architecture presets",
+                      box=box.SIMPLE_HEAD, pad_edge=False)  # fmt: skip
         for name in available_presets():
             a = load_arch(name)
-            table.add_row(name, a.fabric, f"{a.frequency_hz / 1e6:g} MHz", *([a.description] if wide else []))
+            table.add_row(name, a.fabric, f"{a.frequency_hz / 1e6:g} MHz", a.description)
+        for name, description in PSEUDO_BASELINES.items():
+            table.add_row(name, "(table)", "", description)
         console.print(table)
 
     @apps.arch.command("show")

@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -40,9 +41,9 @@ def register(apps: CliApps) -> None:
             write_output(json_path, json.dumps(doc, indent=2), "--json")
             return
         table = Table(
-            "dataflow", *[f"{k}/MAC" for k in LEVELS], "total/MAC", "× RS",
-            title=f"{network} {'MAC' if all_layers else 'CONV'} layers, batch {batch}: normalized energy "
-            "(ALU 1, RF 1, array 2, GLB 6, DRAM 200), 256 PEs, 256 KB storage",
+            "dataflow", *LEVELS, "total", "× RS", box=box.SIMPLE_HEAD, pad_edge=False,
+            title=f"{network} {'MAC' if all_layers else 'CONV'} layers, batch {batch}: normalized energy per "
+            "MAC (ALU 1, RF 1, array 2, GLB 6, DRAM 200), 256 PEs, 256 KB storage",
         )  # fmt: skip
         for r in rows:
             table.add_row(

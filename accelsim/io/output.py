@@ -87,6 +87,7 @@ def write_output(path: str | Path | None, data: str | bytes, field: str) -> None
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode() if isinstance(data, str) else data)
         check_output(path, field)  # the target may have become a link while we wrote
+        _match_mode(tmp, p)
         os.replace(tmp, p)
     except AccelsimInputError:
         _unlink(tmp)
@@ -113,6 +114,7 @@ def write_with(path: str | Path, field: str, writer) -> None:
     try:
         writer(tmp)
         check_output(path, field)
+        _match_mode(tmp, p)
         os.replace(tmp, p)
     except OSError as e:
         _unlink(tmp)
@@ -120,6 +122,18 @@ def write_with(path: str | Path, field: str, writer) -> None:
     except BaseException:
         _unlink(tmp)
         raise
+
+
+def _match_mode(tmp: str, target: Path) -> None:
+    """Give the temporary file the mode the target would get: the existing file's, else 0666 & ~umask
+    (mkstemp creates 0600)."""
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
 
 
 def _unlink(tmp: str) -> None:
