@@ -165,11 +165,21 @@ def _totals(
 
 
 def _progress(items: list, enabled: bool, label: str) -> Iterable:
+    """Layers with a transient progress bar: a spinner and the elapsed time keep moving while a first run
+    compiles its kernels (numba), so a long first layer does not look like a hang."""
     if not enabled:
         return items
-    from rich.progress import track
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TimeElapsedColumn
 
-    return track(items, description=label, transient=True)
+    def walk() -> Iterable:
+        with Progress(SpinnerColumn(), "[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), transient=True) as bar:  # fmt: skip
+            task = bar.add_task(label, total=len(items))
+            for item in items:
+                yield item
+                bar.advance(task)
+
+    return walk()
 
 
 __all__ = ["SizeWarning", "check_quantizers", "resolve_network", "simulate"]

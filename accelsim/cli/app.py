@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import signal
 import sys
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -95,17 +97,33 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
         sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
+class Interrupted(BaseException):
+    """Ctrl-C, raised by our SIGINT handler (typer turns a KeyboardInterrupt into a silent exit 130)."""
+
+
+def _on_sigint(signum, frame) -> None:  # noqa: ANN001
+    raise Interrupted()
+
+
+INTERRUPTED = (
+    "accelsim: interrupted: no output file was written (files are written whole at the end); a sweep keeps "
+    "every point already stored: run the same command again to resume"
+)
+
+
 def main(argv: list[str] | None = None) -> None:
     warnings.showwarning = _one_line_warning
     app = build_app()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, _on_sigint)
     try:
         app(args=argv, standalone_mode=True)
     except AccelsimInputError as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
-        print(
-            "accelsim: interrupted; nothing was written (sweeps keep every stored point: run the same "
-            "command again to resume)",
-            file=sys.stderr,
-        )
+    except (Interrupted, KeyboardInterrupt):
+        print(INTERRUPTED, file=sys.stderr)
         raise SystemExit(130) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)

@@ -35,6 +35,12 @@ def parse_overrides(items: list[str]) -> dict[str, object]:
     return out
 
 
+def _nullcontext():
+    from contextlib import nullcontext
+
+    return nullcontext()
+
+
 def _write_json(path: str, doc: object) -> None:
     from accelsim.io.output import write_output
 
@@ -263,11 +269,19 @@ def register(apps: CliApps) -> None:
         if accuracy:
             from accelsim.accuracy import accuracy_report
 
-            result = accuracy_report(
-                source, arch_model, data=data, labels=labels, bits=bits, seed=seed, method=ptq_method,
-                keep_first_last_bits=keep_first_last_bits, calib=calib, max_images=max_images,
-                quantizer=quantizer, act_quantizer=act_quantizer, batch=batch,
-            )  # fmt: skip
+            with (
+                Console(stderr=True).status(
+                    f"running the images through {arch_model.name}'s datapath (PTQ, integer execution, cost)",
+                    spinner="dots",
+                )
+                if not quiet
+                else _nullcontext()
+            ):
+                result = accuracy_report(
+                    source, arch_model, data=data, labels=labels, bits=bits, seed=seed, method=ptq_method,
+                    keep_first_last_bits=keep_first_last_bits, calib=calib, max_images=max_images,
+                    quantizer=quantizer, act_quantizer=act_quantizer, batch=batch,
+                )  # fmt: skip
             report = Report.model_validate(result["performance"])
             if csv_path:
                 report.write(csv_path=csv_path)

@@ -57,12 +57,22 @@ def _serial(chunks: list[list[DesignPoint]]) -> Iterator[list[tuple[str, dict]]]
 
 
 def _processes(chunks: list[list[DesignPoint]], workers: int) -> Iterator[list[tuple[str, dict]]]:
+    """Chunks in a local process pool. Interrupted (Ctrl-C) or closed early, the pool is not drained:
+    queued chunks are cancelled and the workers terminated at once (stored points stay stored)."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
         futures = [pool.submit(evaluate_chunk, c) for c in chunks]
         for fut in as_completed(futures):
             yield fut.result()
+    except BaseException:  # KeyboardInterrupt, GeneratorExit (consumer stopped), a worker's error
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            proc.terminate()
+        raise
+    pool.shutdown(wait=True)
 
 
 SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
@@ -179,7 +189,7 @@ def run_sweep(
         else:
             stream = _dask(chunks, client)
         evaluated = 0
-        with _progress(progress, len(pending), spec.name) as advance:
+        with _progress(progress, len(pending), spec.name) as advance, _closing(stream):
             for results in stream:
                 for key, metrics in results:
                     p = by_key[key]
@@ -196,6 +206,22 @@ def run_sweep(
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+class _closing:
+    """Close a generator stream on the way out (so an interrupted sweep stops its workers now, not at
+    garbage collection)."""
+
+    def __init__(self, stream: Iterable) -> None:
+        self.stream = stream
+
+    def __enter__(self) -> Iterable:
+        return self.stream
+
+    def __exit__(self, *exc: object) -> None:
+        close = getattr(self.stream, "close", None)
+        if close is not None:
+            close()
 
 
 class _progress:
