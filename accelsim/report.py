@@ -83,16 +83,19 @@ class Report(BaseModel):
         """Header and rows of the per-layer table shared by :meth:`to_csv` and :meth:`to_dataframe`."""
         breakdown_keys = sorted({k for layer in self.layers for k in layer.energy_breakdown_pj})
         access_keys = sorted({k for layer in self.layers for k in layer.accesses})
+        mismatch_keys = sorted({k for layer in self.layers for k in (layer.mismatch or {})})
         base = [
             "name", "op", "w_bits", "a_bits", "macs", "cycles", "compute_cycles", "stall_cycles",
-            "latency_s", "energy_pj", "utilization", "mapping_efficiency",
+            "latency_s", "energy_pj", "utilization", "mapping_efficiency", "peak_macs_per_cycle",
         ]  # fmt: skip
         header = base + [f"energy_{k}_pj" for k in breakdown_keys] + access_keys
+        header += [f"mismatch_{k}" for k in mismatch_keys]
         rows = []
         for layer in self.layers:
             row = [getattr(layer, k) for k in base]
             row += [layer.energy_breakdown_pj.get(k, 0.0) for k in breakdown_keys]
             row += [layer.accesses.get(k, 0) for k in access_keys]
+            row += [(layer.mismatch or {}).get(k, "") for k in mismatch_keys]
             rows.append(row)
         return header, rows
 

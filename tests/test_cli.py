@@ -5,19 +5,7 @@ import subprocess
 import sys
 
 import pytest
-
-from accelsim.cli.app import main
-
-
-def run_cli(args, capsys):
-    """Run ``accelsim ARGS`` in-process; return (exit code, stdout, stderr)."""
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from cli_util import run_cli
 
 
 def test_simulate_writes_json_and_csv(tmp_path, capsys):

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from cli_util import run_cli
 from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,16 +23,6 @@ from accelsim.cli.app import main
 from accelsim.cost import CostModel
 from accelsim.errors import AccelsimInputError
 from accelsim.simulate import SizeWarning
-
-
-def run_cli(args, capsys):
-    code = 0
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def assert_one_line_error(code: int, err: str, *fragments: str) -> None:

@@ -7,20 +7,10 @@ import json
 
 import pandas as pd
 import pytest
+from cli_util import run_cli
 
 import accelsim
-from accelsim.cli.app import main
 from accelsim.cli.cmd_core import explain_accuracy_loss
-
-
-def run_cli(args, capsys):
-    code = 0
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.mark.parametrize(

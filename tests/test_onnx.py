@@ -218,26 +218,22 @@ def test_convinteger_and_matmulinteger_equal_onnxruntime_exactly(seed):
 
 
 def _lenet_onnx() -> bytes:
-    from accelsim.functional.metrics import shipped_model
-    from accelsim.workload import load_network
+    """The shipped float LeNet-5-digits graph, built by tools/export_lenet5_onnx.py (the README's model)."""
+    import importlib.util
+    from pathlib import Path
 
-    w, b, *_ = shipped_model(load_network("lenet5-digits"))
-    inits = {f"{k}.w": v for k, v in w.items()} | {f"{k}.b": v for k, v in b.items()}
-    nodes = [
-        helper.make_node("Conv", ["x", "conv1.w", "conv1.b"], ["c1"], pads=[1] * 4, name="conv1"),
-        helper.make_node("Relu", ["c1"], ["r1"]),
-        helper.make_node("MaxPool", ["r1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2], name="pool1"),
-        helper.make_node("Conv", ["p1", "conv2.w", "conv2.b"], ["c2"], pads=[1] * 4, name="conv2"),
-        helper.make_node("Relu", ["c2"], ["r2"]),
-        helper.make_node("MaxPool", ["r2"], ["p2"], kernel_shape=[2, 2], strides=[2, 2], name="pool2"),
-        helper.make_node("Flatten", ["p2"], ["f"]),
-        helper.make_node("Gemm", ["f", "fc1.w", "fc1.b"], ["g1"], transB=1, name="fc1"),
-        helper.make_node("Relu", ["g1"], ["h1"]),
-        helper.make_node("Gemm", ["h1", "fc2.w", "fc2.b"], ["g2"], transB=1, name="fc2"),
-        helper.make_node("Relu", ["g2"], ["h2"]),
-        helper.make_node("Gemm", ["h2", "fc3.w", "fc3.b"], ["y"], transB=1, name="fc3"),
-    ]
-    return _model(nodes, inits, ["N", 1, 8, 8], ["N", 10], out_type=TensorProto.FLOAT)
+    path = Path(__file__).resolve().parent.parent / "tools" / "export_lenet5_onnx.py"
+    spec = importlib.util.spec_from_file_location("export_lenet5_onnx", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod.build()[0]
+
+
+def test_shipped_onnx_example_is_what_the_tool_builds():
+    from pathlib import Path
+
+    shipped = Path(__file__).resolve().parent.parent / "examples" / "onnx" / "lenet5_digits.onnx"
+    assert shipped.read_bytes() == _lenet_onnx(), "run tools/export_lenet5_onnx.py again"
 
 
 def test_float_onnx_lenet_imports_to_the_zoo_network_and_ptq_gives_the_same_integers(tmp_path):

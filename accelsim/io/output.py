@@ -77,32 +77,15 @@ def write_output(path: str | Path | None, data: str | bytes, field: str) -> None
         sys.stdout.write(data if data.endswith("\n") else data + "\n")  # type: ignore[union-attr]
         sys.stdout.flush()
         return
-    p = Path(path)
-    parent = p.parent if str(p.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{p.name}.", suffix=".tmp")
-    except OSError as e:
-        raise AccelsimInputError(field, f"cannot write in {parent}: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode() if isinstance(data, str) else data)
-        check_output(path, field)  # the target may have become a link while we wrote
-        _match_mode(tmp, p)
-        os.replace(tmp, p)
-    except AccelsimInputError:
-        _unlink(tmp)
-        raise
-    except OSError as e:
-        _unlink(tmp)
-        raise AccelsimInputError(field, f"cannot write {p}: {e.strerror}") from None
-    except BaseException:
-        _unlink(tmp)
-        raise
+    payload = data.encode() if isinstance(data, str) else data
+    write_with(path, field, lambda tmp: Path(tmp).write_bytes(payload))
 
 
 def write_with(path: str | Path, field: str, writer) -> None:
-    """For libraries that write files themselves (matplotlib, pandas, numpy): ``writer(tmp_path)`` writes a
-    temporary file beside ``path`` (same suffix, so format detection works), which is then renamed over it."""
+    """Write through ``writer(tmp_path)``, for libraries that write files themselves (matplotlib, pandas,
+    numpy) and for :func:`write_output`: the temporary file sits beside ``path`` with its suffix (so format
+    detection works), gets the target's mode, and is renamed over ``path`` once complete; on any failure it
+    is removed and nothing else changes."""
     check_output(path, field, stdout_ok=False)
     p = Path(path)
     parent = p.parent if str(p.parent) else Path(".")
@@ -113,7 +96,7 @@ def write_with(path: str | Path, field: str, writer) -> None:
     os.close(fd)
     try:
         writer(tmp)
-        check_output(path, field)
+        check_output(path, field)  # the target may have become a link while we wrote
         _match_mode(tmp, p)
         os.replace(tmp, p)
     except OSError as e:
