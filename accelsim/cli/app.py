@@ -113,11 +113,11 @@ INTERRUPTED = (
 
 def main(argv: list[str] | None = None) -> None:
     warnings.showwarning = _one_line_warning
-    app = build_app()
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGINT, _on_sigint)
     try:
+        app = build_app()  # imports every command module (and through them numba, the fabrics)
         app(args=argv, standalone_mode=True)
     except AccelsimInputError as exc:
         fail(str(exc))
