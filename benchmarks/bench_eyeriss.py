@@ -23,6 +23,7 @@ import numpy as np
 import accelsim
 from accelsim.cost import CostModel
 from accelsim.dataflow import row_stationary as rs
+from accelsim.dataflow import row_stationary_ref as rs_ref
 from accelsim.dataflow.eyeriss_baselines import compare_dataflows
 from accelsim.fabrics import eyeriss as eyeriss_fabric
 from accelsim.fabrics import get_fabric, load_arch
@@ -60,7 +61,7 @@ def clear_caches(x_space: bool = True) -> None:
 def reference_search():
     """Make the eyeriss fabric use the reference search (every batch tile evaluated) inside the block."""
     saved = eyeriss_fabric.search_mapping
-    eyeriss_fabric.search_mapping = rs.search_mapping_full
+    eyeriss_fabric.search_mapping = rs_ref.search_mapping_full
     clear_caches()
     try:
         yield

@@ -20,7 +20,8 @@ from golden_util import diff, golden_by_arch, load_maker
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accelsim.dataflow.row_stationary import ConvShape, RSHardware, search_mapping, search_mapping_full
+from accelsim.dataflow.row_stationary import ConvShape, RSHardware, search_mapping
+from accelsim.dataflow.row_stationary_ref import search_mapping_full
 from accelsim.errors import AccelsimInputError
 from accelsim.workload import Precision
 

@@ -58,3 +58,26 @@ def test_arch_imports_only_models():
         f"{p.name} -> {n}" for p in (PKG / "arch").rglob("*.py") for n in imported(p) if top(n) not in allowed
     }
     assert not bad, sorted(bad)
+
+
+def _ref_module(name: str) -> str | None:
+    """The ``*_ref`` module an imported name refers to ('accelsim.pe.tiling_ref[.member]'), else None."""
+    for candidate in (name, name.rsplit(".", 1)[0]):
+        if candidate.endswith("_ref"):
+            return candidate
+    return None
+
+
+def test_references_are_not_on_the_fast_paths():
+    """A reference implementation (``*_ref.py``) exists only to test its fast path against: nothing in the
+    package imports one, except the documented ``tiling.search(..., exhaustive=True)`` option."""
+    allowed = {("pe/tiling.py", "accelsim.pe.tiling_ref")}
+    found = {
+        (str(p.relative_to(PKG)), _ref_module(n))
+        for p in PKG.rglob("*.py")
+        if not p.name.endswith("_ref.py")
+        for n in imported(p)
+        if _ref_module(n)
+    }
+    assert found - allowed == set(), sorted(found - allowed)
+    assert allowed <= found  # the exception is still real (else drop it)

@@ -10,22 +10,18 @@ from hypothesis import strategies as st
 
 from accelsim.dataflow.systolic import fold_cycles, plan_gemm
 from accelsim.errors import AccelsimInputError
-from accelsim.memory.buffers import (
-    OperandBits,
-    SramBuffer,
-    SystolicBuffers,
+from accelsim.memory.buffers import OperandBits, SramBuffer, SystolicBuffers, choose_stream_chunk
+from accelsim.memory.dram import _transfers, coarsen_tiles, simulate_stalls, stall_cycles_closed_form
+from accelsim.memory.systolic_traffic import fold_classes, traffic_model
+from accelsim.memory.systolic_traffic_ref import plan_traffic
+from accelsim.memory.tile_stalls import (
     _pairwise_sum,
     _segment_sum,
-    choose_stream_chunk,
-    coarse_tiles,
     expand_folds,
-    fold_classes,
-    plan_traffic,
     stall_cycles_tiles,
     tile_transfers,
-    traffic_model,
 )
-from accelsim.memory.dram import _transfers, coarsen_tiles, simulate_stalls, stall_cycles_closed_form
+from accelsim.memory.tile_stalls_ref import coarse_tiles
 
 tiles = st.lists(st.tuples(st.integers(0, 50), st.floats(0, 400), st.floats(0, 100)), min_size=1, max_size=12)
 

@@ -51,14 +51,13 @@ For RS:
 Energy (ISCA'16 normalized units): ``ALU·1 + RF·1 + array·2 + GLB·6 + DRAM·200`` per access.
 The search enumerates the legal (n, p, q, e, r, t, ifmap-residency) space as numpy arrays, takes the
 largest m the GLB allows for each, and returns the minimum-energy candidate (ties → fewer cycles).
-:func:`search_mapping_full` evaluates the whole space (its cost grows with the batch through the tiles
+:func:`accelsim.dataflow.row_stationary_ref.search_mapping_full` evaluates the whole space (its cost grows with the batch through the tiles
 n); :func:`search_mapping` returns the same result at a batch-independent cost (exact bound pruning over
 the n-free space, see the comment above :func:`_x_space`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Literal
@@ -425,63 +424,6 @@ def _check_space(shape: ConvShape, hw: RSHardware, size: int) -> None:
         raise AccelsimInputError(
             "arch", f"no legal RS mapping: R={shape.R}, S={shape.S} do not fit the PE array/scratchpads"
         )
-
-
-def search_mapping_full(
-    shape: ConvShape,
-    hw: RSHardware,
-    objective: Objective = "energy",
-    ifmap_density: float = 1.0,
-    ifmap_dram_ratio: float = 1.0,
-    ofmap_dram_ratio: float = 1.0,
-    zero_gating: bool = True,
-) -> tuple[RSMapping, RSCost]:
-    """Reference search: every candidate of the space (every batch tile n of :func:`_distinct_tiles`)
-    evaluated with :func:`evaluate_candidates`; its cost grows with ``sqrt(N)``. :func:`search_mapping`
-    returns the same mapping and cost (tests and benchmarks/bench_eyeriss.py compare them)."""
-    if shape.S > hw.ifmap_spad_words * hw.filter_spad_words:
-        raise AccelsimInputError("kernel_w", f"{shape.S} is too wide for the RS scratchpads")
-    cand = _candidates(shape, hw)
-    _check_space(shape, hw, cand["p"].size)
-    return _select(shape, hw, cand, objective, ifmap_density, ifmap_dram_ratio, ofmap_dram_ratio, zero_gating)
-
-
-def _select(
-    shape: ConvShape,
-    hw: RSHardware,
-    cand: dict[str, np.ndarray],
-    objective: Objective,
-    ifmap_density: float,
-    ifmap_dram_ratio: float,
-    ofmap_dram_ratio: float,
-    zero_gating: bool,
-) -> tuple[RSMapping, RSCost]:
-    """Minimum ``objective`` over ``cand`` (both ifmap residencies; ties: the other key, then the first
-    candidate in order, then resident before non-resident)."""
-    best: tuple[float, float, float] | None = None
-    chosen = None
-    for resident in (True, False):
-        res = evaluate_candidates(
-            shape, hw, cand, resident, ifmap_density, ifmap_dram_ratio, ofmap_dram_ratio, zero_gating
-        )
-        energy, cycles = res["energy"], res["cycles"].astype(float)
-        if objective == "energy":
-            key1, key2 = energy, cycles
-        elif objective == "cycles":
-            key1, key2 = cycles, energy
-        else:
-            key1, key2 = energy * cycles, energy
-        key1 = np.where(np.isfinite(energy), key1, np.inf)
-        i = int(np.lexsort((key2, key1))[0])
-        score = (float(key1[i]), float(key2[i]), 0.0 if resident else 1.0)
-        if not math.isfinite(score[0]):
-            continue
-        if best is None or score < best:
-            best, chosen = score, (resident, i, res)
-    if chosen is None:
-        raise AccelsimInputError("arch.glb_bytes", "global buffer too small for any RS mapping of this layer")
-    resident, i, res = chosen
-    return _build_result(shape, cand, res, i, resident)
 
 
 def _build_result(

@@ -1,7 +1,8 @@
 """Cycle-stepped references (numba) of the RS primitives: one PE's 1-D row convolution and one PE set.
 
 Used only by tests on small shapes; the closed forms in :mod:`accelsim.dataflow.row_stationary` must equal
-them exactly.
+them exactly. Also the reference mapping search (:func:`search_mapping_full`: every candidate evaluated),
+which the pruned :func:`accelsim.dataflow.row_stationary.search_mapping` must equal.
 
 PE (:func:`pe_row_conv_ref`): the ifmap scratchpad is a sliding window of ``span = (S−1)·d + 1`` entries
 per channel (a circular buffer: ifmap position x lives in slot ``x mod span``); for output column f the
@@ -156,3 +157,78 @@ def pe_set_ref(filt: np.ndarray, ifmap: np.ndarray, e: int, F: int, Uh: int, Uw:
                     tail[ii - 1, j] += 1
         cycle += 1
     return out, cycle, hops, deliveries, distinct_rows
+
+
+# ---- the reference mapping search ------------------------------------------------------------------
+# (imported here, below the PE references, so that the numba references above load without the search)
+import math  # noqa: E402
+
+from accelsim.dataflow.row_stationary import (  # noqa: E402
+    ConvShape,
+    Objective,
+    RSCost,
+    RSHardware,
+    RSMapping,
+    _build_result,
+    _candidates,
+    _check_space,
+    evaluate_candidates,
+)
+from accelsim.errors import AccelsimInputError  # noqa: E402
+
+
+def search_mapping_full(
+    shape: ConvShape,
+    hw: RSHardware,
+    objective: Objective = "energy",
+    ifmap_density: float = 1.0,
+    ifmap_dram_ratio: float = 1.0,
+    ofmap_dram_ratio: float = 1.0,
+    zero_gating: bool = True,
+) -> tuple[RSMapping, RSCost]:
+    """Reference search: every candidate of the space (every batch tile n of :func:`_distinct_tiles`)
+    evaluated with :func:`evaluate_candidates`; its cost grows with ``sqrt(N)``. :func:`search_mapping`
+    returns the same mapping and cost (tests and benchmarks/bench_eyeriss.py compare them)."""
+    if shape.S > hw.ifmap_spad_words * hw.filter_spad_words:
+        raise AccelsimInputError("kernel_w", f"{shape.S} is too wide for the RS scratchpads")
+    cand = _candidates(shape, hw)
+    _check_space(shape, hw, cand["p"].size)
+    return _select(shape, hw, cand, objective, ifmap_density, ifmap_dram_ratio, ofmap_dram_ratio, zero_gating)
+
+
+def _select(
+    shape: ConvShape,
+    hw: RSHardware,
+    cand: dict[str, np.ndarray],
+    objective: Objective,
+    ifmap_density: float,
+    ifmap_dram_ratio: float,
+    ofmap_dram_ratio: float,
+    zero_gating: bool,
+) -> tuple[RSMapping, RSCost]:
+    """Minimum ``objective`` over ``cand`` (both ifmap residencies; ties: the other key, then the first
+    candidate in order, then resident before non-resident)."""
+    best: tuple[float, float, float] | None = None
+    chosen = None
+    for resident in (True, False):
+        res = evaluate_candidates(
+            shape, hw, cand, resident, ifmap_density, ifmap_dram_ratio, ofmap_dram_ratio, zero_gating
+        )
+        energy, cycles = res["energy"], res["cycles"].astype(float)
+        if objective == "energy":
+            key1, key2 = energy, cycles
+        elif objective == "cycles":
+            key1, key2 = cycles, energy
+        else:
+            key1, key2 = energy * cycles, energy
+        key1 = np.where(np.isfinite(energy), key1, np.inf)
+        i = int(np.lexsort((key2, key1))[0])
+        score = (float(key1[i]), float(key2[i]), 0.0 if resident else 1.0)
+        if not math.isfinite(score[0]):
+            continue
+        if best is None or score < best:
+            best, chosen = score, (resident, i, res)
+    if chosen is None:
+        raise AccelsimInputError("arch.glb_bytes", "global buffer too small for any RS mapping of this layer")
+    resident, i, res = chosen
+    return _build_result(shape, cand, res, i, resident)

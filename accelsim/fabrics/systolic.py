@@ -5,7 +5,7 @@ Per layer (whole batch), closed form (see ``docs/systolic.md``):
 * timing: :mod:`accelsim.dataflow.systolic` — the layer's ``groups`` GEMMs folded on the array, per-fold
   cycles os T+r+c−2, ws/is T+2r+c−2 (``mode: native`` uses the occupied rows/columns of a partial fold,
   ``mode: scalesim`` the full array, as SCALE-Sim does), pinned by a cycle-stepped reference;
-* traffic: :mod:`accelsim.memory.buffers` — per-operand SRAM buffers, real tensor bytes plus the refetches
+* traffic: :mod:`accelsim.memory.systolic_traffic` (buffers: :mod:`accelsim.memory.buffers`) — per-operand SRAM buffers, real tensor bytes plus the refetches
   forced by capacity, psum spills; SRAM reads per operand counted per fold as SCALE-Sim counts them;
 * stream tiling (native mode, ws/is): when the psums of a column block (T·C words) do not fit the
   ofmap buffer, T is split into passes that fit (each pass pays its own fill/drain and stationary load);
@@ -61,17 +61,10 @@ from accelsim.dataflow.systolic import (
 )
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics.registry import LayerResult, register_fabric
-from accelsim.memory.buffers import (
-    OperandBits,
-    SystolicBuffers,
-    TrafficModel,
-    choose_stream_chunk,
-    expand_folds,
-    fold_classes,
-    layer_stall_cycles,
-    traffic_model,
-)
+from accelsim.memory.buffers import OperandBits, SystolicBuffers, choose_stream_chunk
 from accelsim.memory.dram import coarsen_tiles, simulate_stalls, transfer_cycles
+from accelsim.memory.systolic_traffic import TrafficModel, fold_classes, traffic_model
+from accelsim.memory.tile_stalls import expand_folds, layer_stall_cycles
 from accelsim.workload import Layer, Precision
 
 #: widest operand any systolic array accepts (wider is an input error, not more passes)
