@@ -234,10 +234,19 @@ class _progress:
     def __enter__(self) -> Callable[[int], None]:
         if not self.enabled:
             return lambda n: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
-        self._bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                             TimeRemainingColumn(), transient=True)  # fmt: skip
+        # the spinner and elapsed time move while the workers' first points compile their kernels
+        self._bar = Progress(SpinnerColumn(), "[progress.description]{task.description}", BarColumn(),
+                             MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                             transient=True)  # fmt: skip
         self._bar.__enter__()
         task = self._bar.add_task(f"sweep {self.label}", total=self.total)
         return lambda n: self._bar.advance(task, n)
