@@ -39,7 +39,7 @@ from accelsim.errors import AccelsimInputError
 from accelsim.functional.elementwise import fit_bits
 from accelsim.functional.layer import run_layer
 from accelsim.functional.pooling import int_pool2d
-from accelsim.functional.ptq import MULT_BITS, LayerQ, QuantizedModel, TensorQ, producers, rhs_shape
+from accelsim.functional.qmodel import MULT_BITS, LayerQ, QuantizedModel, TensorQ, producers, rhs_shape
 from accelsim.quant.folding import fold_zero_points
 from accelsim.quant.requant import requantize, round_half_even_shift
 from accelsim.workload import Layer, Precision

@@ -27,114 +27,27 @@ grid plays the weight scale/zero point (per tensor) and ``M = s_x·s_r/s_y``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from accelsim.errors import AccelsimInputError, unknown_choice
+from accelsim.functional.executor import run_float
+from accelsim.functional.qmodel import (  # the quantized model IR (re-exported: it used to live here)
+    MULT_BITS,
+    LayerQ,
+    QuantizedModel,
+    TensorQ,
+    consumers,
+    producers,
+)
 from accelsim.quant.calibration import METHODS, calibrate
 from accelsim.quant.folding import quantize_bias
-from accelsim.quant.qtensor import int_range
 from accelsim.quant.requant import quantize_multiplier
 from accelsim.quant.uniform import compute_qparams
 from accelsim.workload import Layer, Network, Precision
 
 REQUANT_MODES: tuple[str, ...] = ("dyadic", "onnx")
-MULT_BITS = 31
-
-
-@dataclass
-class TensorQ:
-    """Quantization of one activation tensor: ``real = scale·(q − zero_point)``, ``bits``-bit codes."""
-
-    scale: float
-    zero_point: int
-    bits: int
-    signed: bool = False
-
-    @property
-    def qmin(self) -> int:
-        return int_range(self.bits, self.signed)[0]
-
-    @property
-    def qmax(self) -> int:
-        return int_range(self.bits, self.signed)[1]
-
-    def quantize(self, x: np.ndarray, float32: bool = False) -> np.ndarray:
-        """``clamp(round_half_even(x / scale) + z)``; ``float32=True`` divides in float32 (onnxruntime)."""
-        if float32:
-            v = np.rint(np.asarray(x, np.float32) / np.float32(self.scale)).astype(np.float64)
-        else:
-            v = np.rint(np.asarray(x, np.float64) / self.scale)
-        return np.clip(v + self.zero_point, self.qmin, self.qmax).astype(np.int64)
-
-    def dequantize(self, q: np.ndarray) -> np.ndarray:
-        return self.scale * (np.asarray(q, np.float64) - self.zero_point)
-
-
-@dataclass
-class LayerQ:
-    """Integer parameters of one layer after PTQ (or read from a quantized ONNX graph)."""
-
-    name: str
-    inputs: list[TensorQ]
-    output: TensorQ | None  # None: the layer outputs its raw accumulator (ConvInteger / MatMulInteger)
-    w_bits: int = 8
-    a_bits: int = 8
-    w_q: np.ndarray | None = None  # integer weight codes, layout of the float weights
-    w_scale: np.ndarray | None = None  # (K,) per output channel (a per-tensor scale is repeated)
-    w_zero_point: np.ndarray | None = None  # (K,) integers
-    bias_q: np.ndarray | None = None  # (K,) int64 in the accumulator scale s_x·s_w[k]
-    multiplier: np.ndarray | None = None  # (K,) real M[k] (MAC) or (n_inputs,) s_i/s_y (add/concat)
-    m0: np.ndarray | None = None  # dyadic integer multipliers
-    shift: np.ndarray | None = None  # dyadic right shifts
-    extra: dict = field(default_factory=dict)
-
-
-@dataclass
-class QuantizedModel:
-    """A :class:`Network` with float weights/biases and (after PTQ) the integer parameters of every layer.
-
-    ``weights[name]``: conv KCRS, fc (K, C), matmul (C, K); ``biases[name]``: (K,). ``requant``: ``dyadic``
-    (integer multiply + rounding shift, gemmlowp) or ``onnx`` (float32 ``acc·(s_x·s_w/s_y)`` rounded half to
-    even, onnxruntime's CPU semantics, used for imported quantized ONNX graphs). ``rounding`` of the dyadic
-    requantization: ``gemmlowp`` (TFLite, two roundings) or ``half_even`` (one exact rounding), see
-    :func:`accelsim.quant.requant.requantize`.
-    """
-
-    network: Network
-    weights: dict[str, np.ndarray]
-    biases: dict[str, np.ndarray] = field(default_factory=dict)
-    input_q: TensorQ | None = None
-    layers: dict[str, LayerQ] = field(default_factory=dict)
-    requant: str = "dyadic"
-    rounding: str = "gemmlowp"
-    source: str = ""
-
-    @property
-    def quantized(self) -> bool:
-        return self.input_q is not None and bool(self.layers)
-
-
-def producers(network: Network) -> dict[str, list[str]]:
-    """Names each layer reads (``'input'`` = the network input), resolving ``inputs=None``."""
-    out: dict[str, list[str]] = {}
-    prev = "input"
-    for layer in network.layers:
-        out[layer.name] = list(layer.inputs) if layer.inputs else [prev]
-        prev = layer.name
-    return out
-
-
-def consumers(network: Network) -> dict[str, list[str]]:
-    """Layers reading each tensor (``'input'`` included)."""
-    cons: dict[str, list[str]] = {"input": []}
-    for layer in network.layers:
-        cons.setdefault(layer.name, [])
-    for name, srcs in producers(network).items():
-        for s in srcs:
-            cons[s].append(name)
-    return cons
 
 
 def layer_bits(
@@ -397,7 +310,6 @@ def ptq(
     network input, are clipped to ``[0, α]`` with ``α`` the ``method`` range's top, zero point 0).
     Returns a :class:`QuantizedModel` with every layer's :class:`LayerQ`.
     """
-    from accelsim.functional.executor import run_float  # local: executor imports this module
     from accelsim.quant import available_quantizers
 
     if method not in METHODS:
@@ -524,17 +436,6 @@ def check_act_matmul(network: Network, layer: Layer) -> None:
         raise AccelsimInputError(
             "inputs", f"layer {layer.name!r} multiplies two activations and needs 2 inputs, got {srcs}"
         )
-
-
-def rhs_shape(layer: Layer) -> tuple[int, int]:
-    """Per-image shape of the right operand tensor of a two-activation matmul with ``G`` groups.
-
-    Not transposed: ``(C/G, K)``, group g = columns ``g·K/G … (g+1)·K/G − 1`` (e.g. V in P·V);
-    ``rhs_transposed``: ``(K/G, C)``, group g = columns ``g·C/G …`` used transposed (e.g. K in Q·Kᵀ).
-    With G = 1 these are ``(C, K)`` and ``(K, C)``.
-    """
-    G = layer.groups
-    return (layer.K // G, layer.C) if layer.rhs_transposed else (layer.C // G, layer.K)
 
 
 def expected_weight_shape(layer: Layer) -> tuple[int, ...]:
