@@ -118,23 +118,30 @@ def test_scheduler_that_is_not_dask(tmp_path, capsys):
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(4)
+    srv.settimeout(0.2)
     port = srv.getsockname()[1]
+    stop = threading.Event()
 
     def serve() -> None:
-        for _ in range(4):
+        while not stop.is_set():
             try:
                 conn, _ = srv.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
             conn.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + bytes(range(256)) * 4)
             conn.close()
 
-    threading.Thread(target=serve, daemon=True).start()
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
     spec, store = _sweep_spec(tmp_path), tmp_path / "s.db"
     try:
         code, _, err = run_cli(["sweep", spec, "--runner", "dask", "--scheduler", f"tcp://127.0.0.1:{port}",
                                 "--store", store], capsys)  # fmt: skip
     finally:
+        stop.set()
+        server.join(timeout=5)  # no thread left blocked in accept() for the tests after this one
         srv.close()
     assert_one_line_error(code, err, "scheduler")
     assert not store.exists()
