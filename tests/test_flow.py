@@ -115,3 +115,16 @@ def test_no_import_cycles():
                     seen.add(nxt)
                     stack.append((nxt, [*path, nxt]))
     assert cycles <= allowed, sorted(sorted(c) for c in cycles - allowed)
+
+
+def test_memory_models_consume_mappings_not_dataflows():
+    """memory/ reads the typed mappings (accelsim/mappings.py), never a dataflow module; mappings.py is
+    plain data and imports nothing of accelsim."""
+    bad = {
+        f"{p.relative_to(PKG)} -> {n}"
+        for p in (PKG / "memory").rglob("*.py")
+        for n in imported(p)
+        if top(n) == "dataflow"
+    }
+    assert not bad, sorted(bad)
+    assert imported(PKG / "mappings.py") == set()

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from accelsim.dataflow.systolic import FoldPlan
 from accelsim.errors import AccelsimInputError
+from accelsim.mappings import FoldPlan
 from accelsim.workload import StrictModel
 
 

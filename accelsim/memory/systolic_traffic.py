@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from accelsim.dataflow.systolic import FoldPlan
+from accelsim.mappings import FoldPlan
 from accelsim.memory.buffers import OperandBits, SystolicBuffers, check_buffers
 
 _ROLES: dict[str, dict[str, str]] = {

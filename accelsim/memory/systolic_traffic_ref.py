@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from accelsim.dataflow.systolic import FoldPlan
+from accelsim.mappings import FoldPlan
 from accelsim.memory.buffers import OperandBits, SystolicBuffers, check_buffers
 from accelsim.memory.systolic_traffic import _clean, _role
 
