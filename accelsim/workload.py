@@ -507,6 +507,8 @@ def check_shapes(net: Network, context: str = "network") -> None:
         def bad(what: str, layer: Layer = x) -> AccelsimInputError:
             return AccelsimInputError(f"{context}.layers.{layer.name}", what)
 
+        if x.op in ("add", "concat") and len(srcs) < 2:
+            raise bad(f"{x.op} needs at least 2 inputs, got {srcs}")
         if x.op == "add":
             for s, g in zip(srcs, got, strict=True):
                 if g != mine:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from cli_util import run_cli
 from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -214,29 +215,17 @@ def test_measured_activation_tensors_drive_dram_traffic():
     assert r_sparse.accesses["dram_read_bytes"] < r_dense.accesses["dram_read_bytes"]
 
 
-def _cli(args, capsys):
-    from accelsim.cli.app import main
-
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def test_compare_dataflows_cli(capsys):
+def test_compare_dataflowsrun_cli(capsys):
     import json
 
-    code, out, _ = _cli(["compare-dataflows", "--network", "alexnet", "--batch", "1", "--json"], capsys)
+    code, out, _ = run_cli(["compare-dataflows", "--network", "alexnet", "--batch", "1", "--json"], capsys)
     assert code == 0
     doc = {row["dataflow"]: row for row in json.loads(out)}
     assert set(doc) == {"RS", "WS", "OS", "NLR"} and doc["RS"]["vs_rs"] == 1.0
     assert min(doc, key=lambda k: doc[k]["energy_per_mac"]) == "RS"
-    code, out, _ = _cli(["compare-dataflows", "--network", "lenet5"], capsys)
+    code, out, _ = run_cli(["compare-dataflows", "--network", "lenet5"], capsys)
     assert code == 0 and "NLR" in out
-    code, _, err = _cli(["compare-dataflows", "--network", "no-such-net"], capsys)
+    code, _, err = run_cli(["compare-dataflows", "--network", "no-such-net"], capsys)
     assert code == 2 and err.count("\n") == 1
-    code, _, err = _cli(["compare-dataflows", "--network", "alexnet", "--batch", "0"], capsys)
+    code, _, err = run_cli(["compare-dataflows", "--network", "alexnet", "--batch", "0"], capsys)
     assert code == 2 and "batch" in err

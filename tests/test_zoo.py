@@ -13,11 +13,13 @@ import yaml
 from typer.testing import CliRunner
 
 from accelsim.cli.app import build_app
+from accelsim.errors import AccelsimInputError
 from accelsim.workload import (
     WORKLOAD_DIR,
     Network,
     available_networks,
     available_suites,
+    check_shapes,
     load_network,
     load_suite,
 )
@@ -143,34 +145,16 @@ def _out_shape(layer) -> tuple[int, int, int]:
 
 
 def _check_graph(net: Network) -> None:
-    """Each layer's input shape equals its producers' output shapes; only the last layer is a sink."""
+    """The product's layer-to-layer shape check (accelsim.workload.check_shapes), plus what a shipped network
+    must also have: a declared input shape and no output that nobody reads but the last layer's."""
     assert net.input is not None, f"{net.name}: no input shape"
-    shapes = {"input": (net.input.channels, net.input.height, net.input.width)}
-    consumed: set[str] = set()
-    prev = "input"
-    for x in net.layers:
-        srcs = x.inputs if x.inputs is not None else [prev]
-        for s in srcs:
-            assert s in shapes, f"{net.name}/{x.name}: producer {s!r} not defined before it"
-        consumed.update(srcs)
-        got = [shapes[s] for s in srcs]
-        mine = (x.C, x.H, x.W)
-        where = f"{net.name}/{x.name}"
-        if x.op == "add":
-            assert len(got) >= 2 and all(g == mine for g in got), where
-        elif x.op == "concat":
-            assert len(got) >= 2 and all(g[1:] == mine[1:] for g in got), where
-            assert sum(g[0] for g in got) == x.C, where
-        elif x.op == "matmul" and x.weights_are_activations:
-            assert len(got) == 2 and got[0] == mine, where
-            right = got[1][0] * got[1][1] * got[1][2]
-            assert right == x.K * (x.C // x.groups), where  # the right operand of the g GEMMs
-        elif x.op == "fc":
-            assert len(got) == 1 and math.prod(got[0]) == x.C * x.H * x.W, where  # flatten allowed
-        else:
-            assert len(got) == 1 and got[0] == mine, f"{where}: reads {got[0]}, declares {mine}"
-        shapes[x.name] = _out_shape(x)
-        prev = x.name
+    try:
+        check_shapes(net, net.name)
+    except AccelsimInputError as exc:
+        raise AssertionError(str(exc)) from None
+    consumed = {
+        s for i, x in enumerate(net.layers) for s in (x.inputs or [net.layers[i - 1].name if i else "input"])
+    }
     sinks = [x.name for x in net.layers if x.name not in consumed]
     assert sinks == [net.layers[-1].name], f"{net.name}: outputs nobody reads: {sinks}"
 

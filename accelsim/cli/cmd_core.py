@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -33,12 +34,6 @@ def parse_overrides(items: list[str]) -> dict[str, object]:
             raise AccelsimInputError("--set", f"expected FIELD=VALUE with a field name, got {item!r}")
         out[key.strip()] = yaml.safe_load(value)
     return out
-
-
-def _nullcontext():
-    from contextlib import nullcontext
-
-    return nullcontext()
 
 
 def _write_json(path: str, doc: object) -> None:
@@ -76,7 +71,7 @@ KEY_MISMATCH = (
 )
 
 
-def explain_accuracy_loss(result: dict, arch: object = None) -> str | None:
+def explain_accuracy_loss(result: dict) -> str | None:
     """One line saying why the datapath loses accuracy, from the per-layer stats its functional model
     reports: ADC resolution below what an exact column sum needs (crossbars), accumulator overflow
     (systolic/PE arrays), or another lossy step; None when every layer is bit-exact with ideal integers."""
@@ -90,9 +85,9 @@ def explain_accuracy_loss(result: dict, arch: object = None) -> str | None:
     if "accuracy_float" in overall and "accuracy_int" in overall:
         effect = f": accuracy {overall['accuracy_float']:.3g} (float) -> {overall['accuracy_int']:.3g}"
     if adc:
-        bits = getattr(getattr(getattr(arch, "crossbar", None), "adc", None), "bits", None)
+        bits = min(r["stats"].get("adc_bits", 0) for r in adc)
         needed = max(r["stats"]["adc_bits_needed"] for r in adc)
-        have = f"{bits}-bit ADC" if bits is not None else "the ADC"
+        have = f"{bits}-bit ADC" if bits else "the ADC"
         return (f"why: {have} < the {needed} bits an exact column sum needs, so {len(adc)} of {len(mac_rows)} MAC "
                 f"layers lose the low-order bits of every partial sum{effect}")  # fmt: skip
     if overflow:
@@ -104,7 +99,7 @@ def explain_accuracy_loss(result: dict, arch: object = None) -> str | None:
     return None
 
 
-def render_accuracy(result: dict, arch: object = None) -> None:
+def render_accuracy(result: dict) -> None:
     """Accuracy first, then the key mismatch numbers once, the reason when the datapath is lossy, and the
     per-layer mismatch (every number is in the JSON)."""
     console = Console()
@@ -121,7 +116,7 @@ def render_accuracy(result: dict, arch: object = None) -> None:
             v = o[key]
             table.add_row(label, f"{v:.4g}" if isinstance(v, float) else str(v))
     console.print(table)
-    why = explain_accuracy_loss(result, arch)
+    why = explain_accuracy_loss(result)
     if why:
         console.print(why)
     rows = result["accuracy"]["layers"]
@@ -275,7 +270,7 @@ def register(apps: CliApps) -> None:
                     spinner="dots",
                 )
                 if not quiet
-                else _nullcontext()
+                else nullcontext()
             ):
                 result = accuracy_report(
                     source, arch_model, data=data, labels=labels, bits=bits, seed=seed, method=ptq_method,
@@ -289,7 +284,7 @@ def register(apps: CliApps) -> None:
                 _write_json(json_path, result)
             finish(report)
             if not quiet:
-                render_accuracy(result, arch_model)
+                render_accuracy(result)
                 render_report(report.model_copy(update={"mismatch": None}), wide=wide)
             return
         accuracy_only = {"--data": data, "--labels": labels, "--calib": calib, "--max-images": max_images,

@@ -179,6 +179,7 @@ def crossbar_layer(
     ref = np.stack(exact)
     metrics: dict[str, Any] = {
         "lossless": all(m["lossless"] for m in metrics_all),
+        "adc_bits": metrics_all[0]["adc_bits"],
         "adc_bits_needed": metrics_all[0]["adc_bits_needed"],
         "adc_clip_fraction": float(np.mean([m["adc_clip_fraction"] for m in metrics_all])),
         "adc_conversions": int(sum(m["adc_conversions"] for m in metrics_all)),

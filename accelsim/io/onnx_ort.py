@@ -42,7 +42,7 @@ _INTEGER_MACS = {
     "MatMulInteger": (1, 3, 2),
 }
 # float consumers of a DequantizeLinear'ed weight that onnxruntime fuses into an integer MAC (QDQ)
-_QDQ_CONSUMERS = {"Conv": 1, "MatMul": 1, "Gemm": 1}
+_QDQ_CONSUMERS = ("Conv", "MatMul", "Gemm")  # weight = input 1
 
 
 def _onnx():
