@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import signal
 import sys
@@ -123,7 +124,12 @@ def main(argv: list[str] | None = None) -> None:
         fail(str(exc))
     except (Interrupted, KeyboardInterrupt):
         print(INTERRUPTED, file=sys.stderr)
-        raise SystemExit(130) from None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Leave now: every output and store was closed by the finally blocks on the way here. A normal
+        # interpreter exit would join the process pool's helper threads, which can still report the pipes
+        # of the workers just terminated ("OSError: Bad file descriptor") after this line.
+        os._exit(130)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)

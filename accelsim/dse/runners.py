@@ -61,7 +61,7 @@ def _processes(chunks: list[list[DesignPoint]], workers: int) -> Iterator[list[t
     queued chunks are cancelled and the workers terminated at once (stored points stay stored)."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
     try:
         futures = [pool.submit(evaluate_chunk, c) for c in chunks]
         for fut in as_completed(futures):
@@ -71,8 +71,18 @@ def _processes(chunks: list[list[DesignPoint]], workers: int) -> Iterator[list[t
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in processes:
             proc.terminate()
+        for proc in processes:
+            proc.join(timeout=2.0)
         raise
     pool.shutdown(wait=True)
+
+
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the parent, which cancels the pool and terminates them (a worker that
+    caught it itself would report it as the chunk's error and carry on)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
