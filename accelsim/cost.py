@@ -4,8 +4,9 @@
 >>> c = cm.layer_cost(layer, w_bits=4, a_bits=2)
 >>> c.latency_s, c.energy_pj
 
-Per-layer costs are the fabric's closed-form results (:func:`accelsim.fabrics.get_fabric`) and are
-additive: ``network_cost`` sums them. What is not additive is reported apart in
+Per-layer costs are the fabric's closed-form results (:func:`accelsim.fabrics.get_fabric`) priced by the
+cost stage (:mod:`accelsim.pricing`), and are additive: ``network_cost`` sums their
+:class:`~accelsim.pricing.LayerCost` (the same sum ``simulate`` takes). What is not additive is reported apart in
 ``NetworkCost.non_additive``: the number of precision switches between consecutive MAC layers, and the
 cycles the architecture charges for each switch when it models reconfiguration (a ``reconfig_cycles``
 field; 0 when the fabric has none).
@@ -26,6 +27,7 @@ import numpy as np
 from accelsim.arch.base import ArchitectureBase
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import get_fabric, load_arch
+from accelsim.pricing import EnergyTable, LayerCost, ModelTable, Technology, parse_tech
 from accelsim.workload import Layer, Network, Precision
 
 METRICS: tuple[str, ...] = (
@@ -58,6 +60,7 @@ class Cost:
     bops: int
     weight_bytes: float
     activation_bytes: float
+    cost: LayerCost = field(repr=False, compare=False, default_factory=LayerCost)
 
     def metric(self, name: str) -> float:
         return float(getattr(self, name))
@@ -76,6 +79,7 @@ class NetworkCost:
     activation_bytes: float
     layers: list[Cost]
     non_additive: dict[str, float] = field(default_factory=dict)
+    total: LayerCost = field(repr=False, default_factory=LayerCost)
 
 
 def _layer_key(layer: Layer) -> tuple:
@@ -90,12 +94,21 @@ class CostModel:
     """Per-layer cost queries against one architecture (a preset name, YAML path or model)."""
 
     def __init__(
-        self, arch: ArchitectureBase | str | Path, base_precision: Precision | None = None, **overrides
+        self,
+        arch: ArchitectureBase | str | Path,
+        base_precision: Precision | None = None,
+        technology: Technology | str | None = None,
+        table: EnergyTable | None = None,
+        **overrides,
     ):
+        """``technology`` re-prices at another node/voltage (``"28,0.9"``); ``table`` prices with an explicit
+        energy/area table (e.g. an Accelergy ERT/ART) instead of the architecture's estimators."""
         self.arch = arch if isinstance(arch, ArchitectureBase) else load_arch(arch, **overrides)
         if overrides and isinstance(arch, ArchitectureBase):
             raise AccelsimInputError("overrides", "pass overrides with a preset name, not with a model")
         self._evaluate = get_fabric(self.arch.fabric).evaluate_layer
+        tech = parse_tech(technology) if isinstance(technology, str) else technology
+        self.energy_table = table if table is not None else ModelTable(self.arch, tech)
         self._base = base_precision or Precision()
         self._cache: dict[tuple, Cost] = {}
         self._keys: dict[int, tuple[Layer, tuple]] = {}
@@ -126,33 +139,32 @@ class CostModel:
         return p
 
     def area_mm2(self, w_bits: int, a_bits: int) -> float:
-        """The architecture's area (from its ``peak`` model); NaN when the fabric models no area."""
+        """The architecture's area (sum of the table's component areas); NaN when the table has none.
+        The same at every bit width: the hardware does not change with the bits it runs."""
         area = self._area.get((w_bits, a_bits))
         if area is None:
-            try:
-                figures = self.arch.peak(w_bits, a_bits)
-                area = float("nan") if figures.area_mm2 is None else figures.area_mm2
-            except AccelsimInputError:
-                area = float("nan")
+            areas = self.energy_table.areas_mm2()
+            area = float(sum(areas.values())) if areas else float("nan")
             self._area[(w_bits, a_bits)] = area
         return area
 
     def _compute(self, layer: Layer, w_bits: int, a_bits: int) -> Cost:
         precision = self._precision(w_bits, a_bits)
         r = self._evaluate(layer, precision, self.arch)
+        lc = LayerCost.of(layer.macs, r, self.energy_table)
         cycles = r.cycles
-        peak = r.peak_macs_per_cycle
         return Cost(
             latency_cycles=cycles,
             latency_s=cycles / self.arch.frequency_hz,
-            energy_pj=r.energy_pj,
-            energy_breakdown_pj=r.energy_breakdown_pj,
+            energy_pj=lc.energy_pj,
+            energy_breakdown_pj=lc.energy_breakdown_pj,
             area_mm2=self.area_mm2(w_bits, a_bits),
-            utilization=layer.macs / (cycles * peak) if cycles and peak else 0.0,
-            peak_macs_per_cycle=peak,
+            utilization=lc.utilization,
+            peak_macs_per_cycle=r.peak_macs_per_cycle,
             bops=layer.macs * w_bits * a_bits,
             weight_bytes=layer.weight_elems * w_bits / 8,
             activation_bytes=layer.input_elems * a_bits / 8,
+            cost=lc,
         )
 
     # ---- whole network -------------------------------------------------------------------------
@@ -167,22 +179,20 @@ class CostModel:
         layers = network.mac_layers() if mac_layers_only else list(network.layers)
         bits = self._resolve_policy(network, layers, policy)
         costs = [self.layer_cost(layer, w, a) for layer, (w, a) in zip(layers, bits, strict=True)]
-        breakdown: dict[str, float] = {}
-        for c in costs:
-            for k, v in c.energy_breakdown_pj.items():
-                breakdown[k] = breakdown.get(k, 0.0) + v
+        total = sum((c.cost for c in costs), LayerCost.zero())
         switches = sum(1 for prev, cur in zip(bits, bits[1:], strict=False) if prev != cur)
         reconfig = float(getattr(self.arch, "reconfig_cycles", 0) or 0)
         return NetworkCost(
-            latency_cycles=sum(c.latency_cycles for c in costs),
-            latency_s=sum(c.latency_s for c in costs),
-            energy_pj=sum(c.energy_pj for c in costs),
-            energy_breakdown_pj=breakdown,
+            latency_cycles=total.cycles,
+            latency_s=total.cycles / self.arch.frequency_hz,
+            energy_pj=total.energy_pj,
+            energy_breakdown_pj=dict(total.energy_breakdown_pj),
             bops=sum(c.bops for c in costs),
             weight_bytes=sum(c.weight_bytes for c in costs),
             activation_bytes=sum(c.activation_bytes for c in costs),
             layers=costs,
             non_additive={"precision_switches": switches, "reconfig_cycles": switches * reconfig},
+            total=total,
         )
 
     def _resolve_policy(self, network, layers, policy) -> list[tuple[int, int]]:

@@ -57,6 +57,7 @@ class Totals(BaseModel):
     area_mm2: float | None = Field(
         None, description="area of the architecture's model (None where its fabric has no area model yet)"
     )
+    area_breakdown_mm2: dict[str, float] = Field(default_factory=dict, description="area per component")
     accesses: dict[str, float]
 
 
@@ -69,6 +70,7 @@ class Report(BaseModel):
     frequency_hz: float
     batch: int
     bits: str | None = Field(None, description="global W/A override, when given")
+    technology: str = Field("", description="the technology every energy and area was priced at")
     layers: list[LayerReport]
     totals: Totals
     mismatch: dict[str, float] | None = None

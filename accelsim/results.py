@@ -12,16 +12,18 @@ from typing import Any
 
 @dataclass(slots=True)
 class LayerResult:
-    """What a fabric computes for one layer (closed form). Counts are for the whole batch.
+    """What a fabric computes for one layer (closed form): timing and what happened, never energy.
+    Counts are for the whole batch.
 
-    ``energy_breakdown_pj`` keys are components (mac, rf, noc, sram, dram, adc, dac, ...);
-    ``accesses`` keys are ``<level>_<reads|writes>`` in elements or ``<level>_<...>_bytes`` in bytes.
+    ``actions`` are the action counts of :mod:`accelsim.pricing.actions` (``(component, action, args) ->
+    count``), priced by the cost stage (:mod:`accelsim.pricing`); ``accesses`` keys are
+    ``<level>_<reads|writes>`` in elements or ``<level>_<...>_bytes`` in bytes (reported as they are).
     ``mapping_efficiency`` is the average fraction of the PE array holding useful work while computing.
     """
 
     compute_cycles: int
     stall_cycles: int
-    energy_breakdown_pj: dict[str, float]
+    actions: dict[tuple, float]
     accesses: dict[str, float]
     peak_macs_per_cycle: float
     mapping_efficiency: float
@@ -30,7 +32,3 @@ class LayerResult:
     @property
     def cycles(self) -> int:
         return self.compute_cycles + self.stall_cycles
-
-    @property
-    def energy_pj(self) -> float:
-        return float(sum(self.energy_breakdown_pj.values()))

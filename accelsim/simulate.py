@@ -14,6 +14,7 @@ from pathlib import Path
 from accelsim.arch.base import ArchitectureBase
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import LayerResult, get_fabric, load_arch
+from accelsim.pricing import EnergyTable, LayerCost, ModelTable, Technology, parse_tech
 from accelsim.report import LayerReport, Report, Totals
 from accelsim.workload import Network, coerce_batch, coerce_bits, implausible_sizes, load_network
 
@@ -47,11 +48,16 @@ def simulate(
     bits: str | tuple[int, int] | None = None,
     batch: int | None = None,
     progress: bool = False,
+    technology: Technology | str | None = None,
+    table: EnergyTable | None = None,
 ) -> Report:
     """Simulate every layer of ``network`` on ``arch``.
 
     ``bits`` ('W/A' or a tuple) overrides every layer's weight/activation precision; ``batch`` overrides
-    the batch size. ``progress`` shows a rich progress bar (used by the CLI).
+    the batch size. ``progress`` shows a rich progress bar (used by the CLI). Energies and area are priced
+    by ``table`` (e.g. a user's Accelergy ERT/ART, :mod:`accelsim.pricing.accelergy`), else by the
+    architecture's own estimators at ``technology`` (``"28,0.9"`` or a :class:`Technology`; default: the
+    preset's native technology).
     """
     net = resolve_network(network, bits, batch)
     check_quantizers(net)
@@ -61,12 +67,18 @@ def simulate(
         )
     arch_model = arch if isinstance(arch, ArchitectureBase) else load_arch(arch)
     fabric = get_fabric(arch_model.fabric)
+    if table is None:
+        tech = parse_tech(technology) if isinstance(technology, str) else technology
+        table = ModelTable(arch_model, tech)
 
     layer_reports: list[LayerReport] = []
+    costs: list[LayerCost] = []
     for layer in _progress(net.layers, progress, f"simulating {net.name}"):
         precision = net.precision_of(layer)
         result = fabric.evaluate_layer(layer, precision, arch_model)
-        layer_reports.append(_layer_report(layer.name, layer.op, layer.macs, precision, result, arch_model))
+        cost = LayerCost.of(layer.macs, result, table)
+        costs.append(cost)
+        layer_reports.append(_layer_report(layer.name, layer.op, precision, result, cost, arch_model))
 
     return Report(
         network=net.name,
@@ -75,13 +87,9 @@ def simulate(
         frequency_hz=arch_model.frequency_hz,
         batch=net.batch,
         bits=None if bits is None else "{}/{}".format(*coerce_bits(bits)),
+        technology=table.technology.label(),
         layers=layer_reports,
-        totals=_totals(
-            layer_reports,
-            net.batch,
-            arch_model,
-            model_area_mm2(arch_model, net.precision.w_bits, net.precision.a_bits),
-        ),
+        totals=_totals(sum(costs, LayerCost.zero()), net.batch, arch_model, table),
     )
 
 
@@ -97,26 +105,25 @@ def check_quantizers(net: Network) -> None:
             raise unknown_choice(f"layers.{layer.name}.precision.quantizer", name, known)
 
 
-def _layer_report(name, op, macs, precision, result: LayerResult, arch: ArchitectureBase) -> LayerReport:
+def _layer_report(name, op, precision, result: LayerResult, cost: LayerCost, arch) -> LayerReport:
     cycles = result.cycles
     if cycles < 0 or result.compute_cycles < 0 or result.stall_cycles < 0:
         raise RuntimeError(f"fabric returned negative cycles for layer {name}")
-    peak = result.peak_macs_per_cycle
     return LayerReport(
         name=name,
         op=op,
         w_bits=precision.w_bits,
         a_bits=precision.a_bits,
-        macs=macs,
+        macs=cost.macs,
         cycles=cycles,
         compute_cycles=result.compute_cycles,
         stall_cycles=result.stall_cycles,
         latency_s=arch.cycles_to_s(cycles),
-        energy_pj=result.energy_pj,
-        energy_breakdown_pj=result.energy_breakdown_pj,
-        utilization=macs / (cycles * peak) if cycles and peak else 0.0,
+        energy_pj=cost.energy_pj,
+        energy_breakdown_pj=dict(cost.energy_breakdown_pj),
+        utilization=cost.utilization,
         mapping_efficiency=result.mapping_efficiency,
-        peak_macs_per_cycle=peak,
+        peak_macs_per_cycle=result.peak_macs_per_cycle,
         accesses=result.accesses,
         mapping=result.mapping,
     )
@@ -130,37 +137,34 @@ def model_area_mm2(arch: ArchitectureBase, w_bits: int, a_bits: int) -> float | 
         return None
 
 
-def _totals(
-    layers: list[LayerReport], batch: int, arch: ArchitectureBase, area_mm2: float | None = None
-) -> Totals:
-    breakdown: dict[str, float] = {}
-    accesses: dict[str, float] = {}
-    for layer in layers:
-        for k, v in layer.energy_breakdown_pj.items():
-            breakdown[k] = breakdown.get(k, 0.0) + v
-        for k, v in layer.accesses.items():
-            accesses[k] = accesses.get(k, 0) + v
-    macs = sum(x.macs for x in layers)
-    cycles = sum(x.cycles for x in layers)
-    energy = sum(x.energy_pj for x in layers)
-    latency = arch.cycles_to_s(cycles)
-    peak_mac_cycles = sum(x.cycles * x.peak_macs_per_cycle for x in layers)
+def area_mm2(table: EnergyTable) -> float | None:
+    """Total area of the priced components (mm²), None when the table has no area model."""
+    areas = table.areas_mm2()
+    return float(sum(areas.values())) if areas else None
+
+
+def _totals(total: LayerCost, batch: int, arch: ArchitectureBase, table: EnergyTable) -> Totals:
+    """Network totals from the summed :class:`LayerCost` (the one additive result)."""
+    energy = total.energy_pj
+    latency = arch.cycles_to_s(total.cycles)
+    macs = total.macs
     return Totals(
         macs=macs,
-        cycles=cycles,
-        compute_cycles=sum(x.compute_cycles for x in layers),
-        stall_cycles=sum(x.stall_cycles for x in layers),
+        cycles=total.cycles,
+        compute_cycles=total.compute_cycles,
+        stall_cycles=total.stall_cycles,
         latency_s=latency,
         energy_pj=energy,
-        energy_breakdown_pj=breakdown,
-        utilization=macs / peak_mac_cycles if peak_mac_cycles else 0.0,
+        energy_breakdown_pj=dict(total.energy_breakdown_pj),
+        utilization=total.utilization,
         inferences_per_s=batch / latency if latency else 0.0,
         inferences_per_j=batch / (energy * 1e-12) if energy else 0.0,
         gops=2 * macs / latency / 1e9 if latency else 0.0,
         tops_per_w=2 * macs / (energy * 1e-12) / 1e12 if energy else 0.0,
         power_w=energy * 1e-12 / latency if latency else 0.0,
-        area_mm2=area_mm2,
-        accesses=accesses,
+        area_mm2=area_mm2(table),
+        area_breakdown_mm2=table.areas_mm2(),
+        accesses=dict(total.accesses),
     )
 
 

@@ -43,3 +43,40 @@ def diff(path: str, got, want, rel_tol: float = 0.0) -> str | None:
     if isinstance(want, float) and rel_tol and math.isclose(got, want, rel_tol=rel_tol, abs_tol=0.0):
         return None
     return None if got == want else f"{path}: {got!r} != {want!r}"
+
+
+#: the energy breakdown vocabulary of results recorded before the cost stage (issue 13), per old key: the
+#: component class of the one vocabulary it became (accelsim.pricing.actions)
+OLD_TO_CLASS = {
+    "core": "mac", "mac": "mac", "rf": "register", "noc": "noc", "sram": "sram", "sram_ifmap": "sram",
+    "sram_filter": "sram", "sram_ofmap": "sram", "wbuf": "sram", "ibuf": "sram", "obuf": "sram",
+    "dram": "dram", "adc": "adc", "dac": "dac", "crossbar": "cell", "sample_hold": "sample_hold",
+    "shift_add": "shift_add", "sense_amp": "sense_amp", "digital": "digital", "partial_sum": "digital",
+    "tile_digital": "digital",
+}  # fmt: skip
+
+#: energies priced by the cost stage agree with those recorded before it to this relative tolerance (the
+#: products are summed in another order; issue 13's regression bound)
+ENERGY_REL = 1e-9
+
+
+def energy_by_class(breakdown: dict[str, float]) -> dict[str, float]:
+    """Non-zero energies summed per component class (keys recorded before the cost stage through
+    :data:`OLD_TO_CLASS`, component names by their class)."""
+    out: dict[str, float] = {}
+    for k, v in breakdown.items():
+        c = OLD_TO_CLASS.get(k, k.split(".", 1)[0])
+        out[c] = out.get(c, 0.0) + v
+    return {k: v for k, v in out.items() if v}
+
+
+def energy_diff(path: str, got: dict[str, float], recorded: dict[str, float]) -> str | None:
+    """None when a priced breakdown equals a recorded (pre-cost-stage) one per class within ENERGY_REL."""
+    new = energy_by_class(got)
+    old = energy_by_class(recorded)
+    if new.keys() != old.keys():
+        return f"{path}: energy classes {sorted(new)} != {sorted(old)}"
+    for k, v in old.items():
+        if not math.isclose(new[k], v, rel_tol=ENERGY_REL, abs_tol=1e-12):
+            return f"{path}: energy {k} {new[k]!r} != {v!r}"
+    return None

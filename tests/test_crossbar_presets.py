@@ -9,10 +9,10 @@ import pytest
 from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from priced import priced
 
 from accelsim.dataflow.crossbar_mapping import map_layer
 from accelsim.fabrics import load_arch
-from accelsim.fabrics.crossbar import evaluate_layer
 from accelsim.memory.adc import AdcConfig
 from accelsim.memory.crossbar import CrossbarConfig, crossbar_gemm
 from accelsim.memory.crossbar_cost import read_period_s
@@ -79,7 +79,7 @@ def test_layer_latency_and_energy_closed_form():
     layer = Layer(
         name="c", op="conv2d", in_channels=64, out_channels=64, in_h=56, in_w=56, kernel=3, padding=1
     )
-    res = evaluate_layer(layer, Precision(w_bits=16, a_bits=16), arch)
+    res = priced(layer, Precision(w_bits=16, a_bits=16), arch)
     mp = res.mapping
     assert mp["crossbars"] == 5 * 4  # K = 576 -> 5 row tiles; 64 filters x 8 cells = 512 cols -> 4
     assert mp["replication"] == 16
@@ -146,7 +146,7 @@ def test_mapping_conversions_equal_functional_count():
 
 def test_pool_layer_runs_on_vector_unit():
     layer = Layer(name="p", op="pool", pool_type="max", in_channels=64, in_h=8, in_w=8, kernel=2, stride=2)
-    res = evaluate_layer(layer, Precision(), load_arch("isaac"))
+    res = priced(layer, Precision(), load_arch("isaac"))
     assert res.compute_cycles == math.ceil(64 * 8 * 8 / 64)
     assert res.mapping["kind"] == "digital_vector_unit"
 
@@ -155,5 +155,5 @@ def test_activation_matmul_runs_on_vector_unit():
     layer = Layer(
         name="qk", op="matmul", in_channels=64, out_channels=128, in_h=128, weights_are_activations=True
     )
-    res = evaluate_layer(layer, Precision(), load_arch("isaac"))
+    res = priced(layer, Precision(), load_arch("isaac"))
     assert res.compute_cycles == math.ceil(layer.macs / 64)

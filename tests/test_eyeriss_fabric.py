@@ -8,13 +8,14 @@ from cli_util import run_cli
 from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from priced import priced
 from tolerances import assert_predicts
 
 from accelsim.dataflow.eyeriss_baselines import compare_dataflows
 from accelsim.dataflow.row_stationary import RSHardware, conv_shape, pe_set_cycles, search_mapping
 from accelsim.dataflow.row_stationary_ref import pe_set_ref
 from accelsim.errors import AccelsimInputError
-from accelsim.fabrics import get_fabric, load_arch
+from accelsim.fabrics import load_arch
 from accelsim.memory.rlc import (
     expected_pairs_per_element,
     measured_compression_ratio,
@@ -29,13 +30,12 @@ P16 = Precision(w_bits=16, a_bits=16, out_bits=16, acc_bits=16)
 
 def conv_totals(net_name: str, batch: int, arch, first_layer: str):
     """Frames/s and DRAM accesses (16-bit words) per MAC over the CONV layers."""
-    fabric = get_fabric("eyeriss")
     net = load_network(net_name).with_batch(batch)
     cycles = dram = macs = 0.0
     for layer in net.layers:
         if layer.op != "conv2d":
             continue
-        res = fabric.evaluate_layer(layer, P16, arch)
+        res = priced(layer, P16, arch)
         cycles += res.cycles
         dram += res.accesses["dram_words_16b"]
         macs += layer.macs
@@ -80,7 +80,7 @@ def test_isca16_rs_is_most_energy_efficient():
 
 def test_more_sparsity_less_dram_and_energy():
     layer = load_network("alexnet").layers[4].with_batch(4)  # conv3
-    ev = get_fabric("eyeriss").evaluate_layer
+    ev = priced
     dense = ev(layer, P16, load_arch("eyeriss", activation_sparsity=0.0))
     sparse = ev(layer, P16, load_arch("eyeriss", activation_sparsity=0.7))
     assert sparse.accesses["dram_words_16b"] < dense.accesses["dram_words_16b"]
@@ -93,7 +93,7 @@ def test_more_sparsity_less_dram_and_energy():
 def test_v2_sparse_faster_than_dense_and_v1_on_mobilenet_layer():
     layer = load_network("mobilenetv2").layers[1]  # depthwise 3x3 on 112x112x32
     p8 = Precision(w_bits=8, a_bits=8)
-    ev = get_fabric("eyeriss").evaluate_layer
+    ev = priced
     v1 = ev(layer, p8, load_arch("eyeriss"))
     v2_dense = ev(layer, p8, load_arch("eyeriss-v2"))
     v2_sparse = ev(layer, p8, load_arch("eyeriss-v2", activation_sparsity=0.5, weight_sparsity=0.5))
@@ -111,7 +111,7 @@ def test_mapping_respects_scratchpads_and_array():
 
 
 def test_non_mac_layers_and_bad_bits():
-    ev = get_fabric("eyeriss").evaluate_layer
+    ev = priced
     pool = Layer(name="p", op="pool", pool_type="max", in_channels=4, in_h=8, in_w=8, kernel=2, stride=2)
     res = ev(pool, P16, load_arch("eyeriss"))
     assert res.cycles == 0 and res.energy_pj == 0
@@ -205,7 +205,7 @@ def test_measured_activation_tensors_drive_dram_traffic():
     relu_like = np.maximum(rng.integers(-200, 100, size=(1, 256, 13, 13)), 0)  # ~2/3 zeros
     dense = rng.integers(1, 100, size=(1, 256, 13, 13))
     base = load_arch("eyeriss")
-    ev = get_fabric("eyeriss").evaluate_layer
+    ev = priced
     sparse_arch = with_measured_activations(base, {"conv3": relu_like})
     dense_arch = with_measured_activations(base, {"conv3": dense})
     assert sparse_arch.activation_sparsity_per_layer["conv3"] == pytest.approx(np.mean(relu_like == 0))

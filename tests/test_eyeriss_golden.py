@@ -16,7 +16,7 @@ from functools import cache
 
 import pytest
 from fuzzing import examples
-from golden_util import diff, golden_by_arch, load_maker
+from golden_util import diff, energy_diff, golden_by_arch, load_maker
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +59,12 @@ def test_results_equal_golden(case_name: str):
         got = json.loads(
             json.dumps(MAKER.result_dict(layer, Precision(w_bits=w, a_bits=a, out_bits=a), arch))
         )
-        d = diff(f"{case['network']}[{case['layer']}]", got, case["result"])
+        want = dict(case["result"])
+        path = f"{case['network']}[{case['layer']}]"
+        d = energy_diff(path, got.pop("energy_breakdown_pj"), want.pop("energy_breakdown_pj"))
+        if d:
+            failures.append(d)
+        d = diff(path, got, want)
         if d:
             failures.append(d)
     assert not failures, f"{len(failures)} mismatches, first: " + "; ".join(failures[:5])

@@ -8,7 +8,9 @@ import pytest
 PKG = Path(__file__).resolve().parent.parent / "accelsim"
 
 #: layers above the models: nothing in the model packages may import them
-ABOVE_MODELS = ("fabrics", "simulate", "cost", "accuracy", "compare", "dse", "cli", "report", "io")
+ABOVE_MODELS = (
+    "fabrics", "pricing", "simulate", "cost", "accuracy", "compare", "dse", "cli", "report", "io",
+)  # fmt: skip
 MODEL_PACKAGES = ("pe", "dataflow", "noc", "memory", "functional")
 
 
@@ -48,6 +50,39 @@ def test_foundations_import_only_errors(module):
         for p in files
         for n in imported(p)
         if top(n) not in ("errors", "", Path(module).stem)
+    }
+    assert not bad, sorted(bad)
+
+
+def test_fabrics_count_actions_and_never_price_them():
+    """The cost stage follows the fabrics: no fabric (nor the architecture models) imports
+    ``accelsim.pricing``; fabric results carry action counts, not energy (the result type has no energy
+    field), so a fabric cannot price behind the stage's back."""
+    from dataclasses import fields
+
+    from accelsim.results import LayerResult
+
+    bad = {
+        f"{p.relative_to(PKG)} -> {n}"
+        for folder in ("fabrics", "arch")
+        for p in (PKG / folder).rglob("*.py")
+        for n in imported(p)
+        if top(n) == "pricing"
+    }
+    assert not bad, sorted(bad)
+    assert "actions" in {f.name for f in fields(LayerResult)}
+    assert not [f.name for f in fields(LayerResult) if "energy" in f.name]
+
+
+def test_pricing_depends_only_on_results_and_the_registry():
+    """The cost stage prices what fabrics report: it imports the result contract, errors and, for
+    :func:`accelsim.pricing.evaluate` only, the fabric registry; never the report, CLI or orchestrators."""
+    allowed = {"pricing", "errors", "results", ""}
+    bad = {
+        f"{p.relative_to(PKG)} -> {n}"
+        for p in (PKG / "pricing").rglob("*.py")
+        for n in imported(p)
+        if top(n) not in allowed and not (p.name == "__init__.py" and n.startswith("accelsim.fabrics.registry"))
     }
     assert not bad, sorted(bad)
 

@@ -8,8 +8,9 @@ import pytest
 from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from priced import priced
 
-from accelsim.fabrics import get_fabric, load_arch
+from accelsim.fabrics import load_arch
 from accelsim.fabrics.eyeriss import measured_arch, router_modes, with_measured_execution
 from accelsim.functional.executor import run_integer
 from accelsim.functional.ptq import ptq, random_weights
@@ -74,18 +75,18 @@ def test_router_modes_by_layer_type():
 def test_v2_layer_time_is_passes_times_mesh_pass():
     layer = load_network("mobilenetv2").layers[1]  # depthwise 3x3
     arch = load_arch("eyeriss-v2", sparse_processing=False)
-    r = get_fabric("eyeriss").evaluate_layer(layer, Precision(w_bits=8, a_bits=8), arch)
+    r = priced(layer, Precision(w_bits=8, a_bits=8), arch)
     m = r.mapping
     body = m["mac_cycles"] / m["passes"]
     stream = max(body, m["noc_iact_cycles_per_pass"], m["noc_psum_cycles_per_pass"])
     assert r.compute_cycles == int(np.ceil(m["passes"] * (m["noc_weight_cycles_per_pass"] + stream)))
     assert m["noc_modes"]["iact"] == "unicast"
     # a faster mesh cannot be slower, and a 100x faster one leaves only compute and packet latency
-    fast = get_fabric("eyeriss").evaluate_layer(
+    fast = priced(
         layer, Precision(w_bits=8, a_bits=8), arch.model_copy(update={"mesh_link_words_per_cycle": 100.0})
     )
     assert fast.compute_cycles <= r.compute_cycles
-    v1 = get_fabric("eyeriss").evaluate_layer(layer, Precision(w_bits=8, a_bits=8), load_arch("eyeriss"))
+    v1 = priced(layer, Precision(w_bits=8, a_bits=8), load_arch("eyeriss"))
     assert "noc_modes" not in v1.mapping
 
 
@@ -111,8 +112,7 @@ def test_measured_execution_sets_per_layer_sparsity():
     assert "c1" in arch.input_dram_ratio_per_layer and "c2" in arch.output_dram_ratio_per_layer
     assert measured_arch(load_arch("eyeriss"), model, ex) == arch
     # the measured sparsity changes the simulated cost of c2 (zero gating)
-    fab = get_fabric("eyeriss")
     prec = Precision(w_bits=8, a_bits=8)
-    dense = fab.evaluate_layer(net.layers[1], prec, load_arch("eyeriss"))
-    measured = fab.evaluate_layer(net.layers[1], prec, arch)
+    dense = priced(net.layers[1], prec, load_arch("eyeriss"))
+    measured = priced(net.layers[1], prec, arch)
     assert measured.energy_breakdown_pj["mac"] < dense.energy_breakdown_pj["mac"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from priced import priced
 from tolerances import assert_predicts
 
 from accelsim.errors import AccelsimInputError
-from accelsim.fabrics import get_fabric, load_arch
+from accelsim.fabrics import load_arch
 from accelsim.simulate import simulate
 from accelsim.workload import Layer, Network, Precision
 
@@ -14,7 +15,7 @@ CONV = Layer(name="c", op="conv2d", in_channels=16, out_channels=40, in_h=14, in
 
 
 def _eval(layer, arch, precision=None):
-    return get_fabric("systolic").evaluate_layer(layer, precision or Precision(), arch)
+    return priced(layer, precision or Precision(), arch)
 
 
 def test_tpu_v1_peak_is_92_tops():
@@ -85,18 +86,18 @@ def test_precision_sets_bytes_and_mac_energy():
     assert r4.compute_cycles == r8.compute_cycles
     wide = _eval(CONV, arch.model_copy(update={"acc_bits": 48}), Precision())
     assert wide.energy_breakdown_pj["mac"] > r8.energy_breakdown_pj["mac"]
-    assert wide.energy_breakdown_pj["rf"] > r8.energy_breakdown_pj["rf"]
+    assert wide.energy_breakdown_pj["register"] > r8.energy_breakdown_pj["register"]
 
 
 def test_energy_breakdown_components():
     res = _eval(CONV, load_arch("tpu-v1"))
     assert set(res.energy_breakdown_pj) == {
         "mac",
-        "rf",
+        "register",
         "noc",
-        "sram_ifmap",
-        "sram_filter",
-        "sram_ofmap",
+        "sram.ifmap",
+        "sram.filter",
+        "sram.ofmap",
         "dram",
     }
     assert all(v > 0 for v in res.energy_breakdown_pj.values())

@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from priced import priced
 
 import accelsim
 from accelsim import tech
@@ -32,9 +33,8 @@ def test_ideal_layer_formulas():
     arch = accelsim.load_arch("ideal", macs_per_cycle=100, **{"dram.bandwidth_bytes_per_cycle": 10})
     layer = Layer(name="fc", op="fc", in_channels=100, out_channels=50, batch=2)
     p = Precision(w_bits=8, a_bits=4, out_bits=8)
-    from accelsim.fabrics import get_fabric
 
-    r = get_fabric("ideal").evaluate_layer(layer, p, arch)
+    r = priced(layer, p, arch)
     assert r.compute_cycles == math.ceil(2 * 100 * 50 / 100)
     dram_bytes = 100 * 50 * 1 + 2 * 100 * 0.5 + 2 * 50 * 1
     assert r.stall_cycles == math.ceil(dram_bytes / 10) - r.compute_cycles

@@ -89,6 +89,21 @@ class ArchitectureBase(StrictModel):
     def cycles_to_s(self, cycles: float) -> float:
         return cycles / self.frequency_hz
 
+    # ---- the cost stage's estimators (accelsim.pricing): fabrics extend these ------------------------
+    def action_energy_pj(self, component: str, action: str, args: tuple) -> float:
+        """Energy of one action of one component at this architecture's native technology (pJ).
+
+        Fabrics override this for their components and call ``super()`` for the shared ones; the base
+        prices DRAM (``dram.read`` / ``dram.write``: ``dram.energy_pj_per_bit`` per bit)."""
+        if component == "dram" and action in ("read", "write"):
+            return self.dram.energy_pj_per_bit
+        raise ValueError(f"fabric {self.fabric!r} prices no action {component}.{action}{args}")
+
+    def component_areas_mm2(self) -> dict[str, float]:
+        """Area of every on-chip component (mm², all instances) at the native technology; empty = the
+        fabric has no area model."""
+        return {}
+
     def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
         """Peak GOPS, TOPS/W and TOPS/mm² at these bits. Fabrics override this; the default says so."""
         from accelsim.errors import AccelsimInputError

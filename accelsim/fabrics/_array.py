@@ -99,6 +99,23 @@ class ArrayArchBase(ArchitectureBase):
         pe = self.pe_area_um2()
         return None if pe is None else pe * self.n_pes * 1e-6
 
+    def action_energy_pj(self, component: str, action: str, args: tuple) -> float:
+        """mac.pe_cycle: :meth:`pe_energy_pj_per_cycle`; sram.<wbuf|ibuf|obuf> read/write of a ``bits``
+        word: ``bits`` × the buffer's per-bit energy (:meth:`sram_pj_per_bit`); dram (base)."""
+        if component == "mac" and action == "pe_cycle":
+            return self.pe_energy_pj_per_cycle(*args)
+        if component.startswith("sram."):
+            return args[0] * self.sram_pj_per_bit()[f"{component[5:]}_{action}"]
+        return super().action_energy_pj(component, action, args)
+
+    def component_areas_mm2(self) -> dict[str, float]:
+        """``mac`` (PE array: PE area model × PEs) and ``sram`` (the three buffers, ``sram_area_mm2``);
+        empty unless both are known."""
+        core = self.core_area_mm2()
+        if core is None or self.sram_area_mm2 is None:
+            return {}
+        return {"mac": core, "sram": self.sram_area_mm2}
+
     def macs_per_cycle(self, w_bits: int, a_bits: int, fully_connected: bool = False) -> float:
         products, cycles = self.pe_pass(w_bits, a_bits, fully_connected)
         return self.n_pes * products / cycles
@@ -157,9 +174,8 @@ def evaluate_array_layer(layer: Layer, precision: Precision, arch: ArrayArchBase
     products, cycles_per_pass = arch.pe_pass(w_bits, a_bits, fc)
     peak = arch.n_pes * products / cycles_per_pass
     if not layer.has_macs:
-        zero = dict.fromkeys(("core", "wbuf", "ibuf", "obuf", "dram"), 0.0)
         return LayerResult(
-            0, 0, zero, {}, peak, 0.0, {"kind": "skipped (not timed, as in the Bit Fusion simulator)"}
+            0, 0, {}, {}, peak, 0.0, {"kind": "skipped (not timed, as in the Bit Fusion simulator)"}
         )
 
     g = layer.groups
@@ -188,20 +204,23 @@ def evaluate_array_layer(layer: Layer, precision: Precision, arch: ArrayArchBase
     compute = g * int(res["compute"])
     stall = g * int(res["stall"])
     bits = {k: g * res[k] for k in res if k.endswith("_bits")}
-    energy = {
-        "core": compute * core_pj_per_cycle,
-        "wbuf": bits["wbuf_read_bits"] * e["wbuf_read"] + bits["wbuf_write_bits"] * e["wbuf_write"],
-        "ibuf": bits["ibuf_read_bits"] * e["ibuf_read"] + bits["ibuf_write_bits"] * e["ibuf_write"],
-        "obuf": bits["obuf_read_bits"] * e["obuf_read"] + bits["obuf_write_bits"] * e["obuf_write"],
-        "dram": (bits["dram_read_bits"] + bits["dram_write_bits"]) * arch.dram.energy_pj_per_bit,
-    }
+    # actions: buffer traffic in words of the operand each buffer holds
+    word = {"wbuf": w_bits, "ibuf": a_bits, "obuf": arch.psum_bits}
+    actions: dict[tuple, float] = {("mac", "pe_cycle", (w_bits, a_bits)): compute * arch.n_pes}
+    for buf, width in word.items():
+        for kind in ("read", "write"):
+            n = bits[f"{buf}_{kind}_bits"]
+            if n:
+                actions[(f"sram.{buf}", kind, (width,))] = n / width
+    actions[("dram", "read", ())] = bits["dram_read_bits"]
+    actions[("dram", "write", ())] = bits["dram_write_bits"]
     accesses = dict(bits)
     accesses["dram_read_bytes"] = bits["dram_read_bits"] / 8
     accesses["dram_write_bytes"] = bits["dram_write_bits"] / 8
     return LayerResult(
         compute_cycles=compute,
         stall_cycles=stall,
-        energy_breakdown_pj=energy,
+        actions=actions,
         accesses=accesses,
         peak_macs_per_cycle=peak,
         mapping_efficiency=layer.macs / (compute * peak) if compute else 0.0,

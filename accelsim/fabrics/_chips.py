@@ -43,6 +43,10 @@ class ChipArchBase(ArrayArchBase):
     def core_area_mm2(self) -> float | None:
         return self.chip_area_mm2
 
+    def component_areas_mm2(self) -> dict[str, float]:
+        """``chip``: the published die (or core) area, not broken down; empty when not published."""
+        return {} if self.chip_area_mm2 is None else {"chip": self.chip_area_mm2}
+
     def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
         products, cycles = self.pe_pass(w_bits, a_bits)
         macs = self.n_pes * products / cycles

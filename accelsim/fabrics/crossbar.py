@@ -31,6 +31,7 @@ from accelsim.dataflow.crossbar_mapping import crossbar_layer, map_layer
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.memory.crossbar import CrossbarConfig
 from accelsim.memory.crossbar_cost import crossbar_area_mm2, read_energy_pj, read_period_s
+from accelsim.memory.devices import crossbar_read_energy_pj
 from accelsim.workload import Layer, Precision
 
 
@@ -81,6 +82,39 @@ class CrossbarArch(ArchitectureBase):
             self.sample_hold_energy_pj,
             self.shift_add_energy_pj,
         )
+
+    def action_energy_pj(self, component: str, action: str, args: tuple) -> float:
+        """dac.drive (:meth:`DacConfig.energy_pj_per_drive`), cell.read (V²·G·t of one cell at the mean
+        level), adc.convert (Walden FoM·2^bits), sense_amp.sense, sample_hold.sample, shift_add.add (the
+        preset's per-event energies), digital.vector mac/add and digital.psum_add add (Horowitz),
+        digital.tile active_s (``tile_digital_power_w`` · 1 s)."""
+        xb = self.crossbar
+        node = self.technology_nm
+        if component == "dac":
+            return xb.dac.energy_pj_per_drive(node)
+        if component == "cell":
+            lmax = 2**xb.cell_bits - 1
+            return crossbar_read_energy_pj(xb.device, 1.0, self.mean_level_fraction * lmax, xb.cell_bits)
+        if component == "adc":
+            return xb.adc.energy_pj_per_conversion()
+        if component == "sense_amp":
+            return xb.sense_amp_energy_pj
+        if component == "sample_hold":
+            return self.sample_hold_energy_pj
+        if component == "shift_add":
+            return self.shift_add_energy_pj
+        if component == "digital.tile":
+            return self.tile_digital_power_w * 1e12
+        if component.startswith("digital."):
+            if action == "mac":
+                return tech.int_mac_energy_pj(*args, node_nm=node)
+            return tech.int_add_energy_pj(args[0], node)
+        return super().action_energy_pj(component, action, args)
+
+    def component_areas_mm2(self) -> dict[str, float]:
+        """:meth:`area_breakdown_mm2` in the cost stage's vocabulary."""
+        names = {"cells": "cell", "tile_digital": "digital.tile", "chip_overhead": "digital.chip"}
+        return {names.get(k, k): v for k, v in self.area_breakdown_mm2().items()}
 
     def area_breakdown_mm2(self) -> dict[str, float]:
         """Chip area by component (mm²)."""
@@ -136,7 +170,6 @@ class CrossbarArch(ArchitectureBase):
 
 @register_fabric(CrossbarArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: CrossbarArch) -> LayerResult:
-    node = arch.technology_nm
     xb = arch.crossbar
     if layer.weights_are_activations:
         # both operands are runtime activations: a crossbar cannot hold them, the digital unit runs it
@@ -144,9 +177,12 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: CrossbarArch) -> La
         return LayerResult(
             compute_cycles=cycles,
             stall_cycles=0,
-            energy_breakdown_pj={
-                "digital": layer.macs
-                * tech.int_mac_energy_pj(precision.w_bits, precision.a_bits, precision.acc_bits, node)
+            actions={
+                (
+                    "digital.vector",
+                    "mac",
+                    (precision.w_bits, precision.a_bits, precision.acc_bits),
+                ): layer.macs
             },
             accesses={"buffer_reads": 2.0 * layer.macs, "buffer_writes": layer.output_elems},
             peak_macs_per_cycle=float(arch.vector_lanes),
@@ -159,7 +195,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: CrossbarArch) -> La
         return LayerResult(
             compute_cycles=cycles,
             stall_cycles=0,
-            energy_breakdown_pj={"digital": touched * tech.int_add_energy_pj(precision.a_bits, node)},
+            actions={("digital.vector", "add", (precision.a_bits,)): touched},
             accesses={"buffer_reads": touched, "buffer_writes": layer.output_elems},
             peak_macs_per_cycle=float(arch.vector_lanes),
             mapping_efficiency=0.0,
@@ -167,29 +203,23 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: CrossbarArch) -> La
         )
     mp = map_layer(layer, precision, xb, arch.total_crossbars, arch.max_replication)
     rows_per_tile = min(xb.rows, mp.K)
-    per_read = read_energy_pj(
-        xb,
-        node,
-        rows_per_tile,
-        min(xb.cols, mp.N * mp.columns_per_weight),
-        min(xb.cols // xb.devices_per_cell, mp.N * mp.weight_slices),
-        arch.input_activity,
-        arch.mean_level_fraction,
-        arch.sample_hold_energy_pj,
-        arch.shift_add_energy_pj,
-    )
     # reads: every crossbar of one copy reads M·chunks times in total (copies split the pixels)
     total_reads = mp.M * mp.chunks * mp.crossbars
-    conv_scale = mp.conversions / max(
-        total_reads * min(xb.cols // xb.devices_per_cell, mp.N * mp.weight_slices), 1
-    )
-    energy = {k: v * total_reads for k, v in per_read.items()}
-    for key in ("adc", "sense_amp", "sample_hold", "shift_add"):
-        if key in energy:
-            energy[key] *= conv_scale
-    energy["partial_sum"] = mp.partial_sum_adds * tech.int_add_energy_pj(precision.acc_bits, node)
+    phys_cols = min(xb.cols, mp.N * mp.columns_per_weight)
     tiles_used = min(arch.tiles, math.ceil(mp.crossbars * mp.replication / arch.crossbars_per_tile))
-    energy["tile_digital"] = arch.tile_digital_power_w * tiles_used * mp.latency_s * 1e12
+    conv = float(mp.conversions)
+    actions: dict[tuple, float] = {
+        ("dac", "drive", (xb.dac.bits,)): rows_per_tile * total_reads,
+        ("cell", "read", ()): rows_per_tile * phys_cols * arch.input_activity * total_reads,
+        ("sample_hold", "sample", ()): conv,
+        ("shift_add", "add", ()): conv,
+        ("digital.psum_add", "add", (precision.acc_bits,)): mp.partial_sum_adds,
+        ("digital.tile", "active_s", ()): tiles_used * mp.latency_s,
+    }
+    if xb.sense == "sense_amp":
+        actions[("sense_amp", "sense", ())] = conv
+    else:
+        actions[("adc", "convert", (xb.adc.bits,))] = conv
     cycles = math.ceil(mp.latency_s * arch.frequency_hz)
     peak_macs = (
         arch.total_crossbars
@@ -200,7 +230,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: CrossbarArch) -> La
     return LayerResult(
         compute_cycles=cycles,
         stall_cycles=0,
-        energy_breakdown_pj=energy,
+        actions=actions,
         accesses={
             "crossbar_reads": float(total_reads),
             "adc_conversions": float(mp.conversions),

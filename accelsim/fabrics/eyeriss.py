@@ -150,6 +150,16 @@ class EyerissArch(ArchitectureBase):
             return self.normalized_unit_pj
         return tech.int_mac_energy_pj(self.weight_bits, self.act_bits, self.psum_bits, self.technology_nm)
 
+    def action_energy_pj(self, component: str, action: str, args: tuple) -> float:
+        """The ISCA'16 normalized costs × :meth:`unit_energy_pj`: mac.mac (ALU) 1, register read/write
+        (RF) 1, noc.hop (array) 2, sram.glb read/write (GLB) 6 per native word; mac.add (pooling on the
+        array) 1; dram (base)."""
+        c = NORMALIZED_COST
+        unit = {"mac": c["alu"], "register": c["rf"], "noc": c["array"], "sram.glb": c["glb"]}.get(component)
+        if unit is not None:
+            return unit * self.unit_energy_pj()
+        return super().action_energy_pj(component, action, args)
+
     def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
         """All PEs busy; power = per MAC one ALU op + 4 RF accesses (normalized units × unit pJ)."""
         _check_bits(self, w_bits, a_bits)
@@ -275,14 +285,15 @@ def _pool_on_array(layer: Layer, arch: EyerissArch) -> LayerResult:
     ratio = _dram_ratio(arch, s_in, arch.act_bits)
     read_bytes = layer.N * layer.C * layer.H * layer.W * arch.act_bits / 8 * ratio
     write_bytes = layer.N * layer.K * layer.P * layer.Q * arch.act_bits / 8 * ratio
-    unit = arch.unit_energy_pj()
+    word = (arch.act_bits,)
     return LayerResult(
         compute_cycles=compute,
         stall_cycles=0,
-        energy_breakdown_pj={
-            "mac": ops * NORMALIZED_COST["alu"] * unit,
-            "rf": ops * NORMALIZED_COST["rf"] * unit,
-            "dram": tech.dram_energy_pj(8 * (read_bytes + write_bytes), arch.dram.energy_pj_per_bit),
+        actions={
+            ("mac", "add", word): ops,
+            ("register", "read", word): ops,
+            ("dram", "read", ()): 8 * read_bytes,
+            ("dram", "write", ()): 8 * write_bytes,
         },
         accesses={"dram_read_bytes": read_bytes, "dram_write_bytes": write_bytes},
         peak_macs_per_cycle=float(pes),
@@ -384,7 +395,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: EyerissArch) -> Lay
         return LayerResult(
             compute_cycles=0,
             stall_cycles=0,
-            energy_breakdown_pj={},
+            actions={},
             accesses={},
             peak_macs_per_cycle=float(arch.num_pes * arch.macs_per_pe_cycle),
             mapping_efficiency=0.0,
@@ -423,20 +434,23 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: EyerissArch) -> Lay
     transfer = 0 if bandwidth is None else math.ceil(dram_bytes / bandwidth)
     stall = max(0, transfer - compute)
 
-    unit = arch.unit_energy_pj()
     en = cost.energy_norm
-    breakdown = {
-        "mac": en["alu"] * unit,
-        "rf": en["rf"] * unit,
-        "noc": en["array"] * unit,
-        "sram": en["glb"] * unit,
-        "dram": tech.dram_energy_pj(8 * dram_bytes, arch.dram.energy_pj_per_bit),
+    word = (arch.act_bits,)  # the normalized model prices every on-chip access per native word
+    actions = {
+        ("mac", "mac", (arch.weight_bits, arch.act_bits, arch.psum_bits)): cost.alu_ops,
+        ("register", "read", word): cost.rf_reads,
+        ("register", "write", word): cost.rf_writes,
+        ("noc", "hop", word): cost.array_hops,
+        ("sram.glb", "read", word): cost.glb_reads,
+        ("sram.glb", "write", word): cost.glb_writes,
+        ("dram", "read", ()): 8 * (dram_filter_bytes + dram_ifmap_bytes),
+        ("dram", "write", ()): 8 * dram_ofmap_bytes,
     }
     dram_words_16b = dram_bytes / 2
     return LayerResult(
         compute_cycles=int(compute),
         stall_cycles=int(stall),
-        energy_breakdown_pj=breakdown,
+        actions=actions,
         accesses={
             "rf_reads": cost.rf_reads,
             "rf_writes": cost.rf_writes,

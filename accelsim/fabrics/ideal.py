@@ -36,6 +36,18 @@ class IdealArch(ArchitectureBase):
     vector_lanes: int = Field(64, gt=0, description="elements per cycle of the vector unit (pool, add)")
     sram_bytes: int = Field(gt=0, description="on-chip buffer capacity in bytes (sets its access energy)")
 
+    def action_energy_pj(self, component: str, action: str, args: tuple) -> float:
+        """mac.mac: w×a multiply + acc add; mac.add: one add; sram.buffer read/write of ``bits``."""
+        node = self.technology_nm
+        if component == "mac":
+            if action == "mac":
+                return tech.int_mac_energy_pj(*args, node_nm=node)
+            if action == "add":
+                return tech.int_add_energy_pj(args[0], node)
+        if component == "sram.buffer":
+            return tech.sram_access_energy_pj(args[0], self.sram_bytes, node)
+        return super().action_energy_pj(component, action, args)
+
     def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
         """macs_per_cycle·f·2 ops; power = MAC energy + two operand reads from the buffer per MAC."""
         node = self.technology_nm
@@ -56,31 +68,29 @@ class IdealArch(ArchitectureBase):
 
 @register_fabric(IdealArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: IdealArch) -> LayerResult:
-    node = arch.technology_nm
     w_bytes = layer.weight_elems * precision.w_bits / 8
     in_bytes = layer.input_elems * precision.a_bits / 8
     out_bytes = layer.output_elems * precision.out_bits / 8
     dram_bytes = w_bytes + in_bytes + out_bytes
+    a, w = precision.a_bits, precision.w_bits
 
+    actions: dict[tuple, float] = {}
     if layer.has_macs:
         compute = math.ceil(layer.macs / arch.macs_per_cycle)
-        mac_pj = layer.macs * tech.int_mac_energy_pj(
-            precision.w_bits, precision.a_bits, precision.acc_bits, node
-        )
+        actions[("mac", "mac", (w, a, precision.acc_bits))] = layer.macs
+        actions[("sram.buffer", "read", (w,))] = layer.macs
+        key = ("sram.buffer", "read", (a,))
+        actions[key] = actions.get(key, 0) + layer.macs
         sram_reads = 2 * layer.macs
-        sram_pj = layer.macs * (
-            tech.sram_access_energy_pj(precision.w_bits, arch.sram_bytes, node)
-            + tech.sram_access_energy_pj(precision.a_bits, arch.sram_bytes, node)
-        )
-        peak = float(arch.macs_per_cycle)
     else:
         touched = layer.input_elems
         compute = math.ceil(touched / arch.vector_lanes)
-        mac_pj = touched * tech.int_add_energy_pj(precision.a_bits, node)
+        actions[("mac", "add", (a,))] = touched
+        actions[("sram.buffer", "read", (a,))] = touched
         sram_reads = touched
-        sram_pj = touched * tech.sram_access_energy_pj(precision.a_bits, arch.sram_bytes, node)
-        peak = float(arch.macs_per_cycle)
-    sram_pj += layer.output_elems * tech.sram_access_energy_pj(precision.out_bits, arch.sram_bytes, node)
+    actions[("sram.buffer", "write", (precision.out_bits,))] = layer.output_elems
+    actions[("dram", "read", ())] = 8 * (w_bytes + in_bytes)
+    actions[("dram", "write", ())] = 8 * out_bytes
 
     bandwidth = arch.dram.bandwidth_bytes_per_cycle
     transfer = 0 if bandwidth is None else math.ceil(dram_bytes / bandwidth)
@@ -88,18 +98,14 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: IdealArch) -> Layer
     return LayerResult(
         compute_cycles=compute,
         stall_cycles=stall,
-        energy_breakdown_pj={
-            "mac": mac_pj,
-            "sram": sram_pj,
-            "dram": tech.dram_energy_pj(8 * dram_bytes, arch.dram.energy_pj_per_bit),
-        },
+        actions=actions,
         accesses={
             "sram_reads": sram_reads,
             "sram_writes": layer.output_elems,
             "dram_read_bytes": w_bytes + in_bytes,
             "dram_write_bytes": out_bytes,
         },
-        peak_macs_per_cycle=peak,
+        peak_macs_per_cycle=float(arch.macs_per_cycle),
         mapping_efficiency=1.0 if layer.has_macs else 0.0,
         mapping={"kind": "roofline", "dram_transfer_cycles": transfer},
     )

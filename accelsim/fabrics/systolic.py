@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 from pydantic import Field
@@ -127,6 +127,23 @@ class SystolicArch(ArchitectureBase):
         """Energy of one access of a ``bits`` word in the named buffer (ifmap, filter, ofmap)."""
         cap = getattr(self.buffers, buffer).capacity_bytes
         return tech.sram_access_energy_pj(bits, cap, self.technology_nm)
+
+    def action_energy_pj(self, component: str, action: str, args: tuple) -> float:
+        """mac.mac (w×a multiply + acc add), mac.add (vector unit), register read/write of ``bits``
+        (:meth:`register_pj`), noc.hop of ``bits`` (:meth:`link_pj`), sram.<buffer> read/write of ``bits``
+        (:meth:`sram_pj`), dram (base)."""
+        node = self.technology_nm
+        if component == "mac":
+            if action == "mac":
+                return tech.int_mac_energy_pj(*args, node_nm=node)
+            return tech.int_add_energy_pj(args[0], node)
+        if component == "register":
+            return self.register_pj(args[0])
+        if component == "noc":
+            return self.link_pj(args[0])
+        if component.startswith("sram."):
+            return self.sram_pj(component[5:], args[0])
+        return super().action_energy_pj(component, action, args)
 
     def slices(self, w_bits: int, a_bits: int) -> tuple[int, int, int, int]:
         """(stream slices, stationary slices, weight slice bits, activation slice bits) of w×a operands
@@ -216,23 +233,21 @@ def _operand_elems(layer: Layer, M: int, N: int, K: int, groups: int, mode: str)
 
 
 def _vector_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> LayerResult:
-    node = arch.technology_nm
     touched = layer.input_elems
     compute = math.ceil(touched / arch.cols)
     in_bytes = touched * precision.a_bits / 8
     out_bytes = layer.output_elems * precision.out_bits / 8
     bw = arch.dram.bandwidth_bytes_per_cycle
     stall = max(0, transfer_cycles(in_bytes + out_bytes, bw) - compute)
-    sram = touched * arch.sram_pj("ifmap", precision.a_bits) + layer.output_elems * arch.sram_pj(
-        "ofmap", precision.out_bits
-    )
     return LayerResult(
         compute_cycles=compute,
         stall_cycles=stall,
-        energy_breakdown_pj={
-            "mac": touched * tech.int_add_energy_pj(precision.a_bits, node),
-            "sram_ifmap": sram,
-            "dram": tech.dram_energy_pj(8 * (in_bytes + out_bytes), arch.dram.energy_pj_per_bit),
+        actions={
+            ("mac", "add", (precision.a_bits,)): touched,
+            ("sram.ifmap", "read", (precision.a_bits,)): touched,
+            ("sram.ofmap", "write", (precision.out_bits,)): layer.output_elems,
+            ("dram", "read", ()): 8 * in_bytes,
+            ("dram", "write", ()): 8 * out_bytes,
         },
         accesses={
             "ifmap_sram_reads": touched,
@@ -246,57 +261,9 @@ def _vector_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> Lay
     )
 
 
-class _UnitEnergies(NamedTuple):
-    """Per-access energies (pJ) of one layer's bit widths on one architecture."""
-
-    mac: float
-    reg_a: float
-    reg_w: float
-    reg_acc: float
-    link_a: float
-    link_w: float
-    link_acc: float
-    sram_ifmap: float
-    sram_filter: float
-    sram_ofmap_psum: float  # the ofmap words the array writes: outputs (os) or acc_bits psums (ws/is)
-    sram_ofmap_acc: float
-    sram_ofmap_out: float
-
-
-_UNIT_ENERGIES: dict[tuple, _UnitEnergies] = {}
-
-
-def _unit_energies(arch: SystolicArch, w_bits: int, a_bits: int, out_bits: int) -> _UnitEnergies:
-    """:class:`_UnitEnergies` from the arch's energy methods, memoized on every value they depend on
-    (technology node, energy overrides, buffer capacities, accumulator width, dataflow, bit widths), so a
-    changed config field never reuses a stale entry."""
-    b = arch.buffers
-    key = (
-        arch.technology_nm, arch.register_pj_per_bit, arch.link_pj_per_bit_hop, b.ifmap.capacity_bytes,
-        b.filter.capacity_bytes, b.ofmap.capacity_bytes, arch.acc_bits, arch.dataflow, w_bits, a_bits, out_bits,
-    )  # fmt: skip
-    e = _UNIT_ENERGIES.get(key)
-    if e is None:
-        acc = arch.acc_bits
-        psum_bits = out_bits if arch.dataflow == "os" else acc
-        e = _UnitEnergies(
-            mac=tech.int_mac_energy_pj(w_bits, a_bits, acc, arch.technology_nm),
-            reg_a=arch.register_pj(a_bits),
-            reg_w=arch.register_pj(w_bits),
-            reg_acc=arch.register_pj(acc),
-            link_a=arch.link_pj(a_bits),
-            link_w=arch.link_pj(w_bits),
-            link_acc=arch.link_pj(acc),
-            sram_ifmap=arch.sram_pj("ifmap", a_bits),
-            sram_filter=arch.sram_pj("filter", w_bits),
-            sram_ofmap_psum=arch.sram_pj("ofmap", psum_bits),
-            sram_ofmap_acc=arch.sram_pj("ofmap", acc),
-            sram_ofmap_out=arch.sram_pj("ofmap", out_bits),
-        )
-        if len(_UNIT_ENERGIES) > 4096:
-            _UNIT_ENERGIES.clear()
-        _UNIT_ENERGIES[key] = e
-    return e
+def _count(actions: dict[tuple, float], key: tuple, n: float) -> None:
+    if n:
+        actions[key] = actions.get(key, 0.0) + n
 
 
 def _stall_cycles(plan: FoldPlan, traffic: TrafficModel, arch: SystolicArch, bw: float, double: bool) -> int:
@@ -366,44 +333,39 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> La
     regs = pe_register_accesses(plan)
     hops = link_hops(plan)
 
-    # e: full-width words (DRAM fills, ofmap); es: the native-width slices the PEs move (e itself at or
-    # below the native width, so those results are unchanged)
-    e = _unit_energies(arch, w_bits, a_bits, precision.out_bits)
-    es = e if passes == 1 else _unit_energies(arch, w_slice, a_slice, precision.out_bits)
+    # actions; full-width words for DRAM fills and the ofmap, native-width slices for what the PEs move
+    # (the full widths themselves at or below the native width)
+    ws_, as_ = (w_bits, a_bits) if passes == 1 else (w_slice, a_slice)
+    out_bits = precision.out_bits
+    psum_bits = out_bits if arch.dataflow == "os" else acc
     pe_macs = plan.macs * passes  # MAC-unit operations: one per slice pair
-    if arch.dataflow == "os":
-        reg_pj = pe_macs * (2 * es.reg_a + 2 * es.reg_w)
-    elif arch.dataflow == "ws":
-        reg_pj = pe_macs * (es.reg_w + 2 * es.reg_a)
-        reg_pj += (regs["operand_writes"] - pe_macs) * es.reg_w
-    else:
-        reg_pj = pe_macs * (es.reg_a + 2 * es.reg_w)
-        reg_pj += (regs["operand_writes"] - pe_macs) * es.reg_a
-    reg_pj += (regs["psum_reads"] + regs["psum_writes"]) * es.reg_acc
-    noc_pj = (
-        hops["act_hops"] * es.link_a
-        + hops["weight_hops"] * es.link_w
-        + hops["psum_hops"] * es.link_acc
-        + hops["output_hops"] * es.link_acc
-    )
-    if passes == 1:
-        sram_ifmap_pj = (array["ifmap_sram_reads"] + ifmap_fill) * e.sram_ifmap
-        sram_filter_pj = (array["filter_sram_reads"] + filter_fill) * e.sram_filter
-    else:  # array-side reads are slice reads, fills from DRAM full words
-        sram_ifmap_pj = array["ifmap_sram_reads"] * es.sram_ifmap + ifmap_fill * e.sram_ifmap
-        sram_filter_pj = array["filter_sram_reads"] * es.sram_filter + filter_fill * e.sram_filter
-    sram_ofmap_pj = (array["ofmap_sram_writes"] + psum_fill) * e.sram_ofmap_psum
-    sram_ofmap_pj += psum_reads * e.sram_ofmap_acc + out_elems * e.sram_ofmap_out
-    dram_bytes = t["dram_read_bytes"] + t["dram_write_bytes"]
-    energy = {
-        "mac": pe_macs * es.mac,
-        "rf": reg_pj,
-        "noc": noc_pj,
-        "sram_ifmap": sram_ifmap_pj,
-        "sram_filter": sram_filter_pj,
-        "sram_ofmap": sram_ofmap_pj,
-        "dram": tech.dram_energy_pj(8 * dram_bytes, arch.dram.energy_pj_per_bit),
-    }
+    act: dict[tuple, float] = {("mac", "mac", (ws_, as_, acc)): pe_macs}
+    if arch.dataflow == "os":  # per MAC both operand registers are read and written
+        reads = ((as_, pe_macs), (ws_, pe_macs))
+        writes = ((as_, pe_macs), (ws_, pe_macs))
+    elif arch.dataflow == "ws":  # the stationary weight: read per MAC, loaded operand_writes − MACs times
+        reads = ((ws_, pe_macs), (as_, pe_macs))
+        writes = ((as_, pe_macs), (ws_, regs["operand_writes"] - pe_macs))
+    else:  # is: the stationary input likewise
+        reads = ((as_, pe_macs), (ws_, pe_macs))
+        writes = ((ws_, pe_macs), (as_, regs["operand_writes"] - pe_macs))
+    for kind, pairs in (("read", reads), ("write", writes)):
+        for bits_, n in pairs:
+            _count(act, ("register", kind, (bits_,)), n)
+    _count(act, ("register", "read", (acc,)), regs["psum_reads"])
+    _count(act, ("register", "write", (acc,)), regs["psum_writes"])
+    _count(act, ("noc", "hop", (as_,)), hops["act_hops"])
+    _count(act, ("noc", "hop", (ws_,)), hops["weight_hops"])
+    _count(act, ("noc", "hop", (acc,)), hops["psum_hops"] + hops["output_hops"])
+    _count(act, ("sram.ifmap", "read", (as_,)), array["ifmap_sram_reads"])
+    _count(act, ("sram.ifmap", "write", (a_bits,)), ifmap_fill)
+    _count(act, ("sram.filter", "read", (ws_,)), array["filter_sram_reads"])
+    _count(act, ("sram.filter", "write", (w_bits,)), filter_fill)
+    _count(act, ("sram.ofmap", "write", (psum_bits,)), array["ofmap_sram_writes"] + psum_fill)
+    _count(act, ("sram.ofmap", "read", (acc,)), psum_reads)
+    _count(act, ("sram.ofmap", "read", (out_bits,)), out_elems)
+    _count(act, ("dram", "read", ()), 8 * t["dram_read_bytes"])
+    _count(act, ("dram", "write", ()), 8 * t["dram_write_bytes"])
     accesses: dict[str, float] = {
         "ifmap_sram_reads": array["ifmap_sram_reads"],
         "filter_sram_reads": array["filter_sram_reads"],
@@ -427,7 +389,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> La
     return LayerResult(
         compute_cycles=compute,
         stall_cycles=int(stall),
-        energy_breakdown_pj=energy,
+        actions=act,
         accesses=accesses,
         peak_macs_per_cycle=float(arch.rows * arch.cols) / passes,
         mapping_efficiency=mapping_efficiency(plan),

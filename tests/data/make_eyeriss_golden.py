@@ -20,7 +20,8 @@ import subprocess
 from pathlib import Path
 
 from accelsim.fabrics import load_arch
-from accelsim.fabrics.eyeriss import EyerissArch, evaluate_layer
+from accelsim.fabrics.eyeriss import EyerissArch
+from accelsim.pricing import evaluate
 from accelsim.workload import Network, Precision, load_network
 
 OUT = Path(__file__).resolve().parent / "eyeriss_golden.json"
@@ -55,11 +56,11 @@ def networks(batches=BATCHES, names=NETWORKS) -> list[tuple[str, Network]]:
 
 
 def result_dict(layer, precision, arch) -> dict:
-    r = evaluate_layer(layer, precision, arch)
+    r, cost = evaluate(layer, precision, arch)
     return {
         "compute_cycles": r.compute_cycles,
         "stall_cycles": r.stall_cycles,
-        "energy_breakdown_pj": dict(r.energy_breakdown_pj),
+        "energy_breakdown_pj": dict(cost.energy_breakdown_pj),
         "accesses": dict(r.accesses),
         "peak_macs_per_cycle": r.peak_macs_per_cycle,
         "mapping_efficiency": r.mapping_efficiency,

@@ -1,0 +1,44 @@
+"""The cost stage changed where energy is computed, not what it is: with unchanged pricing inputs every
+preset's cycles equal, and its energies agree to 1e-9 relative with, the numbers pinned before the change
+(tests/data/zoo_regression.json, tools/make_zoo_regression.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from golden_util import ENERGY_REL, energy_diff
+
+from accelsim import simulate
+from accelsim.errors import AccelsimInputError
+from accelsim.fabrics import available_presets, load_arch
+
+DATA = json.loads((Path(__file__).parent / "data" / "zoo_regression.json").read_text())
+REL = ENERGY_REL
+
+
+def test_the_snapshot_covers_every_preset():
+    assert sorted(DATA) == available_presets()
+
+
+@pytest.mark.parametrize("preset", sorted(DATA))
+def test_cycles_identical_and_energies_within_1e9(preset):
+    arch = load_arch(preset)
+    for case, want in DATA[preset].items():
+        net, bits = case.split("@")
+        if "error" in want:
+            with pytest.raises(AccelsimInputError):
+                simulate(net, arch, bits=None if bits == "native" else bits)
+            continue
+        rep = simulate(net, arch, bits=None if bits == "native" else bits)
+        got_cycles = [[x.compute_cycles, x.stall_cycles] for x in rep.layers]
+        assert got_cycles == want["cycles"], f"{preset} {case}: cycles changed"
+        for layer, e_old in zip(rep.layers, want["energy_pj"], strict=True):
+            assert layer.energy_pj == pytest.approx(e_old, rel=REL, abs=1e-12), (
+                f"{preset} {case} {layer.name}"
+            )
+        d = energy_diff(f"{preset} {case}", rep.totals.energy_breakdown_pj, want["breakdown_pj"])
+        assert d is None, d
+        if want["area_mm2"] is not None:
+            assert rep.totals.area_mm2 == pytest.approx(want["area_mm2"], rel=REL), f"{preset} {case} area"
