@@ -82,7 +82,8 @@ def test_pricing_depends_only_on_results_and_the_registry():
         f"{p.relative_to(PKG)} -> {n}"
         for p in (PKG / "pricing").rglob("*.py")
         for n in imported(p)
-        if top(n) not in allowed and not (p.name == "__init__.py" and n.startswith("accelsim.fabrics.registry"))
+        if top(n) not in allowed
+        and not (p.name == "__init__.py" and n.startswith("accelsim.fabrics.registry"))
     }
     assert not bad, sorted(bad)
 
