@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from accelsim.arch.base import ArchitectureBase
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import load_arch
+from accelsim.pricing import Technology, parse_tech
 from accelsim.simulate import simulate
 from accelsim.workload import Network, load_suite
 
@@ -106,9 +107,15 @@ class CompareTable(BaseModel):
     arch: str
     baseline: str
     baseline_bits: str | None
+    arch_technology: str = Field("", description="the technology the arch's energies were priced at")
+    baseline_technology: str = Field("", description="the technology of the baseline's energies")
     rows: list[CompareRow]
     geomean_speedup: float
     geomean_energy_ratio: float
+
+
+def _label(arch: ArchitectureBase, tech: Technology | None) -> str:
+    return (tech or Technology.of(arch)).label()
 
 
 def _geomean(values: list[float]) -> float:
@@ -122,13 +129,19 @@ def compare_suite(
     baseline_bits: str | None = None,
     baseline_suite: str | list[Network] | None = None,
     per_layer: bool = False,
+    technology: Technology | str | None = None,
 ) -> CompareTable:
     """Simulate every network of ``suite`` (a suite name or a list of networks) on both architectures
     (or, for ``baseline="bitfusion-paper-eyeriss"``, against the authors' Eyeriss table).
 
     ``baseline_suite`` runs the baseline on other graphs, paired with ``suite`` by position. The Bit
     Fusion paper's headline pairs Bit Fusion on the WRPN graphs (suite ``bitfusion-wrpn``) with an Eyeriss
-    table computed on the plain graphs (suite ``bitfusion``; docs/precision-scalable.md)."""
+    table computed on the plain graphs (suite ``bitfusion``; docs/precision-scalable.md).
+
+    ``technology`` (``"45"``, ``"28,0.9"`` or a :class:`~accelsim.pricing.Technology`) prices both sides at
+    that one technology (:mod:`accelsim.pricing.technology`); by default each side is priced at its own
+    preset's technology. The table states the technology of each side."""
+    tech = parse_tech(technology) if isinstance(technology, str) else technology
     networks = load_suite(suite) if isinstance(suite, str) else list(suite)
     if baseline_suite is None:
         base_networks = networks
@@ -142,6 +155,10 @@ def compare_suite(
             )
     arch_model = arch if isinstance(arch, ArchitectureBase) else load_arch(arch)
     published = baseline == PUBLISHED_EYERISS
+    if published and tech is not None:
+        raise AccelsimInputError(
+            "--tech", f"{PUBLISHED_EYERISS} is a published table (45 nm); it cannot be re-priced"
+        )
     if published:
         table = published_eyeriss_baseline()
         base_name = PUBLISHED_EYERISS
@@ -150,7 +167,7 @@ def compare_suite(
         base_name = base_model.name
     rows = []
     for net, base_net in zip(networks, base_networks, strict=True):
-        ours_report = simulate(net, arch_model)
+        ours_report = simulate(net, arch_model, technology=tech)
         ours = ours_report.totals
         theirs_report = None
         if published:
@@ -158,7 +175,7 @@ def compare_suite(
             base_latency = cycles / EYERISS_CLOCK_HZ
             base_tops_w, base_util = 2 * base_net.total_macs / (base_energy * 1e-12) / 1e12, None
         else:
-            theirs_report = simulate(base_net, base_model, bits=baseline_bits)
+            theirs_report = simulate(base_net, base_model, bits=baseline_bits, technology=tech)
             theirs = theirs_report.totals
             base_latency, base_energy = theirs.latency_s, theirs.energy_pj
             base_tops_w, base_util = theirs.tops_per_w, theirs.utilization
@@ -201,6 +218,8 @@ def compare_suite(
         arch=arch_model.name,
         baseline=base_name,
         baseline_bits=baseline_bits,
+        arch_technology=_label(arch_model, tech),
+        baseline_technology="45 nm (published table)" if published else _label(base_model, tech),
         rows=rows,
         geomean_speedup=_geomean([r.speedup for r in rows]),
         geomean_energy_ratio=_geomean([r.energy_ratio for r in rows]),

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 
 class LayerReport(BaseModel):
@@ -74,6 +74,16 @@ class Report(BaseModel):
     layers: list[LayerReport]
     totals: Totals
     mismatch: dict[str, float] | None = None
+    _action_counts: dict[tuple, float] = PrivateAttr(default_factory=dict)
+
+    def set_action_counts(self, actions: dict[tuple, float]) -> None:
+        """Keep the run's summed action counts (not serialized: tuple keys; see :meth:`action_counts`)."""
+        self._action_counts = dict(actions)
+
+    def action_counts(self) -> dict[tuple, float]:
+        """The run's summed action counts ``(component, action, args) -> count`` (empty for a report read
+        back from JSON); :func:`accelsim.io.accelergy.write_accelergy` writes them for Accelergy."""
+        return dict(self._action_counts)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -121,8 +131,9 @@ class Report(BaseModel):
         """One line: network, arch, batch, latency, energy, power, throughput, efficiency, utilization."""
         t = self.totals
         area = f", {t.area_mm2:.3g} mm²" if t.area_mm2 else ""
+        tech = f" at {self.technology}" if self.technology else ""
         return (
-            f"{self.network} on {self.arch} ({self.fabric}), batch {self.batch}: {_si(t.latency_s, 's')}, "
+            f"{self.network} on {self.arch} ({self.fabric}{tech}), batch {self.batch}: {_si(t.latency_s, 's')}, "
             f"{_si(t.energy_pj * 1e-12, 'J')}, {_si(t.power_w, 'W')}{area}, {t.gops:.4g} GOPS, "
             f"{t.tops_per_w:.4g} TOPS/W, utilization {_pct(t.utilization)}"
         )
@@ -216,7 +227,9 @@ def render_report(report: Report, console: Any = None, wide: bool = False) -> No
         table.add_row(*(cells[c] for c in columns))
     console.print(table)
     t = report.totals
-    breakdown = Table(title="energy breakdown")
+    breakdown = Table(
+        title="energy breakdown" + (f" (priced at {report.technology})" if report.technology else "")
+    )
     breakdown.add_column("component")
     breakdown.add_column("energy", justify="right")
     breakdown.add_column("share", justify="right")

@@ -80,17 +80,20 @@ def simulate(
         costs.append(cost)
         layer_reports.append(_layer_report(layer.name, layer.op, precision, result, cost, arch_model))
 
-    return Report(
+    total = sum(costs, LayerCost.zero())
+    report = Report(
         network=net.name,
         arch=arch_model.name,
         fabric=arch_model.fabric,
         frequency_hz=arch_model.frequency_hz,
         batch=net.batch,
         bits=None if bits is None else "{}/{}".format(*coerce_bits(bits)),
-        technology=table.technology.label(),
+        technology=table.describe(),
         layers=layer_reports,
-        totals=_totals(sum(costs, LayerCost.zero()), net.batch, arch_model, table),
+        totals=_totals(total, net.batch, arch_model, table),
     )
+    report.set_action_counts(total.actions)
+    return report
 
 
 def check_quantizers(net: Network) -> None:

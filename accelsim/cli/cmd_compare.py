@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from accelsim.cli.app import CliApps
+from accelsim.cli.cmd_core import TECH_HELP
 
 
 def register(apps: CliApps) -> None:
@@ -54,12 +55,14 @@ def register(apps: CliApps) -> None:
         per_layer: Annotated[
             bool, typer.Option("--per-layer", help="also a side-by-side table per network, layer by layer")
         ] = False,
+        tech: Annotated[str | None, typer.Option("--tech", help=TECH_HELP)] = None,
     ) -> None:
         """Speedup and energy reduction of ARCH over BASELINE on each network, and their geomeans."""
         from accelsim.cli.cmd_core import parse_overrides
         from accelsim.compare import compare_suite
         from accelsim.errors import AccelsimInputError
         from accelsim.fabrics import load_arch
+        from accelsim.pricing import parse_tech
         from accelsim.workload import load_network, parse_bits
 
         if (network_suite is None) == (not network):
@@ -80,7 +83,7 @@ def register(apps: CliApps) -> None:
             base_model = load_arch(baseline, **parse_overrides(baseline_set))
         table = compare_suite(
             suite, arch_model, base_model, baseline_bits=baseline_bits, baseline_suite=baseline_network_suite,
-            per_layer=per_layer,
+            per_layer=per_layer, technology=parse_tech(tech),
         )  # fmt: skip
         if json_path is not None:
             write_output(json_path, table.model_dump_json(indent=2), "--json")
@@ -135,6 +138,9 @@ def render_compare(table, per_layer: bool = False) -> None:
     )
     console.print(out)
     console.print("TOPS/W and util: arch/baseline; energy↓: baseline energy / arch energy")
+    console.print(
+        f"priced at: {table.arch} {table.arch_technology}; {table.baseline} {table.baseline_technology}"
+    )
     if not per_layer:
         return
     for name, r in zip(names, table.rows, strict=True):

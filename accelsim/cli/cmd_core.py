@@ -151,6 +151,12 @@ def _shape(chw: list[int]) -> str:
     return f"{c}×{h}²" if h == w else f"{c}×{h}×{w}"
 
 
+TECH_HELP = (
+    "re-price at NODE[,VOLTAGE] (nm, V), e.g. 45 or 28,0.9: every on-chip energy and area scaled from the "
+    "preset's own technology (Stillmaker & Baas 2017)"
+)
+
+
 def register(apps: CliApps) -> None:
     @apps.root.command("simulate")
     def simulate_cmd(
@@ -209,6 +215,19 @@ def register(apps: CliApps) -> None:
             typer.Option("--plot", help="per-layer latency and energy breakdown figure (.png/.svg/.pdf)"),
         ] = None,
         wide: Annotated[bool, typer.Option("--wide", help="every per-layer column (op, stall)")] = False,
+        tech: Annotated[str | None, typer.Option("--tech", help=TECH_HELP)] = None,
+        ert: Annotated[
+            Path | None, typer.Option("--ert", help="price with this Accelergy ERT (energy per action, pJ)")
+        ] = None,
+        art: Annotated[
+            Path | None, typer.Option("--art", help="with --ert: areas from this Accelergy ART")
+        ] = None,
+        accelergy: Annotated[
+            str | None,
+            typer.Option(
+                "--accelergy", help="write ERT.yaml, ART.yaml, action_counts.yaml of the run into DIR"
+            ),
+        ] = None,
     ) -> None:
         """Simulate a network on an architecture and print the per-layer report.
 
@@ -217,7 +236,24 @@ def register(apps: CliApps) -> None:
         architecture's datapath and reports mismatch and accuracy next to latency and energy.
         """
         from accelsim.errors import AccelsimInputError
+        from accelsim.pricing import parse_tech
 
+        technology = parse_tech(tech)
+        table = None
+        if art is not None and ert is None:
+            raise AccelsimInputError("--art", "needs --ert (the energies) too")
+        if ert is not None:
+            if technology is not None:
+                raise AccelsimInputError(
+                    "--tech", "give --tech or --ert, not both (an ERT fixes its own technology)"
+                )
+            from accelsim.io.accelergy import accelergy_table
+
+            table = accelergy_table(ert, art)
+        if accelergy is not None and (accuracy or scalesim_topology is not None):
+            raise AccelsimInputError(
+                "--accelergy", "applies to a plain simulation (no --accuracy, no SCALE-Sim mode)"
+            )
         if check_outputs(**{"--json": json_path, "--csv": csv_path}):
             quiet = True  # standard output carries the JSON/CSV: no table there
         if plot is not None:
@@ -240,7 +276,7 @@ def register(apps: CliApps) -> None:
                 raise AccelsimInputError(
                     "--scalesim-topology", "needs both --scalesim-topology and --scalesim-config"
                 )
-            if network or onnx or arch or accuracy:
+            if network or onnx or arch or accuracy or tech:
                 raise AccelsimInputError(
                     "--scalesim-topology",
                     "the SCALE-Sim mode takes its network and array from its two files only",
@@ -262,6 +298,10 @@ def register(apps: CliApps) -> None:
         arch_model = load_arch(arch, **parse_overrides(set_))
         source = str(onnx) if onnx is not None else network
         if accuracy:
+            if technology is not None:
+                raise AccelsimInputError(
+                    "--tech", "re-pricing applies to the cost side; run it without --accuracy"
+                )
             from accelsim.accuracy import accuracy_report
 
             with (
@@ -298,9 +338,18 @@ def register(apps: CliApps) -> None:
             from accelsim.io.onnx import load_onnx
 
             net = load_onnx(onnx).network
-            report = simulate(net, arch_model, bits=bits, batch=batch, progress=not quiet)
         else:
-            report = simulate(network, arch_model, bits=bits, batch=batch, progress=not quiet)
+            net = network
+        report = simulate(
+            net, arch_model, bits=bits, batch=batch, progress=not quiet, technology=technology, table=table
+        )
+        if accelergy is not None:
+            from accelsim.io.accelergy import write_accelergy
+            from accelsim.pricing import ModelTable
+
+            used = table if table is not None else ModelTable(arch_model, technology)
+            paths = write_accelergy(accelergy, report.action_counts(), used)
+            typer.echo(f"wrote {', '.join(str(p) for p in paths)}", err=True)
         report.write(json_path, csv_path)
         finish(report)
         if not quiet:

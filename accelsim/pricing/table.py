@@ -27,6 +27,8 @@ class EnergyTable(Protocol):
 
     def areas_mm2(self) -> dict[str, float]: ...
 
+    def describe(self) -> str: ...
+
 
 class ModelTable:
     """The architecture's estimators, at its native technology or rescaled to ``technology``."""
@@ -52,8 +54,14 @@ class ModelTable:
             self._cache[key] = e
         return e
 
+    def describe(self) -> str:
+        """``40 nm (native)`` or ``45 nm (re-priced from 40 nm)``: what reports print."""
+        if self.technology == self.native:
+            return f"{self.native.label()} (native)"
+        return f"{self.technology.label()} (re-priced from {self.native.label()})"
+
     def areas_mm2(self) -> dict[str, float]:
-        """Area per component (mm², all instances), rescaled by node² to the target technology."""
+        """Area per component (mm², all instances), rescaled to the target technology."""
         if self._areas is None:
             s = area_scale(self.native, self.technology)
             self._areas = {k: v * s for k, v in self.arch.component_areas_mm2().items()}
@@ -90,3 +98,6 @@ class FixedTable:
 
     def areas_mm2(self) -> dict[str, float]:
         return dict(self._areas)
+
+    def describe(self) -> str:
+        return self.source
