@@ -131,11 +131,11 @@ class Report(BaseModel):
         """One line: network, arch, batch, latency, energy, power, throughput, efficiency, utilization."""
         t = self.totals
         area = f", {t.area_mm2:.3g} mm²" if t.area_mm2 else ""
-        tech = f" at {self.technology}" if self.technology else ""
+        tech = f", priced at {self.technology}" if self.technology else ""
         return (
-            f"{self.network} on {self.arch} ({self.fabric}{tech}), batch {self.batch}: {_si(t.latency_s, 's')}, "
+            f"{self.network} on {self.arch} ({self.fabric}), batch {self.batch}: {_si(t.latency_s, 's')}, "
             f"{_si(t.energy_pj * 1e-12, 'J')}, {_si(t.power_w, 'W')}{area}, {t.gops:.4g} GOPS, "
-            f"{t.tops_per_w:.4g} TOPS/W, utilization {_pct(t.utilization)}"
+            f"{t.tops_per_w:.4g} TOPS/W, utilization {_pct(t.utilization)}{tech}"
         )
 
     def __repr__(self) -> str:

@@ -13,7 +13,17 @@ Source: M. Horowitz, "Computing's energy problem (and what we can do about it)",
 * SRAM write energy = read energy (no separate published figure);
 * DRAM: 640 pJ per 32-bit read = 20 pJ/bit, for reads and writes;
 * node scaling: switched capacitance ∝ feature size, so ``E(node) = E(45 nm) · (node/45) · (V/V₄₅)²``;
-  area ∝ (node/45)².
+  area ∝ (node/45)²;
+* register area: one D flip-flop per bit, the Nangate 45 nm open cell library's DFF_X1, 3.23 µm × 1.4 µm
+  = 4.522 µm² (``flow/platforms/nangate45/lef/NangateOpenCellLibrary.macro.mod.lef`` of
+  github.com/The-OpenROAD-Project/OpenROAD-flow-scripts, 8c009b0); its full adder FA_X1 (3.04 × 1.4 =
+  4.256 µm²) puts an 8-bit ripple adder at 34 µm², beside Horowitz's 36 µm²;
+* SRAM area ∝ bits: 0.914 µm² per bit at 45 nm, the geometric mean of eight CACTI 45 nm buffers (fit
+  set): the Bit Fusion notebook's WBUF 64 KiB 0.767 mm², IBUF 32 KiB 0.242 mm², OBUF 16 KiB 0.243 mm²
+  (shared/reference/bitfusion_config.md) and five CACTI outputs of the Accelergy exercises
+  (github.com/Accelergy-Project/timeloop-accelergy-exercises: 4 KB 29,133 µm², 8 KB 77,093 µm², 64 KB
+  199,065 µm², 100 KB 979,377 µm², 128 KB 429,752 µm²). Banking and ports move single buffers from 0.42×
+  to 2.0× of the fit; the fit has no port or bank term.
 
 This module imports nothing else of accelsim.
 """
@@ -98,6 +108,22 @@ def int_add_area_um2(bits: int, node_nm: float = 45.0) -> float:
     """Adder area, linear in width through 8-bit 36 µm² and 32-bit 137 µm²."""
     a = 36.0 + (137.0 - 36.0) * (bits - 8) / 24.0 if bits >= 8 else 36.0 * bits / 8.0
     return a * node_area_factor(node_nm)
+
+
+#: D flip-flop area at 45 nm (Nangate DFF_X1), µm² per register bit
+DFF_AREA_UM2_45NM = 3.23 * 1.4
+#: SRAM area per bit at 45 nm (fit through eight CACTI 45 nm buffers; module docstring)
+SRAM_AREA_UM2_PER_BIT_45NM = 0.914
+
+
+def register_area_um2(bits: float, node_nm: float = 45.0) -> float:
+    """Area of ``bits`` register bits: one flip-flop each."""
+    return bits * DFF_AREA_UM2_45NM * node_area_factor(node_nm)
+
+
+def sram_area_mm2(capacity_bytes: float, node_nm: float = 45.0) -> float:
+    """Area of an SRAM of ``capacity_bytes``: ``8·capacity · 0.914 µm²`` at 45 nm, scaled by node²."""
+    return capacity_bytes * 8 * SRAM_AREA_UM2_PER_BIT_45NM * node_area_factor(node_nm) * 1e-6
 
 
 @functools.lru_cache(maxsize=4096, typed=True)

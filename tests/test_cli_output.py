@@ -67,7 +67,9 @@ def test_report_is_a_python_object():
     t = r.totals
     assert t.power_w == pytest.approx(t.energy_pj * 1e-12 / t.latency_s)
     assert t.area_mm2 == pytest.approx(accelsim.load_arch("isaac").peak(8, 8).area_mm2)
-    assert accelsim.simulate("lenet5", "tpu-v1").totals.area_mm2 is None  # no systolic area model yet
+    tpu = accelsim.simulate("lenet5", "tpu-v1").totals
+    assert tpu.area_mm2 == pytest.approx(accelsim.load_arch("tpu-v1").peak(8, 8).area_mm2)
+    assert tpu.area_mm2 == pytest.approx(sum(tpu.area_breakdown_mm2.values()))
 
 
 def test_simulate_plot(tmp_path, capsys):

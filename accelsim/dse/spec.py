@@ -127,10 +127,11 @@ class DesignPoint:
 
 
 def _area_of(arch) -> float | None:
-    try:
-        return arch.peak(8, 8).area_mm2
-    except AccelsimInputError:
-        return None
+    """The architecture's area from the cost stage's component areas; None when its fabric has none."""
+    from accelsim.pricing import ModelTable
+
+    areas = ModelTable(arch).areas_mm2()
+    return float(sum(areas.values())) if areas else None
 
 
 def _decode(index: int, value_lists: list[list[Any]]) -> tuple:

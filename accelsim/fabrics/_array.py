@@ -109,12 +109,16 @@ class ArrayArchBase(ArchitectureBase):
         return super().action_energy_pj(component, action, args)
 
     def component_areas_mm2(self) -> dict[str, float]:
-        """``mac`` (PE array: PE area model × PEs) and ``sram`` (the three buffers, ``sram_area_mm2``);
-        empty unless both are known."""
+        """``mac`` (PE array: PE area model × PEs) and ``sram`` (the three buffers: ``sram_area_mm2`` when
+        the preset gives it, else :func:`accelsim.tech.sram_area_mm2` of their capacities); empty when the
+        PE family has no area model."""
         core = self.core_area_mm2()
-        if core is None or self.sram_area_mm2 is None:
+        if core is None:
             return {}
-        return {"mac": core, "sram": self.sram_area_mm2}
+        sram = self.sram_area_mm2
+        if sram is None:
+            sram = tech.sram_area_mm2(self.wbuf_bytes + self.ibuf_bytes + self.obuf_bytes, self.technology_nm)
+        return {"mac": core, "sram": sram}
 
     def macs_per_cycle(self, w_bits: int, a_bits: int, fully_connected: bool = False) -> float:
         products, cycles = self.pe_pass(w_bits, a_bits, fully_connected)
@@ -135,8 +139,8 @@ class ArrayArchBase(ArchitectureBase):
             )
             / cycles
         )
-        core = self.core_area_mm2()
-        area = None if core is None or self.sram_area_mm2 is None else core + self.sram_area_mm2
+        areas = self.component_areas_mm2()
+        area = sum(areas.values()) if areas else None
         return PeakFigures.from_rates(
             w_bits, a_bits, macs, self.frequency_hz, pj_per_cycle, area,
             notes=f"{self.rows}x{self.cols} PEs, {products} MACs per {cycles} cycle(s) per PE",

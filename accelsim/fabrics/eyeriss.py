@@ -160,6 +160,26 @@ class EyerissArch(ArchitectureBase):
             return unit * self.unit_energy_pj()
         return super().action_energy_pj(component, action, args)
 
+    def component_areas_mm2(self) -> dict[str, float]:
+        """Per PE ``macs_per_pe_cycle`` multipliers of the native widths with ``psum_bits`` adders (Horowitz
+        areas) and the three scratchpads as flip-flop registers (filter, ifmap, psum words × their widths);
+        the global buffer at ``glb_bytes`` (:func:`accelsim.tech.sram_area_mm2`). The NoC, the RLC codec
+        and control have no area model."""
+        node = self.technology_nm
+        mac = tech.int_mult_area_um2(self.weight_bits, self.act_bits, node) + tech.int_add_area_um2(
+            self.psum_bits, node
+        )
+        spad_bits = (
+            self.filter_spad_words * self.weight_bits
+            + self.ifmap_spad_words * self.act_bits
+            + self.psum_spad_words * self.psum_bits
+        )
+        return {
+            "mac": self.num_pes * self.macs_per_pe_cycle * mac * 1e-6,
+            "register": self.num_pes * tech.register_area_um2(spad_bits, node) * 1e-6,
+            "sram.glb": tech.sram_area_mm2(self.glb_bytes, node),
+        }
+
     def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
         """All PEs busy; power = per MAC one ALU op + 4 RF accesses (normalized units × unit pJ)."""
         _check_bits(self, w_bits, a_bits)
@@ -167,14 +187,17 @@ class EyerissArch(ArchitectureBase):
         gops = 2 * macs_per_cycle * self.frequency_hz / 1e9
         pj_per_mac = (NORMALIZED_COST["alu"] + 4 * NORMALIZED_COST["rf"]) * self.unit_energy_pj()
         power_w = macs_per_cycle * self.frequency_hz * pj_per_mac * 1e-12
+        area = sum(self.component_areas_mm2().values())
         return PeakFigures(
             w_bits=w_bits,
             a_bits=a_bits,
             macs_per_cycle=macs_per_cycle,
             gops=gops,
             power_w=power_w,
+            area_mm2=area,
             tops_per_w=gops / 1e3 / power_w,
-            notes=f"Eyeriss {self.version}: native {self.weight_bits}/{self.act_bits}-bit; core only, no area",
+            tops_per_mm2=gops / 1e3 / area,
+            notes=f"Eyeriss {self.version}: native {self.weight_bits}/{self.act_bits}-bit; core only",
         )
 
 

@@ -18,7 +18,7 @@ Model (per layer, whole batch):
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -48,6 +48,22 @@ class IdealArch(ArchitectureBase):
             return tech.sram_access_energy_pj(args[0], self.sram_bytes, node)
         return super().action_energy_pj(component, action, args)
 
+    #: the area model's MAC: an 8×8-bit multiplier and a 32-bit accumulator (the roofline machine runs any
+    #: width in one cycle; its area is quoted for 8-bit hardware)
+    AREA_OPERAND_BITS: ClassVar[int] = 8
+
+    def component_areas_mm2(self) -> dict[str, float]:
+        """``macs_per_cycle`` 8×8-bit multipliers with 32-bit adders and accumulator registers; the buffer
+        at ``sram_bytes`` (:func:`accelsim.tech.sram_area_mm2`); the vector unit has no area model."""
+        node = self.technology_nm
+        b = self.AREA_OPERAND_BITS
+        mac = tech.int_mult_area_um2(b, b, node) + tech.int_add_area_um2(32, node)
+        return {
+            "mac": self.macs_per_cycle * mac * 1e-6,
+            "register": self.macs_per_cycle * tech.register_area_um2(32, node) * 1e-6,
+            "sram.buffer": tech.sram_area_mm2(self.sram_bytes, node),
+        }
+
     def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
         """macs_per_cycle·f·2 ops; power = MAC energy + two operand reads from the buffer per MAC."""
         node = self.technology_nm
@@ -62,7 +78,8 @@ class IdealArch(ArchitectureBase):
             self.macs_per_cycle,
             self.frequency_hz,
             self.macs_per_cycle * pj_per_mac,
-            notes="roofline: no area model",
+            sum(self.component_areas_mm2().values()),
+            notes="roofline; area of 8-bit MACs and the buffer",
         )
 
 

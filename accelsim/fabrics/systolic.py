@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
@@ -145,6 +145,27 @@ class SystolicArch(ArchitectureBase):
             return self.sram_pj(component[5:], args[0])
         return super().action_energy_pj(component, action, args)
 
+    #: operand width of a PE's multiplier and registers for the area model when ``native_operand_bits`` is
+    #: null (a SCALE-Sim style array models no precision)
+    AREA_OPERAND_BITS: ClassVar[int] = 8
+
+    def component_areas_mm2(self) -> dict[str, float]:
+        """Per PE a b×b multiplier and an ``acc_bits`` adder (Horowitz areas, :mod:`accelsim.tech`) and
+        2·b + ``acc_bits`` register bits (the two operand registers and the partial sum, one flip-flop
+        each), b = ``native_operand_bits`` (8 when null); the three buffers at their capacities
+        (:func:`accelsim.tech.sram_area_mm2`). PE-to-PE links and control have no area model."""
+        node = self.technology_nm
+        b = self.native_operand_bits or self.AREA_OPERAND_BITS
+        pes = self.rows * self.cols
+        mac_um2 = tech.int_mult_area_um2(b, b, node) + tech.int_add_area_um2(self.acc_bits, node)
+        out = {
+            "mac": pes * mac_um2 * 1e-6,
+            "register": pes * tech.register_area_um2(2 * b + self.acc_bits, node) * 1e-6,
+        }
+        for name in ("ifmap", "filter", "ofmap"):
+            out[f"sram.{name}"] = tech.sram_area_mm2(getattr(self.buffers, name).capacity_bytes, node)
+        return out
+
     def slices(self, w_bits: int, a_bits: int) -> tuple[int, int, int, int]:
         """(stream slices, stationary slices, weight slice bits, activation slice bits) of w×a operands
         (:func:`accelsim.dataflow.systolic.operand_slices`); (1, 1, w, a) at or below the native width.
@@ -164,7 +185,7 @@ class SystolicArch(ArchitectureBase):
         per PE per cycle). Power at full occupancy: per PE and cycle the slice MAC, its register accesses
         and link hops of the dataflow; per cycle the R + C edge words (slices) read from or written to
         SRAM (os: R ifmap + C filter reads; ws: R ifmap reads + C psum writes; is: R filter reads + C psum
-        writes). No area model."""
+        writes). Area: :meth:`component_areas_mm2`."""
         s, q, w_bits_s, a_bits_s = self.slices(w_bits, a_bits)
         passes = s * q
         macs = self.rows * self.cols / passes if passes > 1 else self.rows * self.cols
@@ -185,16 +206,19 @@ class SystolicArch(ArchitectureBase):
         pj_per_cycle = self.rows * self.cols * (mac + rf + noc) + edge
         power_w = pj_per_cycle * self.frequency_hz * 1e-12
         gops = 2 * macs * self.frequency_hz / 1e9
-        notes = f"{self.rows}x{self.cols} {self.dataflow}; power at full occupancy, no DRAM; no area model"
+        notes = f"{self.rows}x{self.cols} {self.dataflow}; power at full occupancy, no DRAM"
         if passes > 1:
             notes += f"; {passes} passes of {self.native_operand_bits}-bit slices per MAC"
+        area = sum(self.component_areas_mm2().values())
         return PeakFigures(
             w_bits=w_in,
             a_bits=a_in,
             macs_per_cycle=macs,
             gops=gops,
             power_w=power_w,
+            area_mm2=area,
             tops_per_w=gops / 1e3 / power_w,
+            tops_per_mm2=gops / 1e3 / area,
             notes=notes,
         )
 
