@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from accelsim.arch.base import ArchitectureBase
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import load_arch
-from accelsim.pricing import Technology, parse_tech
+from accelsim.pricing import ModelTable, Technology, parse_tech
 from accelsim.simulate import simulate
 from accelsim.workload import Network, load_suite
 
@@ -108,10 +108,54 @@ class CompareTable(BaseModel):
     baseline: str
     baseline_bits: str | None
     arch_technology: str = Field("", description="the technology the arch's energies were priced at")
+    arch_area_mm2: float | None = Field(None, description="the arch's area at that technology")
+    baseline_area_mm2: float | None = Field(None, description="the baseline's area at its technology")
+    baseline_resized: str | None = Field(None, description="how --iso-area resized the baseline's array")
     baseline_technology: str = Field("", description="the technology of the baseline's energies")
     rows: list[CompareRow]
     geomean_speedup: float
     geomean_energy_ratio: float
+
+
+def area_mm2(arch: ArchitectureBase, tech: Technology | None = None) -> float | None:
+    """The architecture's total area at ``tech`` (its own technology when None); None without a model."""
+    areas = ModelTable(arch, tech).areas_mm2()
+    return float(sum(areas.values())) if areas else None
+
+
+def iso_area_baseline(
+    baseline: ArchitectureBase, target_mm2: float, tech: Technology | None = None
+) -> ArchitectureBase:
+    """``baseline`` with its compute array resized (:meth:`ArchitectureBase.scale_array`: the array fields
+    scaled together, rounded) so that its area at ``tech`` is the closest it can get to ``target_mm2``;
+    buffers and everything else unchanged. A target below the baseline with a one-PE array is an error."""
+    if area_mm2(baseline, tech) is None:
+        raise AccelsimInputError("--iso-area", f"{baseline.name} has no area model to resize")
+
+    def area_at(f: float) -> tuple[float, ArchitectureBase]:
+        scaled = baseline.scale_array(f)
+        return float(area_mm2(scaled, tech)), scaled  # type: ignore[arg-type]
+
+    floor, _ = area_at(1e-9)
+    if target_mm2 < floor:
+        raise AccelsimInputError(
+            "--iso-area",
+            f"{baseline.name}'s buffers alone take {floor:.3g} mm² > the target {target_mm2:.3g} mm²",
+        )
+    lo, hi = math.log(1e-6), math.log(1e6)
+    for _ in range(80):  # bisection on log(factor): the area grows with the array
+        mid = 0.5 * (lo + hi)
+        if area_at(math.exp(mid))[0] < target_mm2:
+            lo = mid
+        else:
+            hi = mid
+    candidates = [area_at(math.exp(lo)), area_at(math.exp(hi))]
+    return min(candidates, key=lambda c: abs(c[0] - target_mm2))[1]
+
+
+def _resized(before: ArchitectureBase, after: ArchitectureBase, tech: Technology | None) -> str:
+    fields = ", ".join(f"{f} {getattr(before, f)}→{getattr(after, f)}" for f in before.ARRAY_FIELDS)
+    return f"{fields} ({area_mm2(before, tech):.4g} → {area_mm2(after, tech):.4g} mm²)"
 
 
 def _label(arch: ArchitectureBase, tech: Technology | None) -> str:
@@ -130,6 +174,7 @@ def compare_suite(
     baseline_suite: str | list[Network] | None = None,
     per_layer: bool = False,
     technology: Technology | str | None = None,
+    iso_area: bool = False,
 ) -> CompareTable:
     """Simulate every network of ``suite`` (a suite name or a list of networks) on both architectures
     (or, for ``baseline="bitfusion-paper-eyeriss"``, against the authors' Eyeriss table).
@@ -140,7 +185,8 @@ def compare_suite(
 
     ``technology`` (``"45"``, ``"28,0.9"`` or a :class:`~accelsim.pricing.Technology`) prices both sides at
     that one technology (:mod:`accelsim.pricing.technology`); by default each side is priced at its own
-    preset's technology. The table states the technology of each side."""
+    preset's technology. The table states the technology of each side. ``iso_area`` resizes the
+    baseline's compute array (:func:`iso_area_baseline`) to the arch's area at that technology."""
     tech = parse_tech(technology) if isinstance(technology, str) else technology
     networks = load_suite(suite) if isinstance(suite, str) else list(suite)
     if baseline_suite is None:
@@ -165,6 +211,18 @@ def compare_suite(
     else:
         base_model = baseline if isinstance(baseline, ArchitectureBase) else load_arch(baseline)
         base_name = base_model.name
+    arch_area = area_mm2(arch_model, tech)
+    resized = None
+    if iso_area:
+        if published:
+            raise AccelsimInputError(
+                "--iso-area", f"{PUBLISHED_EYERISS} is a published table; it has no array"
+            )
+        if arch_area is None:
+            raise AccelsimInputError("--iso-area", f"{arch_model.name} has no area model to match")
+        before = base_model
+        base_model = iso_area_baseline(base_model, arch_area, tech)
+        resized = _resized(before, base_model, tech)
     rows = []
     for net, base_net in zip(networks, base_networks, strict=True):
         ours_report = simulate(net, arch_model, technology=tech)
@@ -219,6 +277,9 @@ def compare_suite(
         baseline=base_name,
         baseline_bits=baseline_bits,
         arch_technology=_label(arch_model, tech),
+        arch_area_mm2=arch_area,
+        baseline_area_mm2=None if published else area_mm2(base_model, tech),
+        baseline_resized=resized,
         baseline_technology="45 nm (published table)" if published else _label(base_model, tech),
         rows=rows,
         geomean_speedup=_geomean([r.speedup for r in rows]),

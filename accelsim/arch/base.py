@@ -7,6 +7,8 @@ every field is documented and carries its unit in its name.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from accelsim.workload import StrictModel
@@ -103,6 +105,21 @@ class ArchitectureBase(StrictModel):
         """Area of every on-chip component (mm², all instances) at the native technology; empty = the
         fabric has no area model."""
         return {}
+
+    #: the fields that size the compute array, scaled together by :meth:`scale_array` (``compare
+    #: --iso-area``); empty = the fabric's array cannot be resized
+    ARRAY_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def scale_array(self, factor: float) -> ArchitectureBase:
+        """A copy whose compute array has about ``factor`` times the PEs (each of the ``ARRAY_FIELDS``
+        multiplied by ``factor^(1/len)``, rounded, at least 1); buffers and everything else unchanged."""
+        from accelsim.errors import AccelsimInputError
+
+        if not self.ARRAY_FIELDS:
+            raise AccelsimInputError("--iso-area", f"fabric {self.fabric!r} has no array to resize")
+        per_field = factor ** (1.0 / len(self.ARRAY_FIELDS))
+        update = {f: max(1, round(getattr(self, f) * per_field)) for f in self.ARRAY_FIELDS}
+        return self.model_copy(update=update)
 
     def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
         """Peak GOPS, TOPS/W and TOPS/mm² at these bits. Fabrics override this; the default says so."""

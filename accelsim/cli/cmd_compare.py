@@ -56,6 +56,10 @@ def register(apps: CliApps) -> None:
             bool, typer.Option("--per-layer", help="also a side-by-side table per network, layer by layer")
         ] = False,
         tech: Annotated[str | None, typer.Option("--tech", help=TECH_HELP)] = None,
+        iso_area: Annotated[
+            bool,
+            typer.Option("--iso-area", help="resize the baseline's array to the arch's area (at --tech)"),
+        ] = False,
     ) -> None:
         """Speedup and energy reduction of ARCH over BASELINE on each network, and their geomeans."""
         from accelsim.cli.cmd_core import parse_overrides
@@ -83,7 +87,7 @@ def register(apps: CliApps) -> None:
             base_model = load_arch(baseline, **parse_overrides(baseline_set))
         table = compare_suite(
             suite, arch_model, base_model, baseline_bits=baseline_bits, baseline_suite=baseline_network_suite,
-            per_layer=per_layer, technology=parse_tech(tech),
+            per_layer=per_layer, technology=parse_tech(tech), iso_area=iso_area,
         )  # fmt: skip
         if json_path is not None:
             write_output(json_path, table.model_dump_json(indent=2), "--json")
@@ -141,6 +145,8 @@ def render_compare(table, per_layer: bool = False) -> None:
     console.print(
         f"priced at: {table.arch} {table.arch_technology}; {table.baseline} {table.baseline_technology}"
     )
+    if table.baseline_resized:
+        console.print(f"iso-area: {table.baseline} resized, {table.baseline_resized}")
     if not per_layer:
         return
     for name, r in zip(names, table.rows, strict=True):

@@ -28,6 +28,7 @@ pass; area = PE area model + ``sram_area_mm2``.
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -41,6 +42,8 @@ from accelsim.workload import Layer, Precision
 
 class ArrayArchBase(ArchitectureBase):
     """Fields shared by every precision-scalable array fabric."""
+
+    ARRAY_FIELDS: ClassVar[tuple[str, ...]] = ("rows", "cols")
 
     rows: int = Field(gt=0, description="PE rows N (input channels / reduction)")
     cols: int = Field(gt=0, description="PE columns M (output channels)")

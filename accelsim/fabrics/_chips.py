@@ -43,6 +43,12 @@ class ChipArchBase(ArrayArchBase):
     def core_area_mm2(self) -> float | None:
         return self.chip_area_mm2
 
+    def scale_array(self, factor: float):
+        """A published chip's die area is not broken down: resizing its array would keep the die area."""
+        from accelsim.errors import AccelsimInputError
+
+        raise AccelsimInputError("--iso-area", f"{self.name} is a published chip (die area not broken down)")
+
     def component_areas_mm2(self) -> dict[str, float]:
         """``chip``: the published die (or core) area, not broken down; empty when not published."""
         return {} if self.chip_area_mm2 is None else {"chip": self.chip_area_mm2}

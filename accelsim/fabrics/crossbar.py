@@ -21,7 +21,7 @@ activations (``vector_lanes`` MACs per cycle: a crossbar cannot hold them withou
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -39,6 +39,7 @@ class CrossbarArch(ArchitectureBase):
     """A compute-in-memory accelerator built from crossbar tiles."""
 
     fabric: Literal["crossbar"] = "crossbar"
+    ARRAY_FIELDS: ClassVar[tuple[str, ...]] = ("tiles",)
     crossbar: CrossbarConfig = Field(default_factory=CrossbarConfig, description="one crossbar and periphery")
     tiles: int = Field(1, ge=1, description="tiles on the chip")
     crossbars_per_tile: int = Field(1, ge=1, description="crossbars per tile")

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
@@ -54,6 +54,7 @@ class EyerissArch(ArchitectureBase):
     """Eyeriss v1 (multicast buses, rigid 12×14 array) or v2 (hierarchical mesh, 192 PEs, sparse)."""
 
     fabric: Literal["eyeriss"] = "eyeriss"
+    ARRAY_FIELDS: ClassVar[tuple[str, ...]] = ("pe_rows", "pe_cols")
     version: Literal["v1", "v2"] = Field("v1", description="v1: JSSC'17 chip; v2: JETCAS'19 chip")
     pe_rows: int = Field(12, ge=1, description="PE array rows (v2: logical rows of the 192-PE pool)")
     pe_cols: int = Field(14, ge=1, description="PE array columns")
@@ -159,6 +160,14 @@ class EyerissArch(ArchitectureBase):
         if unit is not None:
             return unit * self.unit_energy_pj()
         return super().action_energy_pj(component, action, args)
+
+    def scale_array(self, factor: float):
+        """v1: the PE rows and columns scaled together; v2's clustered mesh is not resized."""
+        if self.noc == "hierarchical_mesh":
+            raise AccelsimInputError(
+                "--iso-area", "the v2 hierarchical mesh (clusters of PEs) is not resized"
+            )
+        return super().scale_array(factor)
 
     def component_areas_mm2(self) -> dict[str, float]:
         """Per PE ``macs_per_pe_cycle`` multipliers of the native widths with ``psum_bits`` adders (Horowitz

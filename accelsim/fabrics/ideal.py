@@ -32,6 +32,7 @@ class IdealArch(ArchitectureBase):
     """Roofline machine: N MACs per cycle, one on-chip buffer, finite DRAM bandwidth."""
 
     fabric: Literal["ideal"] = "ideal"
+    ARRAY_FIELDS: ClassVar[tuple[str, ...]] = ("macs_per_cycle",)
     macs_per_cycle: int = Field(gt=0, description="MAC units, each one MAC per cycle at any bit width")
     vector_lanes: int = Field(64, gt=0, description="elements per cycle of the vector unit (pool, add)")
     sram_bytes: int = Field(gt=0, description="on-chip buffer capacity in bytes (sets its access energy)")

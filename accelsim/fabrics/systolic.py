@@ -75,6 +75,7 @@ class SystolicArch(ArchitectureBase):
     """An R×C systolic array with per-operand SRAM buffers and a DRAM channel."""
 
     fabric: Literal["systolic"] = "systolic"
+    ARRAY_FIELDS: ClassVar[tuple[str, ...]] = ("rows", "cols")
     rows: int = Field(ge=1, description="PE rows R of the array")
     cols: int = Field(ge=1, description="PE columns C of the array")
     dataflow: Literal["os", "ws", "is"] = Field(
