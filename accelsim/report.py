@@ -71,6 +71,9 @@ class Report(BaseModel):
     batch: int
     bits: str | None = Field(None, description="global W/A override, when given")
     technology: str = Field("", description="the technology every energy and area was priced at")
+    calibration: str = Field(
+        "", description="the preset's calibration: what it was fitted to, or physics only"
+    )
     layers: list[LayerReport]
     totals: Totals
     mismatch: dict[str, float] | None = None
@@ -237,6 +240,8 @@ def render_report(report: Report, console: Any = None, wide: bool = False) -> No
         share = value / t.energy_pj if t.energy_pj else 0.0
         breakdown.add_row(key, _si(value * 1e-12, "J"), f"{share:.1%}")
     console.print(breakdown)
+    if report.calibration:
+        console.print(f"[dim]{report.calibration}[/dim]")
     area = f", area {t.area_mm2:.4g} mm²" if t.area_mm2 else ""
     console.print(
         f"[bold]total[/bold]: {_si(t.macs, 'MAC')}, {t.cycles:,} cycles ({t.stall_cycles:,} stall), "

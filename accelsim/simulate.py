@@ -89,6 +89,7 @@ def simulate(
         batch=net.batch,
         bits=None if bits is None else "{}/{}".format(*coerce_bits(bits)),
         technology=table.describe(),
+        calibration="" if arch_model.calibration is None else arch_model.calibration.describe(),
         layers=layer_reports,
         totals=_totals(total, net.batch, arch_model, table),
     )

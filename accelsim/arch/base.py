@@ -7,7 +7,7 @@ every field is documented and carries its unit in its name.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -23,6 +23,29 @@ class DramConfig(StrictModel):
     energy_pj_per_bit: float = Field(
         20.0, ge=0, description="energy per bit read or written (Horowitz 45 nm: 640 pJ / 32 bit)"
     )
+
+
+class Calibration(StrictModel):
+    """Constants fitted so that published figures come out (the *fit set*), kept apart from the physics.
+
+    Loading a preset applies ``fields`` (dotted architecture fields) over its physics description;
+    ``load_arch(..., calibrated=False)`` / ``--no-calibration`` leaves them out, giving the physics-only
+    prediction (each field's physics default). A figure a calibration was fitted to is never a validation
+    of that preset (REFERENCES.md, docs/validation.md)."""
+
+    fitted_to: str = Field(description="the published figures the fields were fitted to, with their source")
+    fields: dict[str, Any] = Field(description="dotted architecture field -> fitted value")
+    structural: str = Field(
+        "", description="constants of the preset's structure also fitted to published figures (kept without "
+        "calibration: they define the chip)",
+    )  # fmt: skip
+    applied: bool = Field(True, description="false when loaded with --no-calibration")
+
+    def describe(self) -> str:
+        """``calibrated to <figures>`` or ``physics only (N fitted fields left out)``."""
+        if self.applied:
+            return f"calibrated to {self.fitted_to}"
+        return f"physics only ({len(self.fields)} fitted field(s) left out: {', '.join(self.fields)})"
 
 
 class PeakFigures(StrictModel):
@@ -78,6 +101,9 @@ class ArchitectureBase(StrictModel):
         45.0, gt=0, description="process node in nm (energy tables scale from 45 nm)"
     )
     dram: DramConfig = Field(default_factory=DramConfig, description="off-chip memory")
+    calibration: Calibration | None = Field(
+        None, description="fitted constants, applied over the preset unless loaded with --no-calibration"
+    )
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: object) -> None:

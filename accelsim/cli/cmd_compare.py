@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from accelsim.cli.app import CliApps
-from accelsim.cli.cmd_core import TECH_HELP
+from accelsim.cli.cmd_core import NO_CALIBRATION_HELP, TECH_HELP
 
 
 def register(apps: CliApps) -> None:
@@ -56,6 +56,9 @@ def register(apps: CliApps) -> None:
             bool, typer.Option("--per-layer", help="also a side-by-side table per network, layer by layer")
         ] = False,
         tech: Annotated[str | None, typer.Option("--tech", help=TECH_HELP)] = None,
+        no_calibration: Annotated[
+            bool, typer.Option("--no-calibration", help=NO_CALIBRATION_HELP + " (both sides)")
+        ] = False,
         iso_area: Annotated[
             bool,
             typer.Option("--iso-area", help="resize the baseline's array to the arch's area (at --tech)"),
@@ -78,13 +81,13 @@ def register(apps: CliApps) -> None:
 
         to_stdout = check_outputs(**{"--json": json_path})
         suite = network_suite if network_suite is not None else [load_network(n) for n in network]
-        arch_model = load_arch(arch, **parse_overrides(set_))
+        arch_model = load_arch(arch, calibrated=not no_calibration, **parse_overrides(set_))
         from accelsim.compare import PUBLISHED_EYERISS
 
         if baseline == PUBLISHED_EYERISS:
             base_model = baseline
         else:
-            base_model = load_arch(baseline, **parse_overrides(baseline_set))
+            base_model = load_arch(baseline, calibrated=not no_calibration, **parse_overrides(baseline_set))
         table = compare_suite(
             suite, arch_model, base_model, baseline_bits=baseline_bits, baseline_suite=baseline_network_suite,
             per_layer=per_layer, technology=parse_tech(tech), iso_area=iso_area,

@@ -151,6 +151,9 @@ def _shape(chw: list[int]) -> str:
     return f"{c}×{h}²" if h == w else f"{c}×{h}×{w}"
 
 
+NO_CALIBRATION_HELP = (
+    "physics only: leave out the preset's calibration block (constants fitted to published figures)"
+)
 TECH_HELP = (
     "re-price at NODE[,VOLTAGE] (nm, V), e.g. 45 or 28,0.9: every on-chip energy and area scaled from the "
     "preset's own technology (Stillmaker & Baas 2017)"
@@ -222,6 +225,7 @@ def register(apps: CliApps) -> None:
         art: Annotated[
             Path | None, typer.Option("--art", help="with --ert: areas from this Accelergy ART")
         ] = None,
+        no_calibration: Annotated[bool, typer.Option("--no-calibration", help=NO_CALIBRATION_HELP)] = False,
         accelergy: Annotated[
             str | None,
             typer.Option(
@@ -295,7 +299,7 @@ def register(apps: CliApps) -> None:
             )
         if arch is None:
             raise AccelsimInputError("--arch", "missing; see 'accelsim arch list'")
-        arch_model = load_arch(arch, **parse_overrides(set_))
+        arch_model = load_arch(arch, calibrated=not no_calibration, **parse_overrides(set_))
         source = str(onnx) if onnx is not None else network
         if accuracy:
             if technology is not None:

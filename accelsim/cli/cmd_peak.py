@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from accelsim.cli.app import CliApps
-from accelsim.cli.cmd_core import JSON_HELP, check_outputs, parse_overrides
+from accelsim.cli.cmd_core import JSON_HELP, NO_CALIBRATION_HELP, check_outputs, parse_overrides
 from accelsim.fabrics import load_arch
 from accelsim.io.output import write_output
 from accelsim.workload import parse_bits
@@ -23,12 +23,20 @@ def register(apps: CliApps) -> None:
         bits: Annotated[str, typer.Option(help="W/A bits, e.g. 8/8")] = "8/8",
         set_: Annotated[list[str], typer.Option("--set", help="override FIELD=VALUE")] = [],  # noqa: B006
         json_path: Annotated[str | None, typer.Option("--json", help=JSON_HELP)] = None,
+        no_calibration: Annotated[bool, typer.Option("--no-calibration", help=NO_CALIBRATION_HELP)] = False,
     ) -> None:
         """Peak throughput and efficiency of a preset at the given bits."""
         check_outputs(**{"--json": json_path})
         w_bits, a_bits = parse_bits(bits)
-        peak = load_arch(name, **parse_overrides(set_)).peak(w_bits, a_bits)
+        arch = load_arch(name, calibrated=not no_calibration, **parse_overrides(set_))
+        peak = arch.peak(w_bits, a_bits)
         doc = {"arch": name, **peak.model_dump(mode="json")}
+        if arch.calibration is not None:
+            doc["calibration"] = arch.calibration.describe()
+            if arch.calibration.applied:  # the physics-only prediction beside the calibrated one
+                physics = load_arch(name, calibrated=False, **parse_overrides(set_)).peak(w_bits, a_bits)
+                for key in ("gops", "power_w", "tops_per_w", "area_mm2"):
+                    doc[f"{key}_physics_only"] = getattr(physics, key)
         if json_path is not None:
             write_output(json_path, json.dumps(doc, indent=2), "--json")
             return

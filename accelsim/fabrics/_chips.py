@@ -16,8 +16,11 @@ these presets set the buffer energies to zero; DRAM is still counted by ``simula
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
+from accelsim import tech
 from accelsim.arch.base import PeakFigures
 from accelsim.fabrics._array import ArrayArchBase
 
@@ -32,13 +35,24 @@ class ChipArchBase(ArrayArchBase):
     chip_area_mm2: float | None = Field(
         None, gt=0, description="die (or published core) area in mm²; null = not published"
     )
+    pe_energy_model: Literal["calibrated", "horowitz"] = Field(
+        "horowitz",
+        description="calibrated: the chip's energy constants fitted to its published TOPS/W (set by the "
+        "preset's calibration block); horowitz: physics only, the PE's MACs priced by the 45 nm tech model",
+    )
 
     def pe_energy_at_efficiency_pj(self, w_bits: int, a_bits: int) -> float:
         """Chip energy per PE-cycle at ``efficiency_vdd_v``."""
         raise NotImplementedError
 
     def pe_energy_pj_per_cycle(self, w_bits: int, a_bits: int) -> float:
-        return self.pe_energy_at_efficiency_pj(w_bits, a_bits) * (self.vdd_v / self.efficiency_vdd_v) ** 2
+        """Calibrated: the fitted constant at ``efficiency_vdd_v`` scaled by ``(vdd_v/efficiency_vdd_v)²``;
+        physics only: the MACs one PE does per cycle at these widths, each a w×a multiply and a 32-bit add
+        (:func:`accelsim.tech.int_mac_energy_pj` at ``technology_nm``, nominal supply)."""
+        if self.pe_energy_model == "calibrated":
+            return self.pe_energy_at_efficiency_pj(w_bits, a_bits) * (self.vdd_v / self.efficiency_vdd_v) ** 2
+        products, cycles = self.pe_pass(w_bits, a_bits)
+        return products / cycles * tech.int_mac_energy_pj(w_bits, a_bits, 32, self.technology_nm)
 
     def core_area_mm2(self) -> float | None:
         return self.chip_area_mm2
@@ -54,6 +68,11 @@ class ChipArchBase(ArrayArchBase):
         return {} if self.chip_area_mm2 is None else {"chip": self.chip_area_mm2}
 
     def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
+        """Calibrated: the published pairing (module docstring). Physics only: the array model's peak
+        (PE MACs and buffer reads at ``vdd_v``'s node, :meth:`ArrayArchBase.peak`)."""
+        if self.pe_energy_model != "calibrated":
+            fig = super().peak(w_bits, a_bits)
+            return fig.model_copy(update={"notes": fig.notes + "; physics only (no calibration)"})
         products, cycles = self.pe_pass(w_bits, a_bits)
         macs = self.n_pes * products / cycles
         gops = 2 * macs * self.frequency_hz / 1e9

@@ -145,8 +145,11 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
-def arch_from_dict(data: Any, context: str, overrides: dict[str, Any] | None = None) -> ArchitectureBase:
-    """Validate an architecture mapping with its fabric's model, after applying dotted overrides."""
+def arch_from_dict(
+    data: Any, context: str, overrides: dict[str, Any] | None = None, calibrated: bool = True
+) -> ArchitectureBase:
+    """Validate an architecture mapping with its fabric's model: its ``calibration.fields`` applied first
+    (unless ``calibrated`` is false), then the dotted ``overrides``."""
     if not isinstance(data, dict):
         raise AccelsimInputError(context, "expected a mapping with at least name, fabric, frequency_hz")
     fabric_name = data.get("fabric")
@@ -154,6 +157,17 @@ def arch_from_dict(data: Any, context: str, overrides: dict[str, Any] | None = N
         raise AccelsimInputError(f"{context}.fabric", f"missing; allowed: {', '.join(available_fabrics())}")
     fabric = get_fabric(fabric_name)
     data = copy.deepcopy(data)
+    calibration = data.get("calibration")
+    if calibration is not None:
+        fields = calibration.get("fields") if isinstance(calibration, dict) else None
+        if not isinstance(fields, dict):
+            raise AccelsimInputError(f"{context}.calibration", "expected fitted_to and a fields mapping")
+        if "applied" not in calibration:  # a preset as written (a dumped model says what it did already)
+            if calibrated:
+                for dotted, value in fields.items():
+                    _check_override_path(fabric.arch_model, dotted)
+                    _set_dotted(data, dotted, value)
+            calibration["applied"] = calibrated
     for dotted, value in (overrides or {}).items():
         _check_override_path(fabric.arch_model, dotted)
         _set_dotted(data, dotted, value)
@@ -163,22 +177,23 @@ def arch_from_dict(data: Any, context: str, overrides: dict[str, Any] | None = N
         raise from_validation_error(exc, context) from None
 
 
-def load_arch(name_or_path: str | Path, **overrides: Any) -> ArchitectureBase:
+def load_arch(name_or_path: str | Path, calibrated: bool = True, **overrides: Any) -> ArchitectureBase:
     """A preset by name (``accelsim arch list``) or a YAML file, with dotted-key overrides.
 
     ``load_arch("ideal", macs_per_cycle=512, **{"dram.bandwidth_bytes_per_cycle": 32})``.
     Double underscores are accepted in place of dots (``dram__bandwidth_bytes_per_cycle=32``).
+    ``calibrated=False`` leaves the preset's ``calibration.fields`` out: the physics-only prediction.
     """
     overrides = {k.replace("__", "."): v for k, v in overrides.items()}
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml"):
         if not path.exists():
             raise AccelsimInputError("arch", f"file not found: {path}")
-        return arch_from_dict(read_yaml(path, "arch"), f"arch {path.name}", overrides)
+        return arch_from_dict(read_yaml(path, "arch"), f"arch {path.name}", overrides, calibrated)
     preset = PRESET_DIR / f"{name_or_path}.yaml"
     if not preset.exists():
         raise unknown_choice("arch", str(name_or_path), available_presets())
-    return arch_from_dict(read_yaml(preset, "arch"), f"arch {name_or_path}", overrides)
+    return arch_from_dict(read_yaml(preset, "arch"), f"arch {name_or_path}", overrides, calibrated)
 
 
 def arch_json_schema() -> dict[str, Any]:
