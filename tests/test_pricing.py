@@ -210,3 +210,15 @@ def test_simulate_tech_reprices_on_the_command_line(capsys):
     rep = json.loads(out)
     assert rep["technology"] == "45 nm (re-priced from 28 nm)"
     assert math.isfinite(rep["totals"]["energy_pj"])
+
+
+@pytest.mark.parametrize(("kind", "pj_per_bit"), [("HBM2", 3.9), ("DDR3", 70.0), ("LPDDR4", 8.0)])
+def test_dram_type_sets_its_energy_per_bit(kind, pj_per_bit):
+    """dram.type prices every DRAM bit at the interface's tabulated energy (accelsim.tech)."""
+    arch = load_arch("tpu-v1", **{"dram.type": kind})
+    assert arch.dram.energy_pj_per_bit == pj_per_bit
+    rep = simulate("lenet5", arch)
+    bits = sum(n for (c, _, _), n in rep.action_counts().items() if c == "dram")
+    assert rep.totals.energy_breakdown_pj["dram"] == pytest.approx(bits * pj_per_bit, rel=1e-12)
+    with pytest.raises(AccelsimInputError, match="dram.type"):
+        load_arch("tpu-v1", **{"dram.type": "DDR9"})

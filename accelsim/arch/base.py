@@ -7,22 +7,37 @@ every field is documented and carries its unit in its name.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from accelsim.workload import StrictModel
 
 
 class DramConfig(StrictModel):
-    """Off-chip memory: bandwidth and energy per bit."""
+    """Off-chip memory: bandwidth and energy per bit (given, or from the interface ``type``)."""
 
     bandwidth_bytes_per_cycle: float | None = Field(
         None, gt=0, description="sustained DRAM bandwidth in bytes per core cycle; null = unlimited"
     )
-    energy_pj_per_bit: float = Field(
-        20.0, ge=0, description="energy per bit read or written (Horowitz 45 nm: 640 pJ / 32 bit)"
+    type: Literal["LPDDR4", "LPDDR", "DDR3", "GDDR5", "HBM2", "HMC"] | None = Field(
+        None,
+        description="DRAM interface: sets energy_pj_per_bit (replacing any value) from "
+        "accelsim.tech.DRAM_PJ_PER_BIT_BY_TYPE",
     )
+    energy_pj_per_bit: float = Field(
+        20.0, ge=0, description="energy per bit read or written (default Horowitz 45 nm: 640 pJ / 32 bit)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _energy_from_type(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("type") is not None:
+            from accelsim import tech
+
+            if data["type"] in tech.DRAM_PJ_PER_BIT_BY_TYPE:  # the type's energy replaces any given one
+                data = {**data, "energy_pj_per_bit": tech.DRAM_PJ_PER_BIT_BY_TYPE[data["type"]]}
+        return data
 
 
 class Calibration(StrictModel):
