@@ -222,3 +222,14 @@ def test_dram_type_sets_its_energy_per_bit(kind, pj_per_bit):
     assert rep.totals.energy_breakdown_pj["dram"] == pytest.approx(bits * pj_per_bit, rel=1e-12)
     with pytest.raises(AccelsimInputError, match="dram.type"):
         load_arch("tpu-v1", **{"dram.type": "DDR9"})
+
+
+def test_docs_list_the_whole_vocabulary():
+    """docs/pricing.md's table has one row per (class, action), with its arguments."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "pricing.md").read_text()
+    for klass, actions in ACTIONS.items():
+        for action, (args, meaning) in actions.items():
+            row = f"| `{klass}` | `{action}` | {', '.join(args) or '—'} | {meaning} |"
+            assert row in doc, row

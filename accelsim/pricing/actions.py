@@ -54,6 +54,7 @@ ACTIONS: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
     "sense_amp": {"sense": ((), "one column sensed (binary)")},
     "shift_add": {"add": ((), "one shift-and-add of a conversion into its output register")},
     "lut": {"access": (("bits",), "one look-up-table access")},
+    "leakage": {"cycle": ((), "one clock cycle of static power of the component")},
     "chip": {},  # a published die area not broken down into components (area only)
     "digital": {
         "mac": (("w_bits", "a_bits", "acc_bits"), "one MAC on a digital vector unit"),
