@@ -89,7 +89,7 @@ def test_pricing_depends_only_on_results_and_the_registry():
 
 
 def test_arch_imports_only_models():
-    allowed = {"arch", "errors", "workload", "pe", "noc", "memory", ""}
+    allowed = {"arch", "errors", "workload", "tech", "pe", "noc", "memory", ""}
     bad = {
         f"{p.name} -> {n}" for p in (PKG / "arch").rglob("*.py") for n in imported(p) if top(n) not in allowed
     }
