@@ -6,8 +6,9 @@ importing the registry (no back edges).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+
+from accelsim.mappings import LayerMapping
 
 
 @dataclass(slots=True)
@@ -18,7 +19,8 @@ class LayerResult:
     ``actions`` are the action counts of :mod:`accelsim.pricing.actions` (``(component, action, args) ->
     count``), priced by the cost stage (:mod:`accelsim.pricing`); ``accesses`` keys are
     ``<level>_<reads|writes>`` in elements or ``<level>_<...>_bytes`` in bytes (reported as they are).
-    ``mapping_efficiency`` is the average fraction of the PE array holding useful work while computing.
+    ``mapping_efficiency`` is the average fraction of the PE array holding useful work while computing;
+    ``mapping`` the typed record of how the layer was mapped (:mod:`accelsim.mappings`).
     """
 
     compute_cycles: int
@@ -27,7 +29,7 @@ class LayerResult:
     accesses: dict[str, float]
     peak_macs_per_cycle: float
     mapping_efficiency: float
-    mapping: dict[str, Any] = field(default_factory=dict)
+    mapping: LayerMapping
 
     @property
     def cycles(self) -> int:

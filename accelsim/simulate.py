@@ -129,7 +129,7 @@ def _layer_report(name, op, precision, result: LayerResult, cost: LayerCost, arc
         mapping_efficiency=result.mapping_efficiency,
         peak_macs_per_cycle=result.peak_macs_per_cycle,
         accesses=result.accesses,
-        mapping=result.mapping,
+        mapping=result.mapping.as_dict(),
     )
 
 

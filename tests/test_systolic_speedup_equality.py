@@ -60,7 +60,7 @@ def test_results_equal_golden(case_name: str):
             "accesses": r.accesses,
             "peak_macs_per_cycle": r.peak_macs_per_cycle,
             "mapping_efficiency": r.mapping_efficiency,
-            "mapping": r.mapping,
+            "mapping": r.mapping.as_dict(),
         }
         d = diff(path, got, want, REL_TOL)
         if d:

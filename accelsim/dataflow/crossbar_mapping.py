@@ -20,41 +20,14 @@ across row tiles are added digitally: ``M · groups · N · (row_tiles − 1)`` 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from accelsim.mappings import CrossbarMapping
 from accelsim.memory.crossbar import CrossbarConfig, crossbar_gemm, mismatch_metrics
 from accelsim.memory.crossbar_cost import read_period_s
 from accelsim.workload import Layer, Precision
-
-
-@dataclass(frozen=True)
-class CrossbarMapping:
-    """How one layer occupies crossbars (see module docstring)."""
-
-    M: int
-    N: int
-    K: int
-    groups: int
-    row_tiles: int
-    col_tiles: int
-    columns_per_weight: int
-    weight_slices: int
-    chunks: int
-    crossbars: int
-    replication: int
-    folds: int
-    reads_per_crossbar: int
-    conversions: int
-    partial_sum_adds: int
-    read_period_s: float
-    latency_s: float
-    cell_utilization: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
 def map_layer(

@@ -58,7 +58,7 @@ the n-free space, see the comment above :func:`_x_space`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -66,6 +66,7 @@ import numba
 import numpy as np
 
 from accelsim.errors import AccelsimInputError
+from accelsim.mappings import RSMapping
 from accelsim.workload import Layer
 
 #: ISCA'16 normalized energy per access (relative to one 16-bit MAC).
@@ -163,29 +164,6 @@ def conv_shape(layer: Layer) -> ConvShape:
         E=layer.P,
         F=layer.Q,
     )
-
-
-@dataclass(frozen=True)
-class RSMapping:
-    """Chosen RS mapping parameters (JSSC Table IV letters) and the folds they imply."""
-
-    n: int
-    p: int
-    q: int
-    r: int
-    t: int
-    e: int
-    m: int
-    ifmap_resident: bool
-    rows_per_set: int
-    cols_per_set: int
-    r_fold: int
-    s_fold: int
-    sets_fit: int
-    passes: int
-
-    def as_dict(self) -> dict[str, int | bool]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass

@@ -35,6 +35,7 @@ from pydantic import Field
 from accelsim import tech
 from accelsim.arch.base import ArchitectureBase, PeakFigures
 from accelsim.errors import AccelsimInputError
+from accelsim.mappings import OffArrayMapping, TilingMapping
 from accelsim.pe import tiling
 from accelsim.results import LayerResult
 from accelsim.workload import Layer, Precision
@@ -182,7 +183,7 @@ def evaluate_array_layer(layer: Layer, precision: Precision, arch: ArrayArchBase
     peak = arch.n_pes * products / cycles_per_pass
     if not layer.has_macs:
         return LayerResult(
-            0, 0, {}, {}, peak, 0.0, {"kind": "skipped (not timed, as in the Bit Fusion simulator)"}
+            0, 0, {}, {}, peak, 0.0, OffArrayMapping("skipped (not timed, as in the Bit Fusion simulator)")
         )
 
     g = layer.groups
@@ -231,15 +232,15 @@ def evaluate_array_layer(layer: Layer, precision: Precision, arch: ArrayArchBase
         accesses=accesses,
         peak_macs_per_cycle=peak,
         mapping_efficiency=layer.macs / (compute * peak) if compute else 0.0,
-        mapping={
-            "kind": "im2col" if im2col else "channel",
-            "products_per_pe": products,
-            "cycles_per_pass": cycles_per_pass,
-            "groups": g,
-            "tile_b": int(res["tile_b"]),
-            "tile_ow": int(res["tile_ow"]),
-            "tile_ic": int(res["tile_ic"]),
-            "tile_oc": int(res["tile_oc"]),
-            "loop_order_outer_to_inner": res["order_loops"],
-        },
+        mapping=TilingMapping(
+            kind="im2col" if im2col else "channel",
+            products_per_pe=products,
+            cycles_per_pass=cycles_per_pass,
+            groups=g,
+            tile_b=int(res["tile_b"]),
+            tile_ow=int(res["tile_ow"]),
+            tile_ic=int(res["tile_ic"]),
+            tile_oc=int(res["tile_oc"]),
+            loop_order_outer_to_inner=res["order_loops"],
+        ),
     )

@@ -29,6 +29,7 @@ from accelsim import tech
 from accelsim.arch.base import ArchitectureBase, PeakFigures
 from accelsim.dataflow.crossbar_mapping import crossbar_layer, map_layer
 from accelsim.fabrics.registry import LayerResult, register_fabric
+from accelsim.mappings import OffArrayMapping
 from accelsim.memory.crossbar import CrossbarConfig
 from accelsim.memory.crossbar_cost import crossbar_area_mm2, read_energy_pj, read_period_s
 from accelsim.memory.devices import crossbar_read_energy_pj
@@ -188,7 +189,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: CrossbarArch) -> La
             accesses={"buffer_reads": 2.0 * layer.macs, "buffer_writes": layer.output_elems},
             peak_macs_per_cycle=float(arch.vector_lanes),
             mapping_efficiency=1.0,
-            mapping={"kind": "digital_vector_unit"},
+            mapping=OffArrayMapping("digital_vector_unit"),
         )
     if not layer.has_macs:
         touched = layer.input_elems
@@ -200,7 +201,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: CrossbarArch) -> La
             accesses={"buffer_reads": touched, "buffer_writes": layer.output_elems},
             peak_macs_per_cycle=float(arch.vector_lanes),
             mapping_efficiency=0.0,
-            mapping={"kind": "digital_vector_unit"},
+            mapping=OffArrayMapping("digital_vector_unit"),
         )
     mp = map_layer(layer, precision, xb, arch.total_crossbars, arch.max_replication)
     rows_per_tile = min(xb.rows, mp.K)
@@ -240,7 +241,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: CrossbarArch) -> La
         },
         peak_macs_per_cycle=peak_macs,
         mapping_efficiency=mp.cell_utilization,
-        mapping={"kind": "crossbar", **mp.as_dict()},
+        mapping=mp,
     )
 
 

@@ -4,11 +4,13 @@ reports ``sub_multiplier_idle_share`` (75 % at 4 bits)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 from accelsim.fabrics._array import evaluate_array_layer
 from accelsim.fabrics._chips import ChipArchBase
 from accelsim.fabrics.registry import LayerResult, register_fabric
+from accelsim.mappings import TilingMapping
 from accelsim.pe import envision as pe
 from accelsim.pe.functional import check_layer_widths, run_layer_gemms
 from accelsim.workload import Layer, Precision
@@ -34,7 +36,9 @@ class EnvisionArch(ChipArchBase):
 @register_fabric(EnvisionArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: EnvisionArch) -> LayerResult:
     result = evaluate_array_layer(layer, precision, arch)
-    result.mapping["sub_multiplier_idle_share"] = pe.idle_share(precision.w_bits, precision.a_bits)
+    if isinstance(result.mapping, TilingMapping):
+        share = pe.idle_share(precision.w_bits, precision.a_bits)
+        result.mapping = replace(result.mapping, sub_multiplier_idle_share=share)
     return result
 
 

@@ -45,6 +45,7 @@ from accelsim.dataflow.row_stationary import (
 )
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics.registry import LayerResult, register_fabric
+from accelsim.mappings import OffArrayMapping, PoolOnArrayMapping, RowStationaryMapping
 from accelsim.memory.rlc import compression_ratio, measured_compression_ratio
 from accelsim.noc.hierarchical_mesh import HierarchicalMesh
 from accelsim.workload import Layer, Precision
@@ -330,7 +331,7 @@ def _pool_on_array(layer: Layer, arch: EyerissArch) -> LayerResult:
         accesses={"dram_read_bytes": read_bytes, "dram_write_bytes": write_bytes},
         peak_macs_per_cycle=float(pes),
         mapping_efficiency=ops / (compute * pes),
-        mapping={"kind": "pool_on_array", "window_ops": ops},
+        mapping=PoolOnArrayMapping(ops),
     )
 
 
@@ -431,7 +432,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: EyerissArch) -> Lay
             accesses={},
             peak_macs_per_cycle=float(arch.num_pes * arch.macs_per_pe_cycle),
             mapping_efficiency=0.0,
-            mapping={"kind": "host", "note": "pool/add/concat run off-chip in Eyeriss"},
+            mapping=OffArrayMapping("host", "pool/add/concat run off-chip in Eyeriss"),
         )
     s_in = arch.activation_sparsity_per_layer.get(layer.name, arch.activation_sparsity)
     s_out = arch.activation_sparsity if layer.activation != "none" else 0.0
@@ -495,18 +496,17 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: EyerissArch) -> Lay
         },
         peak_macs_per_cycle=float(arch.num_pes * arch.macs_per_pe_cycle),
         mapping_efficiency=float(cost.macs / (cost.mac_cycles * arch.num_pes * arch.macs_per_pe_cycle)),
-        mapping={
-            "kind": "row_stationary",
-            **mapping.as_dict(),
-            "mac_cycles": mac_cycles,
-            "filter_load_cycles": cost.filter_load_cycles,
-            "bus_stall_cycles": cost.bus_stall_cycles,
-            "dram_transfer_cycles": transfer,
-            "active_pes": cost.active_pes,
-            "energy_normalized": {**en, "dram_scaled": en["dram"]},
-            "ifmap_sparsity": s_in,
-            "dram_ratio_in": ratio_in,
-            "dram_ratio_out": ratio_out,
-            **noc,
-        },
+        mapping=RowStationaryMapping(
+            rs=mapping,
+            mac_cycles=mac_cycles,
+            filter_load_cycles=cost.filter_load_cycles,
+            bus_stall_cycles=cost.bus_stall_cycles,
+            dram_transfer_cycles=transfer,
+            active_pes=cost.active_pes,
+            energy_normalized={**en, "dram_scaled": en["dram"]},
+            ifmap_sparsity=s_in,
+            dram_ratio_in=ratio_in,
+            dram_ratio_out=ratio_out,
+            noc=noc or None,
+        ),
     )

@@ -25,6 +25,7 @@ from pydantic import Field
 from accelsim import tech
 from accelsim.arch.base import ArchitectureBase, PeakFigures
 from accelsim.fabrics.registry import LayerResult, register_fabric
+from accelsim.mappings import RooflineMapping
 from accelsim.workload import Layer, Precision
 
 
@@ -125,5 +126,5 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: IdealArch) -> Layer
         },
         peak_macs_per_cycle=float(arch.macs_per_cycle),
         mapping_efficiency=1.0 if layer.has_macs else 0.0,
-        mapping={"kind": "roofline", "dram_transfer_cycles": transfer},
+        mapping=RooflineMapping(transfer),
     )

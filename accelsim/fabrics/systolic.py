@@ -61,6 +61,7 @@ from accelsim.dataflow.systolic import (
 )
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics.registry import LayerResult, register_fabric
+from accelsim.mappings import SystolicMapping, VectorUnitMapping
 from accelsim.memory.buffers import OperandBits, SystolicBuffers, choose_stream_chunk
 from accelsim.memory.dram import coarsen_tiles, simulate_stalls, transfer_cycles
 from accelsim.memory.systolic_traffic import TrafficModel, fold_classes, traffic_model
@@ -282,7 +283,7 @@ def _vector_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> Lay
         },
         peak_macs_per_cycle=float(arch.rows * arch.cols),
         mapping_efficiency=0.0,
-        mapping={"kind": "vector", "lanes": arch.cols},
+        mapping=VectorUnitMapping(arch.cols),
     )
 
 
@@ -408,9 +409,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> La
         "rf_writes": regs["operand_writes"] + regs["psum_writes"],
         "noc_hops": float(sum(hops.values())),
     }
-    mapping_extra = {}
-    if passes > 1:
-        mapping_extra = {"operand_passes": passes, "stream_slices": n_stream, "stationary_slices": n_stat}
+    wide = passes > 1
     return LayerResult(
         compute_cycles=compute,
         stall_cycles=int(stall),
@@ -418,26 +417,27 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: SystolicArch) -> La
         accesses=accesses,
         peak_macs_per_cycle=float(arch.rows * arch.cols) / passes,
         mapping_efficiency=mapping_efficiency(plan),
-        mapping={
-            **mapping_extra,
-            "kind": "systolic",
-            "dataflow": arch.dataflow,
-            "mode": mode,
-            "M": M,
-            "N": N,
-            "K": K,
-            "groups": groups,
-            "Sr": plan.Sr,
-            "Sc": plan.Sc,
-            "T": plan.T,
-            "row_folds": plan.row_folds,
-            "col_folds": plan.col_folds,
-            "folds": plan.folds,
-            "stream_passes": plan.n_chunks,
-            "ifmap_refetch_factor": t["ifmap_refetch_factor"],
-            "filter_refetch_factor": t["filter_refetch_factor"],
-            "psum_spill": bool(t["psum_spill"]),
-        },
+        mapping=SystolicMapping(
+            dataflow=arch.dataflow,
+            mode=mode,
+            M=M,
+            N=N,
+            K=K,
+            groups=groups,
+            Sr=plan.Sr,
+            Sc=plan.Sc,
+            T=plan.T,
+            row_folds=plan.row_folds,
+            col_folds=plan.col_folds,
+            folds=plan.folds,
+            stream_passes=plan.n_chunks,
+            ifmap_refetch_factor=t["ifmap_refetch_factor"],
+            filter_refetch_factor=t["filter_refetch_factor"],
+            psum_spill=bool(t["psum_spill"]),
+            operand_passes=passes if wide else None,
+            stream_slices=n_stream if wide else None,
+            stationary_slices=n_stat if wide else None,
+        ),
     )
 
 

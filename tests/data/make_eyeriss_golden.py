@@ -64,7 +64,7 @@ def result_dict(layer, precision, arch) -> dict:
         "accesses": dict(r.accesses),
         "peak_macs_per_cycle": r.peak_macs_per_cycle,
         "mapping_efficiency": r.mapping_efficiency,
-        "mapping": dict(r.mapping),
+        "mapping": r.mapping.as_dict(),
     }
 
 
