@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from priced import priced
-from tolerances import assert_predicts
 
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import load_arch
@@ -109,38 +108,6 @@ def test_native_vs_scalesim_output_size_and_padding():
     ss = _eval(layer, load_arch("scalesim-32x32-os"))
     assert native.mapping["M"] == 6 * 6  # floor((14 - 3)/2) + 1
     assert ss.mapping["M"] == 7 * 7  # SCALE-Sim: ceil((14 - 3 + 2)/2)
-
-
-def _vwa_vgg16() -> tuple[float, float]:
-    """On-chip TOPS/W and power (W) of systolic-vwa running VGG-16 at 16/16 bits."""
-    report = simulate("vgg16", load_arch("systolic-vwa"), bits="16/16")
-    t = report.totals
-    onchip_pj = t.energy_pj - t.energy_breakdown_pj["dram"]
-    return 2 * t.macs / (onchip_pj * 1e-12) / 1e12, onchip_pj * 1e-12 / t.latency_s
-
-
-def test_systolic_vwa_peak_gops():
-    """seed 000 Table 3 (Liu et al. 2021 / VWA): 168 PEs, 500 MHz, 168 GOPS (exact by construction)."""
-    assert load_arch("systolic-vwa").peak(16, 16).gops == pytest.approx(168.0)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss: 0.878 TOPS/W on VGG-16 vs published 1.084 (-19 %): no leakage/clock tree, and the "
-    "published pair is at peak rate while accelsim runs VGG-16 at ~90 GOPS (docs/systolic.md)",
-)
-def test_systolic_vwa_tops_per_w_vgg16():
-    """seed 000 Table 3 (VWA): 1.084 TOPS/W on VGG-16, 16-bit (Horowitz 45 nm scaled to 40 nm)."""
-    assert_predicts(_vwa_vgg16()[0], 1.084, "systolic-vwa TOPS/W")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss: 103 mW on VGG-16 vs published 154 mW (-33 %): no leakage/clock tree (docs/systolic.md)",
-)
-def test_systolic_vwa_power_vgg16():
-    """seed 000 Table 3 (VWA): 154 mW on VGG-16, 16-bit."""
-    assert_predicts(_vwa_vgg16()[1], 0.154, "systolic-vwa power (W)")
 
 
 def test_cli_peak_tpu_v1_and_dataflow_typo_exit_2(capsys):
