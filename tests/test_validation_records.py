@@ -102,3 +102,31 @@ def test_a_regressed_prediction_exits_1(capsys, monkeypatch):
     monkeypatch.setattr(run, "load_record", lambda preset: regressed)
     code, out, _ = run_cli(["validate", "quest"], capsys)
     assert code == 1 and "MISS" in out
+
+
+def test_sensitivity_moves_predictions_as_their_parameters_do():
+    """The clock scales frames/s exactly (the cycles do not depend on it: DRAM bandwidth is per cycle);
+    more activation sparsity means less DRAM traffic per MAC."""
+    from accelsim.validation.sensitivity import sensitivity
+
+    rows = {(r.figure, r.parameter): r for r in sensitivity("eyeriss")}
+    clock = rows[("alexnet_conv_fps", "frequency_hz")]
+    assert clock.low_change == pytest.approx(-0.5, rel=1e-12) and clock.high_change == pytest.approx(
+        0.5, rel=1e-12
+    )
+    sparsity = rows[("alexnet_conv_dram", "activation_sparsity")]
+    assert sparsity.low_value == 0.25 and sparsity.high_value == 0.75
+    assert sparsity.low_change > 0 > sparsity.high_change
+    assert all(r.figure_base > 0 for r in rows.values())
+
+
+def test_cli_sensitivity(capsys, tmp_path):
+    plot = tmp_path / "tornado.svg"
+    code, out, err = run_cli(["validate", "systolic-vwa", "--sensitivity", "--plot", plot], capsys)
+    assert code == 0, err
+    assert "rows" in out and plot.stat().st_size > 1000
+    for args, field in ((["validate", "--sensitivity"], "--sensitivity"),
+                        (["validate", "quest", "--sensitivity"], "--sensitivity"),
+                        (["validate", "quest", "--plot", tmp_path / "x.png"], "--plot")):  # fmt: skip
+        code, _, err = run_cli(args, capsys)
+        assert code == 2 and field in err, err

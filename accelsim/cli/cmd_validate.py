@@ -32,6 +32,15 @@ def register(apps: CliApps) -> None:
         markdown_out: Annotated[
             bool, typer.Option("--markdown", help="print the table of docs/validation.md instead")
         ] = False,
+        sensitivity: Annotated[
+            bool,
+            typer.Option(
+                "--sensitivity", help="vary each assumed parameter ±50 % and show the predictions move"
+            ),
+        ] = False,
+        plot: Annotated[
+            str | None, typer.Option("--plot", help="with --sensitivity: tornado plot (.png/.svg/.pdf)")
+        ] = None,
         write_docs: Annotated[
             str | None,
             typer.Option(
@@ -52,6 +61,11 @@ def register(apps: CliApps) -> None:
 
                 raise unknown_choice("preset", p, available_presets())
         to_stdout = check_outputs(**{"--json": json_path})
+        if plot is not None and not sensitivity:
+            raise AccelsimInputError("--plot", "draws the --sensitivity study; add --sensitivity")
+        if sensitivity:
+            _sensitivity(presets or [], json_path, plot, to_stdout)
+            return
         rows = validate(presets or None)
         if json_path is not None:
             write_output(json_path, json.dumps([r.as_dict() for r in rows], indent=2), "--json")
@@ -107,3 +121,45 @@ def render(rows) -> None:
         f"{sum(r.klass != 'predicted' for r in rows)} fitted or by construction; "
         f"{len(held)} presets with a hold-out prediction; {len(bad)} failing"
     )
+
+
+def _sensitivity(presets: list[str], json_path: str | None, plot: str | None, to_stdout: bool) -> None:
+    import dataclasses
+
+    from accelsim.errors import AccelsimInputError
+    from accelsim.io.output import check_output, write_output, write_with
+    from accelsim.validation.records import load_record
+    from accelsim.validation.sensitivity import sensitivity, tornado
+
+    if not presets:
+        raise AccelsimInputError(
+            "--sensitivity", "name the presets to study, e.g. eyeriss systolic-vwa isaac"
+        )
+    for p in presets:
+        if not load_record(p).assumptions:
+            raise AccelsimInputError("--sensitivity", f"the record of {p} lists no assumed parameter")
+    if plot is not None:
+        from pathlib import Path
+
+        from accelsim.report_plot import SUFFIXES
+
+        if Path(plot).suffix.lower() not in SUFFIXES:
+            raise AccelsimInputError("--plot", f"expected a {'/'.join(SUFFIXES)} path, got {plot}")
+        check_output(plot, "--plot", stdout_ok=False)
+    rows = [r for p in presets for r in sensitivity(p)]
+    if json_path is not None:
+        write_output(json_path, json.dumps([dataclasses.asdict(r) for r in rows], indent=2), "--json")
+    if plot is not None:
+        write_with(plot, "--plot", lambda tmp: tornado(rows, tmp))
+    if to_stdout:
+        return
+    console = Console()
+    for preset in presets:
+        table = Table("figure", "assumed parameter", "value", "×0.5", "×1.5", box=box.SIMPLE_HEAD,
+                      pad_edge=False, title=f"{preset}: predictions against assumed parameters ±50 %",
+                      title_justify="left")  # fmt: skip
+        for r in sorted((x for x in rows if x.preset == preset), key=lambda x: (x.figure, -x.span)):
+            table.add_row(
+                r.figure, r.parameter, f"{r.base_value:.4g}", f"{r.low_change:+.1%}", f"{r.high_change:+.1%}"
+            )
+        console.print(table)

@@ -20,13 +20,21 @@ from accelsim.validation.records import Metric
 from accelsim.workload import parse_bits
 
 
-def compute(metric: Metric, arch: ArchitectureBase) -> float:
-    """The figure ``metric`` describes, computed on ``arch`` (overrides applied here)."""
-    if metric.overrides or metric.dense_layers:
-        update = dict(metric.overrides)
+def compute(metric: Metric, arch: ArchitectureBase, vary: dict[str, float] | None = None) -> float:
+    """The figure ``metric`` describes, computed on ``arch`` (the metric's overrides applied here, then
+    the dotted fields of ``vary``: a sensitivity study)."""
+    if metric.overrides or metric.dense_layers or vary:
+        data = arch.model_dump()
+        data.update(metric.overrides)
         if metric.dense_layers:
-            update["activation_sparsity_per_layer"] = dict.fromkeys(metric.dense_layers, 0.0)
-        arch = arch.model_validate({**arch.model_dump(), **update})
+            data["activation_sparsity_per_layer"] = dict.fromkeys(metric.dense_layers, 0.0)
+        for dotted, value in (vary or {}).items():
+            node = data
+            *parents, last = dotted.split(".")
+            for key in parents:
+                node = node[key]
+            node[last] = value
+        arch = arch.model_validate(data)
     if metric.kind == "peak":
         return _peak(metric, arch)
     if metric.kind == "network":

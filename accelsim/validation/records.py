@@ -91,6 +91,13 @@ class Figure(StrictModel):
         return self
 
 
+class Assumption(StrictModel):
+    """A parameter the preset assumes (not published): ``--sensitivity`` varies it ±50 %."""
+
+    field: str = Field(description="dotted architecture field")
+    note: str = Field(description="why it is assumed / what it stands for")
+
+
 class Record(StrictModel):
     """A preset's validation record."""
 
@@ -98,6 +105,7 @@ class Record(StrictModel):
     operating_points: str = Field(description="what the published data cover")
     notes: str = ""
     figures: list[Figure] = Field(default_factory=list)
+    assumptions: list[Assumption] = Field(default_factory=list)
 
     @property
     def holdouts(self) -> list[Figure]:
