@@ -138,3 +138,30 @@ def test_activation_matmul_runs_on_vector_unit():
     )
     res = priced(layer, Precision(), load_arch("isaac"))
     assert res.compute_cycles == math.ceil(layer.macs / 64)
+
+
+def test_isaac_preset_is_built_from_its_component_table():
+    """accelsim/data/isaac_components.csv (ISAAC's power/area table, partly corroborated by Accelergy's
+    library): the tile's digital periphery = eDRAM + bus + sigmoid/S+A/maxpool/OR + router share + 12 IMAs'
+    input and output registers; one ADC = a table ADC."""
+    import csv
+    from importlib.resources import files
+
+    text = files("accelsim.data").joinpath("isaac_components.csv").read_text()
+    rows = {
+        r["component"]: r
+        for r in csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    }
+    arch = load_arch("isaac")
+    mw = {k: float(r["power_mw"] or 0) for k, r in rows.items()}
+    mm2 = {k: float(r["area_mm2"]) for k, r in rows.items()}
+    tile = ("edram", "edram_bus", "sigmoid_shift_add_maxpool_or", "router_quarter")
+    ima = ("input_register", "output_register")
+    assert arch.tile_digital_power_w * 1e3 == pytest.approx(
+        sum(mw[k] for k in tile) + 12 * sum(mw[k] for k in ima)
+    )
+    area = sum(mm2[k] for k in tile) + 12 * sum(mm2[k] for k in (*ima, "shift_add"))
+    assert arch.tile_digital_area_mm2 == pytest.approx(area, rel=0.001)
+    assert arch.crossbar.adc.area_mm2_at_ref == pytest.approx(mm2["adc"] / 8)
+    assert arch.chip_overhead_area_mm2 == mm2["hyper_transport"]
+    assert arch.crossbar.adc.power_w() * 1e3 == pytest.approx(mw["adc"] / 8, rel=0.002)
