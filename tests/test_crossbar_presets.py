@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from priced import priced
 
 from accelsim.dataflow.crossbar_mapping import map_layer
+from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import load_arch
 from accelsim.memory.adc import AdcConfig
 from accelsim.memory.crossbar import CrossbarConfig, crossbar_gemm
@@ -165,3 +166,26 @@ def test_isaac_preset_is_built_from_its_component_table():
     assert arch.crossbar.adc.area_mm2_at_ref == pytest.approx(mm2["adc"] / 8)
     assert arch.chip_overhead_area_mm2 == mm2["hyper_transport"]
     assert arch.crossbar.adc.power_w() * 1e3 == pytest.approx(mw["adc"] / 8, rel=0.002)
+
+
+def test_adc_survey_model_equals_the_plug_in_regression():
+    """cost_model survey: Accelergy's ADC plug-in regression of the Murmann survey, hand-evaluated from its
+    published coefficients (model.yaml): 8 b 32 nm 1 GS/s 1.714 pJ and 5,972 µm²; 10 b 13.95 pJ; energy
+    grows with bits and node, area with the sample rate; fewer than 4 bits is refused."""
+    from accelsim.memory import adc_survey
+    from accelsim.memory.adc import AdcConfig
+
+    assert adc_survey.energy_pj(8, 32, 1e9) == pytest.approx(1.71371, rel=1e-5)
+    assert adc_survey.area_um2(8, 32, 1e9) == pytest.approx(5971.63, rel=1e-5)
+    assert adc_survey.energy_pj(10, 32, 1e9) == pytest.approx(13.9455, rel=1e-5)
+    assert (
+        adc_survey.energy_pj(8, 65, 1e9) > adc_survey.energy_pj(8, 32, 1e9) > adc_survey.energy_pj(8, 7, 1e9)
+    )
+    assert adc_survey.area_um2(8, 32, 1e8) < adc_survey.area_um2(8, 32, 1e9)
+    adc = AdcConfig(bits=8, sample_rate_hz=1e9, cost_model="survey")
+    assert adc.energy_pj_per_conversion(32) == pytest.approx(1.71371, rel=1e-5)
+    assert adc.area_mm2(32) == pytest.approx(5971.63e-6, rel=1e-5)
+    arch = load_arch("isaac", **{"crossbar.adc.cost_model": "survey"})
+    assert arch.action_energy_pj("adc", "convert", (8,)) == pytest.approx(adc_survey.energy_pj(8, 32, 1.28e9))
+    with pytest.raises(AccelsimInputError, match="4 bits or more"):
+        load_arch("isaac", **{"crossbar.adc.cost_model": "survey", "crossbar.adc.bits": 3})

@@ -98,7 +98,7 @@ class CrossbarArch(ArchitectureBase):
             lmax = 2**xb.cell_bits - 1
             return crossbar_read_energy_pj(xb.device, 1.0, self.mean_level_fraction * lmax, xb.cell_bits)
         if component == "adc":
-            return xb.adc.energy_pj_per_conversion()
+            return xb.adc.energy_pj_per_conversion(node)
         if component == "sense_amp":
             return xb.sense_amp_energy_pj
         if component == "sample_hold":

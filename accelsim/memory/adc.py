@@ -13,10 +13,11 @@ Transfer (all in ADC LSB units ``u = v / step``, ``v`` the analog column value i
   ``calibration_percentile`` of |column values| seen on calibration data, step = full_scale / hi;
   ``full_scale`` — the configured ``full_scale_counts``, step = full_scale_counts / hi.
 
-Cost (per conversion): Walden figure of merit ``E = fom_fj_per_step · 2^bits`` (fJ), independent of the
-sample rate below ``max_sample_rate_hz``; area ``area_mm2_at_ref · 2^(bits − ref_bits) ·
-(rate / ref_rate)`` (a SAR/flash-style linear-in-levels and linear-in-rate first-order scaling around a
-reference design). Defaults follow ISAAC's ADC (8 bit, 1.28 GS/s, 2 mW, 0.0012 mm² at 32 nm):
+Cost (per conversion), ``cost_model``: ``walden`` — the Walden figure of merit ``E = fom_fj_per_step ·
+2^bits`` (fJ), independent of the sample rate below ``max_sample_rate_hz``; area ``area_mm2_at_ref ·
+2^(bits − ref_bits) · (rate / ref_rate)`` (a SAR/flash-style linear-in-levels and linear-in-rate
+first-order scaling around a reference design); ``survey`` — energy and area from the regression of the
+Murmann ADC survey (:mod:`accelsim.memory.adc_survey`) at the bits, the node and the sample rate. Defaults follow ISAAC's ADC (8 bit, 1.28 GS/s, 2 mW, 0.0012 mm² at 32 nm):
 2 mW / 1.28 GS/s = 1.5625 pJ per conversion = 6.1 fJ/step · 2⁸.
 """
 
@@ -54,27 +55,45 @@ class AdcConfig(StrictModel):
     ref_bits: int = Field(8, ge=1, description="bits of the reference ADC the area is scaled from")
     ref_sample_rate_hz: float = Field(1.28e9, gt=0, description="sample rate of the reference ADC")
     ref_technology_nm: float = Field(32.0, gt=0, description="node of the reference ADC (area ∝ node²)")
+    cost_model: Literal["walden", "survey"] = Field(
+        "walden",
+        description="walden: fom_fj_per_step and the reference area; survey: the Murmann-survey regression "
+        "(Accelergy's ADC plug-in) at bits, node and sample rate",
+    )
 
     @model_validator(mode="after")
     def _full_scale_given(self) -> AdcConfig:
         if self.range_mode == "full_scale" and self.full_scale_counts is None:
             raise ValueError("range_mode full_scale needs full_scale_counts (largest column value converted)")
+        if self.cost_model == "survey" and self.bits < 4:
+            raise ValueError("cost_model survey is fitted for ADCs of 4 bits or more; use walden")
         return self
 
     @property
     def is_ideal(self) -> bool:
         return self.offset_lsb == 0 and self.inl_lsb == 0 and self.dnl_lsb == 0
 
-    def energy_pj_per_conversion(self) -> float:
-        """Walden: FoM · 2^bits (fJ → pJ)."""
+    def energy_pj_per_conversion(self, technology_nm: float | None = None) -> float:
+        """Walden: FoM · 2^bits (fJ → pJ); survey: the regression at ``technology_nm`` (default: the
+        reference node)."""
+        if self.cost_model == "survey":
+            from accelsim.memory import adc_survey
+
+            node = self.ref_technology_nm if technology_nm is None else technology_nm
+            return adc_survey.energy_pj(self.bits, node, self.sample_rate_hz)
         return self.fom_fj_per_step * 2.0**self.bits * 1e-3
 
-    def power_w(self) -> float:
+    def power_w(self, technology_nm: float | None = None) -> float:
         """Power at full sample rate: energy per conversion · sample rate."""
-        return self.energy_pj_per_conversion() * 1e-12 * self.sample_rate_hz
+        return self.energy_pj_per_conversion(technology_nm) * 1e-12 * self.sample_rate_hz
 
     def area_mm2(self, technology_nm: float) -> float:
-        """Reference area scaled ∝ 2^(bits − ref_bits) · rate/ref_rate · (node/ref_node)²."""
+        """Walden: reference area scaled ∝ 2^(bits − ref_bits) · rate/ref_rate · (node/ref_node)²;
+        survey: the regression (µm² → mm²)."""
+        if self.cost_model == "survey":
+            from accelsim.memory import adc_survey
+
+            return adc_survey.area_um2(self.bits, technology_nm, self.sample_rate_hz) * 1e-6
         return (
             self.area_mm2_at_ref
             * 2.0 ** (self.bits - self.ref_bits)

@@ -54,7 +54,7 @@ def read_energy_pj(
     if xbar.sense == "sense_amp":
         out["sense_amp"] = conversions * xbar.sense_amp_energy_pj
     else:
-        out["adc"] = conversions * xbar.adc.energy_pj_per_conversion()
+        out["adc"] = conversions * xbar.adc.energy_pj_per_conversion(technology_nm)
     return out
 
 
