@@ -115,6 +115,11 @@ class CostModel:
         self._area: dict[tuple[int, int], float] = {}
         self._precisions: dict[tuple[int, int], Precision] = {}
 
+    @property
+    def priced_at(self) -> str:
+        """Where the costs are priced: ``28 nm (native)``, ``45 nm (re-priced from 28 nm)`` or a table."""
+        return self.energy_table.describe()
+
     # ---- single layer --------------------------------------------------------------------------
     def layer_cost(self, layer: Layer, w_bits: int, a_bits: int) -> Cost:
         """Cost of ``layer`` at ``w_bits``/``a_bits`` (other precision fields from ``base_precision``)."""

@@ -75,6 +75,7 @@ def test_cost_model_and_simulate_sum_the_same_layer_costs(preset):
     assert nc.energy_pj == pytest.approx(rep.totals.energy_pj, rel=1e-12)
     assert nc.energy_breakdown_pj.keys() == rep.totals.energy_breakdown_pj.keys()
     assert nc.total.utilization == pytest.approx(rep.totals.utilization, rel=1e-12)
+    assert CostModel(preset).priced_at == rep.technology
 
 
 # ---- technology model ----------------------------------------------------------------------------
