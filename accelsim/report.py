@@ -77,6 +77,9 @@ class Report(BaseModel):
     layers: list[LayerReport]
     totals: Totals
     mismatch: dict[str, float] | None = None
+    transformer: dict[str, Any] | None = Field(
+        None, description="transformer runs: phase, tokens/s, time to first token, J/token, KV-cache bytes"
+    )
     _action_counts: dict[tuple, float] = PrivateAttr(default_factory=dict)
 
     def set_action_counts(self, actions: dict[tuple, float]) -> None:
@@ -242,6 +245,16 @@ def render_report(report: Report, console: Any = None, wide: bool = False) -> No
     console.print(breakdown)
     if report.calibration:
         console.print(f"[dim]{report.calibration}[/dim]")
+    if report.transformer:
+        x = report.transformer
+        ttft = x["time_to_first_token_s"]
+        console.print(
+            f"[bold]{x['model']} {x['phase']}[/bold], seq {x['seq_len']}, batch {x['batch']}, "
+            f"KV {x['kv_bits']}-bit: {x['tokens_per_s']:.4g} tokens/s, {_si(x['j_per_token'], 'J')}/token"
+            + (f", time to first token {_si(ttft, 's')}" if ttft is not None else "")
+            + f", KV cache {_si(x['kv_cache_bytes'], 'B')} ({_si(x['kv_bytes_per_token'], 'B')}/token), "
+            f"weights {_si(x['weight_bytes'], 'B')}"
+        )
     area = f", area {t.area_mm2:.4g} mm²" if t.area_mm2 else ""
     console.print(
         f"[bold]total[/bold]: {_si(t.macs, 'MAC')}, {t.cycles:,} cycles ({t.stall_cycles:,} stall), "

@@ -23,17 +23,41 @@ class SizeWarning(UserWarning):
     """A workload size no real network has (probably a typo); the simulation still runs."""
 
 
-def resolve_network(network: Network | str | Path, bits: str | tuple[int, int] | None, batch: int | None):
-    """The network to simulate: loaded, at the global ``bits`` and ``batch`` when given. Wrong types are a
-    one-line :class:`AccelsimInputError`; implausible sizes a :class:`SizeWarning`."""
+def resolve_network(
+    network: Network | str | Path,
+    bits: str | tuple[int, int] | None,
+    batch: int | None,
+    seq_len: int | None = None,
+    phase: str | None = None,
+):
+    """The network to simulate: loaded (a transformer model of :mod:`accelsim.transformers` built at
+    ``seq_len`` and ``phase``), at the global ``bits`` ('W/A' or 'W4A8KV4') and ``batch`` when given.
+    Wrong types are a one-line :class:`AccelsimInputError`; implausible sizes a :class:`SizeWarning`."""
+    from accelsim import transformers
+
     if not isinstance(network, Network | str | Path):
         raise AccelsimInputError(
             "network", f"expected a Network, a name or a YAML path, got {type(network).__name__}"
         )
-    net = network if isinstance(network, Network) else load_network(network)
-    wa = coerce_bits(bits)
+    if isinstance(network, str) and network in transformers.MODELS:
+        net = transformers.build(network, seq_len=seq_len, phase=phase or "prefill")  # type: ignore[arg-type]
+    elif seq_len is not None or phase is not None:
+        raise AccelsimInputError(
+            "--seq-len" if seq_len is not None else "--phase",
+            f"applies to the transformer models: {', '.join(transformers.available_models())}",
+        )
+    else:
+        net = network if isinstance(network, Network) else load_network(network)
+    kv = None
+    if isinstance(bits, str):
+        from accelsim.workload import parse_bits_kv
+
+        w, a, kv = parse_bits_kv(bits)
+        wa: tuple[int, int] | None = (w, a)
+    else:
+        wa = coerce_bits(bits)
     if wa is not None:
-        net = net.with_bits(*wa)
+        net = net.with_bits(*wa, kv_bits=kv)
     b = coerce_batch(batch)
     if b is not None:
         net = net.with_batch(b)
@@ -50,6 +74,8 @@ def simulate(
     progress: bool = False,
     technology: Technology | str | None = None,
     table: EnergyTable | None = None,
+    seq_len: int | None = None,
+    phase: str | None = None,
 ) -> Report:
     """Simulate every layer of ``network`` on ``arch``.
 
@@ -57,9 +83,10 @@ def simulate(
     the batch size. ``progress`` shows a rich progress bar (used by the CLI). Energies and area are priced
     by ``table`` (e.g. a user's Accelergy ERT/ART, :mod:`accelsim.pricing.accelergy`), else by the
     architecture's own estimators at ``technology`` (``"28,0.9"`` or a :class:`Technology`; default: the
-    preset's native technology).
+    preset's native technology). ``seq_len`` and ``phase`` ('prefill' or 'decode') build a transformer
+    model of :mod:`accelsim.transformers` (``network`` = its name).
     """
-    net = resolve_network(network, bits, batch)
+    net = resolve_network(network, bits, batch, seq_len, phase)
     check_quantizers(net)
     if not isinstance(arch, ArchitectureBase | str | Path):
         raise AccelsimInputError(
@@ -87,14 +114,43 @@ def simulate(
         fabric=arch_model.fabric,
         frequency_hz=arch_model.frequency_hz,
         batch=net.batch,
-        bits=None if bits is None else "{}/{}".format(*coerce_bits(bits)),
+        bits=None if bits is None else net.precision.label(),
         technology=table.describe(),
         calibration="" if arch_model.calibration is None else arch_model.calibration.describe(),
         layers=layer_reports,
         totals=_totals(total, net.batch, arch_model, table),
     )
     report.set_action_counts(total.actions)
+    if net.transformer is not None:
+        report.transformer = transformer_summary(net, report)
     return report
+
+
+def transformer_summary(net: Network, report: Report) -> dict:
+    """Tokens/s, time to first token, J/token and the KV cache of a transformer run: prefill processes
+    ``batch·seq_len`` tokens and its latency is the time to the first token; decode makes one token per
+    sequence (tokens/s = batch / latency)."""
+    from accelsim.transformers import kv_bytes_per_token, kv_cache_bytes
+
+    t = net.transformer or {}
+    kv = net.precision.kv
+    tokens = t["batch"] * (t["seq_len"] if t["phase"] == "prefill" else 1)
+    latency = report.totals.latency_s
+    energy_j = report.totals.energy_pj * 1e-12
+    return {
+        "model": t["model"],
+        "phase": t["phase"],
+        "seq_len": t["seq_len"],
+        "batch": t["batch"],
+        "kv_bits": kv,
+        "tokens": tokens,
+        "tokens_per_s": tokens / latency if latency else 0.0,
+        "time_to_first_token_s": latency if t["phase"] == "prefill" else None,
+        "j_per_token": energy_j / tokens,
+        "kv_cache_bytes": kv_cache_bytes(net, kv),
+        "kv_bytes_per_token": kv_bytes_per_token(net, kv),
+        "weight_bytes": sum(x.param_elems * net.precision_of(x).w_bits / 8 for x in net.layers),
+    }
 
 
 def check_quantizers(net: Network) -> None:

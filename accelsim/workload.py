@@ -20,6 +20,7 @@ This module imports nothing else of accelsim except :mod:`accelsim.errors`.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
@@ -28,8 +29,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from accelsim.errors import AccelsimInputError, from_validation_error, unknown_choice
 
-OpName = Literal["conv2d", "depthwise_conv2d", "fc", "matmul", "pool", "add", "concat"]
+OpName = Literal[
+    "conv2d", "depthwise_conv2d", "fc", "matmul", "pool", "add", "concat",
+    "softmax", "layernorm", "rmsnorm", "gelu", "silu", "rotary", "mul", "embedding",
+]  # fmt: skip
 MAC_OPS: frozenset[str] = frozenset({"conv2d", "depthwise_conv2d", "fc", "matmul"})
+#: nonlinear and elementwise ops of transformers: run on the architecture's special-function unit
+#: (accelsim.fabrics._sfu); output shape = input shape (embedding: in_h tokens × out_channels features)
+SFU_OPS: frozenset[str] = frozenset(
+    {"softmax", "layernorm", "rmsnorm", "gelu", "silu", "rotary", "mul", "embedding"}
+)
+ELEMENTWISE_OPS: frozenset[str] = frozenset({"add", "concat"} | SFU_OPS)
 
 Bits = Annotated[int, Field(ge=1, le=32, description="bit width, 1..32")]
 
@@ -54,19 +64,48 @@ class Precision(StrictModel):
     )
     quantizer: str = Field("uniform", description="name of the quantizer in accelsim.quant")
     overflow: Literal["saturate", "wrap"] = Field("saturate", description="accumulator overflow behaviour")
+    kv_bits: Bits | None = Field(None, description="KV-cache bits (transformers); null = a_bits")
 
     def label(self) -> str:
-        """Short 'W/A' label, e.g. '4/8'."""
+        """Short 'W/A' label, e.g. '4/8' (with the KV width when set: 'W4A8KV4')."""
+        if self.kv_bits is not None:
+            return f"W{self.w_bits}A{self.a_bits}KV{self.kv_bits}"
         return f"{self.w_bits}/{self.a_bits}"
+
+    @property
+    def kv(self) -> int:
+        """The KV cache's width: ``kv_bits``, else ``a_bits``."""
+        return self.a_bits if self.kv_bits is None else self.kv_bits
+
+
+_WAKV = re.compile(r"^W(\d+)A(\d+)(?:KV(\d+))?$", re.IGNORECASE)
+
+
+def parse_bits_kv(text: str, field: str = "bits") -> tuple[int, int, int | None]:
+    """'W/A', 'W4A8' or 'W4A8KV4' -> (w_bits, a_bits, kv_bits or None), each 1..32."""
+    m = _WAKV.match(str(text).strip())
+    if m is None:
+        w, a = parse_bits(text, field)
+        return w, a, None
+    values = [int(g) for g in m.groups() if g is not None]
+    for v in values:
+        if not 1 <= v <= 32:
+            raise AccelsimInputError(field, f"bit width must be 1..32, got {v}")
+    return values[0], values[1], (values[2] if len(values) == 3 else None)
 
 
 def parse_bits(text: str, field: str = "bits") -> tuple[int, int]:
     """Parse a 'W/A' string (e.g. '4/8', or '8' for both) into (w_bits, a_bits), each 1..32."""
+    m = _WAKV.match(str(text).strip())
+    if m is not None and m.group(3) is None:
+        return parse_bits(f"{m.group(1)}/{m.group(2)}", field)
     parts = str(text).strip().split("/")
     try:
         values = [int(p) for p in parts]
     except ValueError:
-        raise AccelsimInputError(field, f"expected W/A such as 8/8 or 4/2, got {text!r}") from None
+        raise AccelsimInputError(
+            field, f"expected W/A such as 8/8 or 4/2 (or W4A8KV4 with a KV width), got {text!r}"
+        ) from None
     if len(values) == 1:
         values = values * 2
     if len(values) != 2:
@@ -198,6 +237,24 @@ class Layer(StrictModel):
         description="names of producer layers ('input' = the network input); None = the previous layer",
     )
     precision: Precision | None = Field(None, description="per-layer precision; None = network default")
+    kv_cache: bool = Field(
+        False,
+        description="matmul only: the stored operand is a KV cache read from memory (decode attention); it "
+        "is priced at the precision's kv_bits",
+    )
+    writes_kv_cache: bool = Field(
+        False, description="the output is appended to the KV cache (K/V projections): written at kv_bits"
+    )
+    tied_weights: bool = Field(
+        False,
+        description="the weights are another layer's (tied embeddings): read, but not counted as parameters",
+    )
+    kv_sequences: int = Field(
+        1,
+        ge=1,
+        description="kv_cache matmuls: sequences (one cache each) folded into groups and channels; their "
+        "batch stays 1 and with_batch scales groups and channels instead",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -212,7 +269,7 @@ class Layer(StrictModel):
         op = data.get("op")
         if op == "depthwise_conv2d" and "groups" not in data and "in_channels" in data:
             data["groups"] = data["in_channels"]
-        if op in ("pool", "add") and "out_channels" not in data and "in_channels" in data:
+        if (op == "pool" or op in ELEMENTWISE_OPS) and "out_channels" not in data and "in_channels" in data:
             data["out_channels"] = data["in_channels"]
         return data
 
@@ -243,6 +300,14 @@ class Layer(StrictModel):
             raise ValueError(f"{self.op} layers have no kernel (kernel_h = kernel_w = 1)")
         if self.weights_are_activations and self.op != "matmul":
             raise ValueError("weights_are_activations is only meaningful for matmul")
+        if self.kv_cache and (self.op != "matmul" or self.weights_are_activations):
+            raise ValueError("kv_cache is only meaningful for a matmul whose stored operand is the cache")
+        if self.kv_sequences > 1 and not (
+            self.kv_cache and self.batch == 1 and self.groups % self.kv_sequences == 0
+        ):
+            raise ValueError(
+                "kv_sequences > 1 needs a kv_cache matmul with batch 1 and groups a multiple of it"
+            )
         if self.rhs_transposed and self.op != "matmul":
             raise ValueError("rhs_transposed is only meaningful for matmul")
         if self.op == "pool" and self.pool_type is None:
@@ -294,7 +359,7 @@ class Layer(StrictModel):
     @property
     def P(self) -> int:
         """Output height: floor((H + pads − dilation·(R−1) − 1)/stride) + 1 (matmul/fc: H)."""
-        if self.op in ("fc", "matmul", "add", "concat"):
+        if self.op in ("fc", "matmul") or self.op in ELEMENTWISE_OPS:
             return self.in_h
         pt, pb, _, _ = self.padding
         return (self.in_h + pt + pb - self.dilation[0] * (self.kernel_h - 1) - 1) // self.stride[0] + 1
@@ -302,7 +367,7 @@ class Layer(StrictModel):
     @property
     def Q(self) -> int:
         """Output width: floor((W + pads − dilation·(S−1) − 1)/stride) + 1 (matmul/fc: W)."""
-        if self.op in ("fc", "matmul", "add", "concat"):
+        if self.op in ("fc", "matmul") or self.op in ELEMENTWISE_OPS:
             return self.in_w
         _, _, pl, pr = self.padding
         return (self.in_w + pl + pr - self.dilation[1] * (self.kernel_w - 1) - 1) // self.stride[1] + 1
@@ -326,14 +391,25 @@ class Layer(StrictModel):
 
     @property
     def weight_elems(self) -> int:
-        """Stored parameters (weights only; 0 when both matmul operands are activations)."""
+        """Stored parameters (weights only; 0 when both matmul operands are activations; an embedding's
+        whole table, vocabulary × features). A KV-cache matmul's stored operand is the cache it reads."""
+        if self.op == "embedding":
+            return self.C * self.K
         if not self.has_macs or self.weights_are_activations:
             return 0
         return self.K * (self.C // self.groups) * self.R * self.S
 
     @property
+    def param_elems(self) -> int:
+        """Model parameters (a KV cache is not one)."""
+        return 0 if self.kv_cache or self.tied_weights else self.weight_elems
+
+    @property
     def input_elems(self) -> int:
-        """Input activation elements for the batch (matmul with two activations: both operands)."""
+        """Input activation elements for the batch (matmul with two activations: both operands; an
+        embedding reads one token index per row)."""
+        if self.op == "embedding":
+            return self.batch * self.H * self.W
         n = self.batch * self.C * self.H * self.W
         if self.weights_are_activations:
             n += self.batch * self.K * (self.C // self.groups)
@@ -353,7 +429,19 @@ class Layer(StrictModel):
         )
 
     def with_batch(self, batch: int) -> Layer:
-        return self.model_copy(update={"batch": batch})
+        """The layer for ``batch`` images; a KV-cache matmul holds one cache per sequence, so its groups and
+        channels scale with the sequences instead (its batch stays 1)."""
+        if not self.kv_cache:
+            return self.model_copy(update={"batch": batch})
+        per = self.kv_sequences
+        return self.model_copy(
+            update={
+                "groups": self.groups // per * batch,
+                "in_channels": self.in_channels // per * batch,
+                "out_channels": self.out_channels // per * batch,
+                "kv_sequences": batch,
+            }
+        )
 
 
 class NetworkInput(StrictModel):
@@ -390,9 +478,20 @@ class Network(StrictModel):
             seen.add(layer.name)
         return self
 
+    transformer: dict[str, Any] | None = Field(
+        None, description="how a transformer network was built (accelsim.transformers.build): model, "
+        "phase, seq_len, kv_len, batch, layers, kv_heads, head_dim",
+    )  # fmt: skip
+
     def precision_of(self, layer: Layer) -> Precision:
-        """The precision a layer runs at: its own, else the network default."""
-        return layer.precision if layer.precision is not None else self.precision
+        """The precision a layer runs at: its own, else the network default. A KV-cache matmul's stored
+        operand runs at ``kv_bits`` (``w_bits := kv``), a K/V projection writes its output at it."""
+        p = layer.precision if layer.precision is not None else self.precision
+        if layer.kv_cache:
+            return p.model_copy(update={"w_bits": p.kv})
+        if layer.writes_kv_cache:
+            return p.model_copy(update={"out_bits": p.kv})
+        return p
 
     @property
     def total_macs(self) -> int:
@@ -400,21 +499,29 @@ class Network(StrictModel):
 
     @property
     def total_params(self) -> int:
-        return sum(layer.weight_elems for layer in self.layers)
+        return sum(layer.param_elems for layer in self.layers)
 
     @property
     def batch(self) -> int:
         return self.layers[0].batch
 
     def with_batch(self, batch: int) -> Network:
-        """Same network with every layer at ``batch`` images."""
+        """Same network with every layer at ``batch`` images (KV-cache matmuls: ``batch`` caches)."""
         if batch < 1:
             raise AccelsimInputError("batch", f"must be >= 1, got {batch}")
-        return self.model_copy(update={"layers": [layer.with_batch(batch) for layer in self.layers]})
+        meta = None if self.transformer is None else {**self.transformer, "batch": batch}
+        return self.model_copy(
+            update={"layers": [layer.with_batch(batch) for layer in self.layers], "transformer": meta}
+        )
 
-    def with_bits(self, w_bits: int, a_bits: int, keep_layer_overrides: bool = False) -> Network:
-        """Same network at one global W/A precision (per-layer precisions dropped unless kept)."""
-        default = self.precision.model_copy(update={"w_bits": w_bits, "a_bits": a_bits})
+    def with_bits(
+        self, w_bits: int, a_bits: int, keep_layer_overrides: bool = False, kv_bits: int | None = None
+    ) -> Network:
+        """Same network at one global W/A (and KV) precision (per-layer precisions dropped unless kept)."""
+        update: dict[str, Any] = {"w_bits": w_bits, "a_bits": a_bits}
+        if kv_bits is not None:
+            update["kv_bits"] = kv_bits
+        default = self.precision.model_copy(update=update)
         Precision.model_validate(default.model_dump())  # range check
 
         def retarget(layer: Layer) -> Layer:

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
+from accelsim.arch.sfu import SfuConfig
 from accelsim.workload import StrictModel
 
 
@@ -116,6 +117,10 @@ class ArchitectureBase(StrictModel):
         45.0, gt=0, description="process node in nm (energy tables scale from 45 nm)"
     )
     dram: DramConfig = Field(default_factory=DramConfig, description="off-chip memory")
+    sfu: SfuConfig = Field(
+        default_factory=SfuConfig,
+        description="special-function unit for transformer nonlinear ops (softmax, norms, GELU/SiLU, ...)",
+    )
     calibration: Calibration | None = Field(
         None, description="fitted constants, applied over the preset unless loaded with --no-calibration"
     )
@@ -140,6 +145,10 @@ class ArchitectureBase(StrictModel):
         prices DRAM (``dram.read`` / ``dram.write``: ``dram.energy_pj_per_bit`` per bit)."""
         if component == "dram" and action in ("read", "write"):
             return self.dram.energy_pj_per_bit
+        if component == "digital.sfu" and action == "mac":
+            from accelsim import tech
+
+            return tech.int_mac_energy_pj(*args, node_nm=self.technology_nm)
         raise ValueError(f"fabric {self.fabric!r} prices no action {component}.{action}{args}")
 
     def component_areas_mm2(self) -> dict[str, float]:

@@ -167,7 +167,9 @@ def register(apps: CliApps) -> None:
             str | None, typer.Option("--network", "-n", help="network name or YAML path")
         ] = None,
         arch: Annotated[str | None, typer.Option("--arch", "-a", help="preset name or YAML path")] = None,
-        bits: Annotated[str | None, typer.Option(help="global W/A bits, e.g. 4/8")] = None,
+        bits: Annotated[
+            str | None, typer.Option(help="global W/A bits, e.g. 4/8, or W4A8KV4 with a KV-cache width")
+        ] = None,
         batch: Annotated[
             int | None,
             typer.Option(help="batch size (with --accuracy: of the cost side; default all images)"),
@@ -219,6 +221,15 @@ def register(apps: CliApps) -> None:
         ] = None,
         wide: Annotated[bool, typer.Option("--wide", help="every per-layer column (op, stall)")] = False,
         tech: Annotated[str | None, typer.Option("--tech", help=TECH_HELP)] = None,
+        seq_len: Annotated[
+            int | None,
+            typer.Option(
+                "--seq-len", help="transformer models: tokens (prefill) or KV-cache length (decode)"
+            ),
+        ] = None,
+        phase: Annotated[
+            str | None, typer.Option("--phase", help="transformer models: prefill or decode")
+        ] = None,
         ert: Annotated[
             Path | None, typer.Option("--ert", help="price with this Accelergy ERT (energy per action, pJ)")
         ] = None,
@@ -345,8 +356,9 @@ def register(apps: CliApps) -> None:
         else:
             net = network
         report = simulate(
-            net, arch_model, bits=bits, batch=batch, progress=not quiet, technology=technology, table=table
-        )
+            net, arch_model, bits=bits, batch=batch, progress=not quiet, technology=technology, table=table,
+            seq_len=seq_len, phase=phase,
+        )  # fmt: skip
         if accelergy is not None:
             from accelsim.io.accelergy import write_accelergy
             from accelsim.pricing import ModelTable

@@ -173,19 +173,19 @@ class CrossbarArch(ArchitectureBase):
 @register_fabric(CrossbarArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: CrossbarArch) -> LayerResult:
     xb = arch.crossbar
-    if layer.weights_are_activations:
-        # both operands are runtime activations: a crossbar cannot hold them, the digital unit runs it
+    if layer.weights_are_activations or layer.kv_cache:
+        # both operands are runtime activations, or the stored operand is a KV cache that changes every
+        # token: a crossbar cannot hold them (it would be reprogrammed per token), the digital unit runs
+        # it; a KV cache is read from memory
         cycles = math.ceil(layer.macs / arch.vector_lanes)
+        mac = ("digital.vector", "mac", (precision.w_bits, precision.a_bits, precision.acc_bits))
+        actions: dict[tuple, float] = {mac: layer.macs}
+        if layer.kv_cache:
+            actions[("dram", "read", ())] = layer.weight_elems * precision.w_bits
         return LayerResult(
             compute_cycles=cycles,
             stall_cycles=0,
-            actions={
-                (
-                    "digital.vector",
-                    "mac",
-                    (precision.w_bits, precision.a_bits, precision.acc_bits),
-                ): layer.macs
-            },
+            actions=actions,
             accesses={"buffer_reads": 2.0 * layer.macs, "buffer_writes": layer.output_elems},
             peak_macs_per_cycle=float(arch.vector_lanes),
             mapping_efficiency=1.0,

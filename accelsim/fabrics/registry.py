@@ -46,10 +46,26 @@ def register_fabric(arch_model: type[ArchitectureBase]) -> Callable[[Evaluator],
     def decorate(fn: Evaluator) -> Evaluator:
         if name in _FABRICS and _FABRICS[name].module != fn.__module__:
             raise RuntimeError(f"fabric {name!r} registered twice ({_FABRICS[name].module}, {fn.__module__})")
-        _FABRICS[name] = Fabric(name, arch_model, fn, fn.__module__)
+        _FABRICS[name] = Fabric(name, arch_model, _with_sfu(fn), fn.__module__)
         return fn
 
     return decorate
+
+
+def _with_sfu(fn: Evaluator) -> Evaluator:
+    """The plug-in's evaluator, with the transformer ops (:data:`accelsim.workload.SFU_OPS`) sent to the
+    architecture's special-function unit (:mod:`accelsim.fabrics._sfu`) whatever the fabric."""
+    from accelsim.fabrics._sfu import evaluate_sfu_layer
+    from accelsim.workload import SFU_OPS
+
+    def evaluate(layer: Layer, precision: Precision, arch: Any) -> LayerResult:
+        if layer.op in SFU_OPS:
+            return evaluate_sfu_layer(layer, precision, arch)
+        return fn(layer, precision, arch)
+
+    evaluate.__doc__ = fn.__doc__
+    evaluate.__wrapped__ = fn  # type: ignore[attr-defined]
+    return evaluate
 
 
 def _discover() -> None:
