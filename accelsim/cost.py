@@ -86,7 +86,8 @@ def _layer_key(layer: Layer) -> tuple:
     return (
         layer.op, layer.batch, layer.in_channels, layer.out_channels, layer.in_h, layer.in_w, layer.kernel_h,
         layer.kernel_w, layer.stride, layer.padding, layer.dilation, layer.groups, layer.pool_type,
-        layer.weights_are_activations,
+        layer.weights_are_activations, layer.rhs_transposed, layer.kv_cache, layer.writes_kv_cache,
+        None if layer.inputs is None else layer.inputs == ["input"],
     )  # fmt: skip
 
 
@@ -121,16 +122,18 @@ class CostModel:
         return self.energy_table.describe()
 
     # ---- single layer --------------------------------------------------------------------------
-    def layer_cost(self, layer: Layer, w_bits: int, a_bits: int) -> Cost:
-        """Cost of ``layer`` at ``w_bits``/``a_bits`` (other precision fields from ``base_precision``)."""
+    def layer_cost(self, layer: Layer, w_bits: int, a_bits: int, kv_bits: int | None = None) -> Cost:
+        """Cost of ``layer`` at ``w_bits``/``a_bits`` (other precision fields from ``base_precision``).
+        ``kv_bits`` (transformers; default ``a_bits``) is the width of a KV cache: the stored operand of a
+        ``kv_cache`` matmul and the output of a ``writes_kv_cache`` projection."""
         entry = self._keys.get(id(layer))
         if entry is None or entry[0] is not layer:
             entry = (layer, _layer_key(layer))
             self._keys[id(layer)] = entry
-        key = (entry[1], w_bits, a_bits)
+        key = (entry[1], w_bits, a_bits, kv_bits)
         cost = self._cache.get(key)
         if cost is None:
-            cost = self._compute(layer, w_bits, a_bits)
+            cost = self._compute(layer, w_bits, a_bits, kv_bits)
             self._cache[key] = cost
         return cost
 
@@ -153,8 +156,12 @@ class CostModel:
             self._area[(w_bits, a_bits)] = area
         return area
 
-    def _compute(self, layer: Layer, w_bits: int, a_bits: int) -> Cost:
-        precision = self._precision(w_bits, a_bits)
+    def _compute(self, layer: Layer, w_bits: int, a_bits: int, kv_bits: int | None = None) -> Cost:
+        kv = a_bits if kv_bits is None else kv_bits
+        precision = self._precision(kv if layer.kv_cache else w_bits, a_bits)
+        if layer.writes_kv_cache:
+            precision = precision.model_copy(update={"out_bits": kv})
+        w_bits = kv if layer.kv_cache else w_bits
         r = self._evaluate(layer, precision, self.arch)
         lc = LayerCost.of(layer.macs, r, self.energy_table)
         cycles = r.cycles
@@ -180,11 +187,12 @@ class CostModel:
         mac_layers_only: bool = True,
     ) -> NetworkCost:
         """Sum of layer costs under ``policy``: one (w, a) per layer (in order, MAC layers only by default)
-        or a mapping layer name -> (w, a); None = the network's own precisions."""
+        or a mapping layer name -> (w, a); a triple (w, a, kv) sets the KV-cache width too; None = the
+        network's own precisions (with its kv_bits)."""
         layers = network.mac_layers() if mac_layers_only else list(network.layers)
         bits = self._resolve_policy(network, layers, policy)
-        costs = [self.layer_cost(layer, w, a) for layer, (w, a) in zip(layers, bits, strict=True)]
-        total = sum((c.cost for c in costs), LayerCost.zero())
+        costs = [self.layer_cost(layer, *b) for layer, b in zip(layers, bits, strict=True)]
+        total = LayerCost.total(c.cost for c in costs)
         switches = sum(1 for prev, cur in zip(bits, bits[1:], strict=False) if prev != cur)
         reconfig = float(getattr(self.arch, "reconfig_cycles", 0) or 0)
         return NetworkCost(
@@ -202,7 +210,11 @@ class CostModel:
 
     def _resolve_policy(self, network, layers, policy) -> list[tuple[int, int]]:
         if policy is None:
-            return [(network.precision_of(x).w_bits, network.precision_of(x).a_bits) for x in layers]
+            out = []
+            for x in layers:
+                p = x.precision if x.precision is not None else network.precision
+                out.append((p.w_bits, p.a_bits, p.kv_bits))
+            return out
         if isinstance(policy, Mapping):
             missing = [x.name for x in layers if x.name not in policy]
             if missing:

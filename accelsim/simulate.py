@@ -16,7 +16,15 @@ from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import LayerResult, get_fabric, load_arch
 from accelsim.pricing import EnergyTable, LayerCost, ModelTable, Technology, parse_tech
 from accelsim.report import LayerReport, Report, Totals
-from accelsim.workload import Network, coerce_batch, coerce_bits, implausible_sizes, load_network
+from accelsim.workload import (
+    Layer,
+    Network,
+    Precision,
+    coerce_batch,
+    coerce_bits,
+    implausible_sizes,
+    load_network,
+)
 
 
 class SizeWarning(UserWarning):
@@ -100,14 +108,22 @@ def simulate(
 
     layer_reports: list[LayerReport] = []
     costs: list[LayerCost] = []
+    by_name = _name_sensitive(arch_model)
+    seen: dict[tuple, tuple[LayerResult, LayerCost, dict]] = {}
     for layer in _progress(net.layers, progress, f"simulating {net.name}"):
         precision = net.precision_of(layer)
-        result = fabric.evaluate_layer(layer, precision, arch_model)
-        cost = LayerCost.of(layer.macs, result, table)
+        key = _evaluation_key(layer, precision, by_name)
+        hit = seen.get(key)
+        if hit is None:
+            result = fabric.evaluate_layer(layer, precision, arch_model)
+            hit = seen[key] = (result, LayerCost.of(layer.macs, result, table), result.mapping.as_dict())
+        result, cost, mapping = hit
         costs.append(cost)
-        layer_reports.append(_layer_report(layer.name, layer.op, precision, result, cost, arch_model))
+        layer_reports.append(
+            _layer_report(layer.name, layer.op, precision, result, cost, arch_model, mapping)
+        )
 
-    total = sum(costs, LayerCost.zero())
+    total = LayerCost.total(costs)
     report = Report(
         network=net.name,
         arch=arch_model.name,
@@ -153,6 +169,28 @@ def transformer_summary(net: Network, report: Report) -> dict:
     }
 
 
+_LAYER_FIELDS = tuple(f for f in Layer.model_fields if f not in ("name", "precision", "inputs"))
+
+
+def _name_sensitive(arch: ArchitectureBase) -> bool:
+    """Whether a fabric's result can depend on a layer's name: the architecture has a non-empty
+    ``*_per_layer`` mapping (e.g. Eyeriss's measured sparsity per layer, keyed by layer name)."""
+    return any(
+        name.endswith("_per_layer") and isinstance(getattr(arch, name), dict) and getattr(arch, name)
+        for name in type(arch).model_fields
+    )
+
+
+def _evaluation_key(layer: Layer, precision: Precision, by_name: bool) -> tuple:
+    """Everything a fabric's result depends on: the layer's fields but its name (unless ``by_name``) and
+    its producers (only whether it reads the network input, which the array fabrics map im2col), and
+    its precision. Layers repeated in a network (transformer blocks, ResNet stages) are evaluated once
+    per simulation."""
+    values = tuple(getattr(layer, f) for f in _LAYER_FIELDS)
+    reads = None if layer.inputs is None else layer.inputs == ["input"]
+    return (layer.name if by_name else None, reads, values, tuple(precision.model_dump().values()))
+
+
 def check_quantizers(net: Network) -> None:
     """Every precision must name a quantizer of :mod:`accelsim.quant` (workload cannot import quant)."""
     from accelsim.errors import unknown_choice
@@ -165,11 +203,13 @@ def check_quantizers(net: Network) -> None:
             raise unknown_choice(f"layers.{layer.name}.precision.quantizer", name, known)
 
 
-def _layer_report(name, op, precision, result: LayerResult, cost: LayerCost, arch) -> LayerReport:
+def _layer_report(
+    name, op, precision, result: LayerResult, cost: LayerCost, arch, mapping: dict
+) -> LayerReport:
     cycles = result.cycles
     if cycles < 0 or result.compute_cycles < 0 or result.stall_cycles < 0:
         raise RuntimeError(f"fabric returned negative cycles for layer {name}")
-    return LayerReport(
+    return LayerReport.model_construct(  # every value computed here: no validation needed
         name=name,
         op=op,
         w_bits=precision.w_bits,
@@ -185,7 +225,7 @@ def _layer_report(name, op, precision, result: LayerResult, cost: LayerCost, arc
         mapping_efficiency=result.mapping_efficiency,
         peak_macs_per_cycle=result.peak_macs_per_cycle,
         accesses=result.accesses,
-        mapping=result.mapping.as_dict(),
+        mapping=mapping,
     )
 
 

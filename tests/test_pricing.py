@@ -234,3 +234,10 @@ def test_docs_list_the_whole_vocabulary():
         for action, (args, meaning) in actions.items():
             row = f"| `{klass}` | `{action}` | {', '.join(args) or '—'} | {meaning} |"
             assert row in doc, row
+
+
+def test_total_equals_the_sum():
+    a = LayerCost(10, 5, 1, 60.0, {"mac": 1.0, "sram.x": 2.0}, {"r": 3}, {("mac", "mac", (8, 8, 32)): 10})
+    b = LayerCost(20, 7, 0, 70.0, {"mac": 0.5, "dram": 4.0}, {"r": 1}, {("dram", "read", ()): 5})
+    assert LayerCost.total([a, b, a]) == a + b + a
+    assert LayerCost.total([]) == LayerCost.zero()

@@ -136,3 +136,33 @@ def test_bits_with_a_kv_width():
     assert parse_bits_kv("4/8") == (4, 8, None)
     with pytest.raises(AccelsimInputError):
         parse_bits_kv("W4A8KV0")
+
+
+def test_cost_model_takes_kv_bits_and_agrees_with_simulate():
+    """CostModel.network_cost over a decode network at (w, a, kv) = simulate at W4A8KV4."""
+    from accelsim.cost import CostModel
+
+    net = build("gpt2-small", seq_len=256, phase="decode")
+    rep = simulate(net, "tpu-v1", bits="W4A8KV4")
+    nc = CostModel("tpu-v1").network_cost(net, [(4, 8, 4)] * len(net.layers), mac_layers_only=False)
+    assert nc.latency_cycles == rep.totals.cycles
+    assert nc.energy_pj == pytest.approx(rep.totals.energy_pj, rel=1e-12)
+    cm = CostModel("ideal")
+    cache = next(x for x in net.layers if x.kv_cache)
+    assert cm.layer_cost(cache, 4, 8, 2).weight_bytes == cache.weight_elems * 2 / 8
+    assert cm.layer_cost(cache, 4, 8).weight_bytes == cache.weight_elems * 8 / 8  # kv defaults to a_bits
+
+
+def test_generation_sums_prefill_and_growing_decode_steps():
+    from accelsim.generation import generation
+
+    g = generation("gpt2-small", "ideal", bits="W8A8KV4", prompt_len=64, new_tokens=4, batch=2)
+    steps = [simulate("gpt2-small", "ideal", bits="W8A8KV4", seq_len=64 + i, phase="decode", batch=2)
+             for i in range(4)]  # fmt: skip
+    assert g["decode_s"] == pytest.approx(sum(r.totals.latency_s for r in steps), rel=1e-12)
+    assert g["decode_tokens_per_s"] == pytest.approx(2 * 4 / g["decode_s"])
+    prefill = simulate("gpt2-small", "ideal", bits="W8A8KV4", seq_len=64, batch=2)
+    assert g["time_to_first_token_s"] == pytest.approx(prefill.totals.latency_s, rel=1e-12)
+    assert g["bits"] == "W8A8KV4" and g["kv_cache_bytes_final"] == kv_cache_bytes(
+        build("gpt2-small", seq_len=68, phase="decode", batch=2), 4
+    )

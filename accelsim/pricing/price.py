@@ -88,6 +88,29 @@ class LayerCost:
             actions=_add(self.actions, other.actions),
         )
 
+    @classmethod
+    def total(cls, costs) -> LayerCost:
+        """The sum of ``costs`` in one pass (``sum(costs, LayerCost.zero())`` without the intermediate
+        dictionaries)."""
+        macs = compute = stall = 0
+        peak = 0.0
+        energy: dict[str, float] = {}
+        accesses: dict[str, float] = {}
+        actions: dict = {}
+        for c in costs:
+            macs += c.macs
+            compute += c.compute_cycles
+            stall += c.stall_cycles
+            peak += c.peak_mac_cycles
+            for target, source in (
+                (energy, c.energy_breakdown_pj),
+                (accesses, c.accesses),
+                (actions, c.actions),
+            ):
+                for k, v in source.items():
+                    target[k] = target.get(k, 0.0) + v
+        return cls(macs, compute, stall, peak, energy, accesses, actions)
+
     def __radd__(self, other):
         if other == 0:  # sum() starts from 0
             return self
