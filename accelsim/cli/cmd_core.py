@@ -385,6 +385,12 @@ def register(apps: CliApps) -> None:
             net = load_network(name)
             row = [name, str(len(net.layers)), f"{net.total_macs / net.batch:,.0f}", f"{net.total_params:,}"]
             table.add_row(*row, *([net.description] if wide else []))
+        from accelsim import transformers
+
+        for name in transformers.available_models():  # built at --seq-len/--phase (default prefill)
+            net = transformers.build(name)
+            row = [name, str(len(net.layers)), f"{net.total_macs:,.0f}", f"{net.total_params:,}"]
+            table.add_row(*row, *([net.description] if wide else []))
         console.print(table)
 
     @apps.net.command("show")
@@ -394,10 +400,22 @@ def register(apps: CliApps) -> None:
         wide: Annotated[
             bool, typer.Option("--wide", help="every column in full (needs ~130 columns)")
         ] = False,
+        seq_len: Annotated[
+            int | None, typer.Option("--seq-len", help="transformer models: sequence length")
+        ] = None,
+        phase: Annotated[
+            str | None, typer.Option("--phase", help="transformer models: prefill or decode")
+        ] = None,
+        bits: Annotated[
+            str | None, typer.Option(help="transformer models: W/A or W4A8KV4 for the byte counts")
+        ] = None,
     ) -> None:
-        """Per-layer shapes, MACs, parameters and bits of a network."""
+        """Per-layer shapes, MACs, parameters and bits of a network (transformer models: also parameter
+        bytes, KV-cache bytes per token and the MACs of the phase)."""
+        from accelsim.simulate import resolve_network
+
         check_outputs(**{"--json": json_path})
-        net = load_network(name)
+        net = resolve_network(name, bits, None, seq_len, phase)
         rows = []
         for layer in net.layers:
             p = net.precision_of(layer)
@@ -408,9 +426,21 @@ def register(apps: CliApps) -> None:
                 "groups": layer.groups, "macs": layer.macs, "params": layer.weight_elems,
                 "w_bits": p.w_bits, "a_bits": p.a_bits,
             })  # fmt: skip
+        summary = None
+        if net.transformer is not None:
+            from accelsim.transformers import kv_bytes_per_token
+
+            kv = net.precision.kv
+            summary = {
+                "phase": net.transformer["phase"], "seq_len": net.transformer["seq_len"],
+                "param_bytes": sum(x.param_elems * net.precision_of(x).w_bits / 8 for x in net.layers),
+                "kv_bytes_per_token": kv_bytes_per_token(net, kv), "kv_bits": kv, "macs": net.total_macs,
+            }  # fmt: skip
         if json_path is not None:
             doc = {"name": net.name, "description": net.description, "source": net.source,
                    "layers": rows, "total_macs": net.total_macs, "total_params": net.total_params}  # fmt: skip
+            if summary is not None:
+                doc["transformer"] = summary
             _write_json(json_path, doc)
             return
         console = Console()
@@ -435,6 +465,12 @@ def register(apps: CliApps) -> None:
                               _si(r["macs"], ""), _si(r["params"], ""), f"{r['w_bits']}/{r['a_bits']}")  # fmt: skip
         console.print(table)
         console.print(f"total_macs: {net.total_macs:,}   total_params: {net.total_params:,}")
+        if summary is not None:
+            console.print(
+                f"{summary['phase']} at sequence length {summary['seq_len']}: {_si(summary['macs'], 'MAC')}; "
+                f"parameters {_si(summary['param_bytes'], 'B')}; KV cache {_si(summary['kv_bytes_per_token'], 'B')}"
+                f" per token at {summary['kv_bits']} bits"
+            )
 
     @apps.arch.command("list")
     def arch_list() -> None:
