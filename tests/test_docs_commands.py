@@ -54,9 +54,15 @@ def documented_commands() -> list[tuple[str, str]]:
     return out
 
 
+BITS_SPEC = re.compile(r"^W\d+A\d+(?:KV\d+)?$")  # e.g. W4A8KV4: a value, not a placeholder
+
+
 def is_template(argv: list[str]) -> bool:
     """A placeholder among the arguments (or as the value of FIELD=VALUE)."""
-    return any(PLACEHOLDER.match(a) or PLACEHOLDER.match(a.rsplit("=", 1)[-1]) for a in argv[1:])
+    return any(
+        not BITS_SPEC.match(a) and (PLACEHOLDER.match(a) or PLACEHOLDER.match(a.rsplit("=", 1)[-1]))
+        for a in argv[1:]
+    )
 
 
 COMMANDS = [(w, c) for w, c in documented_commands() if not is_template(shlex.split(c))]
