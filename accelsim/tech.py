@@ -18,12 +18,15 @@ Source: M. Horowitz, "Computing's energy problem (and what we can do about it)",
   = 4.522 µm² (``flow/platforms/nangate45/lef/NangateOpenCellLibrary.macro.mod.lef`` of
   github.com/The-OpenROAD-Project/OpenROAD-flow-scripts, 8c009b0); its full adder FA_X1 (3.04 × 1.4 =
   4.256 µm²) puts an 8-bit ripple adder at 34 µm², beside Horowitz's 36 µm²;
-* SRAM area ∝ bits: 0.914 µm² per bit at 45 nm, the geometric mean of eight CACTI 45 nm buffers (fit
-  set): the Bit Fusion notebook's WBUF 64 KiB 0.767 mm², IBUF 32 KiB 0.242 mm², OBUF 16 KiB 0.243 mm²
-  (shared/reference/bitfusion_config.md) and five CACTI outputs of the Accelergy exercises
-  (github.com/Accelergy-Project/timeloop-accelergy-exercises: 4 KB 29,133 µm², 8 KB 77,093 µm², 64 KB
-  199,065 µm², 100 KB 979,377 µm², 128 KB 429,752 µm²). Banking and ports move single buffers from 0.42×
-  to 2.0× of the fit; the fit has no port or bank term.
+* SRAM area and (CACTI-model) access energy as functions of capacity C (bytes), word width w (bits) and
+  read/write ports p: a least-squares fit of ``ln y = c₀ + c₁·ln C + c₂·ln w + (p − 1)·(c₃ + c₄·ln C)`` to
+  156 CACTI 7 runs at 45 nm (1 KB–4 MB, 8–256-bit words, 1–2 ports, one bank, itrs-hp cells, 350 K, no
+  ECC; accelsim/data/cacti_sram_45nm.csv, tools/cacti_sram_sweep.py). Fit quality (prediction / CACTI):
+  area 0.35–1.27 (geometric-mean error 10 %), read energy 0.44–1.65 (25 %: CACTI re-picks the array
+  organisation at every point), write energy 0.56–1.37 (14 %). A second port roughly doubles the area
+  (×2.0–2.2 in CACTI) and costs ×1.2–2.4 read energy, growing with capacity. CACTI's 64-bit reads come
+  out at 0.53–0.75× Horowitz's published 8 KB / 32 KB / 1 MB points, which ``sram_access_energy_pj``
+  (the presets' default) follows.
 
 This module imports nothing else of accelsim.
 """
@@ -121,8 +124,22 @@ def int_add_area_um2(bits: int, node_nm: float = 45.0) -> float:
 
 #: D flip-flop area at 45 nm (Nangate DFF_X1), µm² per register bit
 DFF_AREA_UM2_45NM = 3.23 * 1.4
-#: SRAM area per bit at 45 nm (fit through eight CACTI 45 nm buffers; module docstring)
-SRAM_AREA_UM2_PER_BIT_45NM = 0.914
+#: (c₀, c₁, c₂, c₃, c₄) of ln y = c₀ + c₁·ln C + c₂·ln w + (p − 1)·(c₃ + c₄·ln C), 45 nm CACTI 7 fit
+#: (module docstring; tests/test_area.py recomputes them from accelsim/data/cacti_sram_45nm.csv)
+SRAM_FIT_45NM: dict[str, tuple[float, float, float, float, float]] = {
+    "area_mm2": (-12.49769459537751, 0.965994504936883, 0.06436283665398473, 0.8463834053438188,
+                 -0.011503255809147028),
+    "read_pj": (-4.327846982900786, 0.5041649128132566, 0.40015349451614607, -0.6499996267722549,
+                0.09939396879187941),
+    "write_pj": (-4.661626828962372, 0.4469581641689856, 0.6347347816876243, -0.6240671652561584,
+                 0.09600020960147687),
+}  # fmt: skip
+
+
+def _sram_fit(which: str, capacity_bytes: float, word_bits: float, ports: int) -> float:
+    c0, c1, c2, c3, c4 = SRAM_FIT_45NM[which]
+    lc = math.log(capacity_bytes)
+    return math.exp(c0 + c1 * lc + c2 * math.log(word_bits) + (ports - 1) * (c3 + c4 * lc))
 
 
 def register_area_um2(bits: float, node_nm: float = 45.0) -> float:
@@ -130,9 +147,20 @@ def register_area_um2(bits: float, node_nm: float = 45.0) -> float:
     return bits * DFF_AREA_UM2_45NM * node_area_factor(node_nm)
 
 
-def sram_area_mm2(capacity_bytes: float, node_nm: float = 45.0) -> float:
-    """Area of an SRAM of ``capacity_bytes``: ``8·capacity · 0.914 µm²`` at 45 nm, scaled by node²."""
-    return capacity_bytes * 8 * SRAM_AREA_UM2_PER_BIT_45NM * node_area_factor(node_nm) * 1e-6
+def sram_area_mm2(capacity_bytes: float, node_nm: float = 45.0, word_bits: int = 64, ports: int = 1) -> float:
+    """Area of an SRAM of ``capacity_bytes`` with ``word_bits`` words and ``ports`` read/write ports: the
+    45 nm CACTI fit (module docstring), scaled by node²."""
+    return _sram_fit("area_mm2", capacity_bytes, word_bits, ports) * node_area_factor(node_nm)
+
+
+def sram_cacti_energy_pj(
+    word_bits: int, capacity_bytes: float, node_nm: float = 45.0, ports: int = 1, write: bool = False
+) -> float:
+    """One read (or write) of a ``word_bits`` word from an SRAM of ``capacity_bytes`` with ``ports``
+    read/write ports: the 45 nm CACTI fit (module docstring), scaled to ``node_nm`` like every energy here."""
+    return _sram_fit(
+        "write_pj" if write else "read_pj", capacity_bytes, word_bits, ports
+    ) * node_energy_factor(node_nm)
 
 
 @functools.lru_cache(maxsize=4096, typed=True)

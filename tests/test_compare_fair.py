@@ -67,4 +67,4 @@ def test_compare_iso_area_reports_the_resize(capsys):
     )
     assert code == 0, err
     text = " ".join(out.split())
-    assert "iso-area: eyeriss-bitfusion-baseline resized, pe_rows 16→8, pe_cols 16→8" in text
+    assert "iso-area: eyeriss-bitfusion-baseline resized, pe_rows 16→9, pe_cols 16→9" in text

@@ -121,7 +121,10 @@ class ArrayArchBase(ArchitectureBase):
             return {}
         sram = self.sram_area_mm2
         if sram is None:
-            sram = tech.sram_area_mm2(self.wbuf_bytes + self.ibuf_bytes + self.obuf_bytes, self.technology_nm)
+            sram = sum(
+                tech.sram_area_mm2(b, self.technology_nm)
+                for b in (self.wbuf_bytes, self.ibuf_bytes, self.obuf_bytes)
+            )
         return {"mac": core, "sram": sram}
 
     def macs_per_cycle(self, w_bits: int, a_bits: int, fully_connected: bool = False) -> float:

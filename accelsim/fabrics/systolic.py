@@ -107,6 +107,11 @@ class SystolicArch(ArchitectureBase):
     register_pj_per_bit: float | None = Field(
         None, ge=0, description="PE register energy per bit accessed; null = tech SRAM model at one word"
     )
+    sram_energy_model: Literal["horowitz", "cacti"] = Field(
+        "horowitz",
+        description="SRAM access energy: horowitz (Horowitz 45 nm points by capacity, linear in the word "
+        "width) or cacti (the 45 nm CACTI 7 fit by capacity, word width and ports; accelsim.tech)",
+    )
     link_pj_per_bit_hop: float | None = Field(
         None, ge=0, description="PE-to-PE link energy per bit per hop; null = 2x the 8-bit register energy"
     )
@@ -125,10 +130,13 @@ class SystolicArch(ArchitectureBase):
             per_bit = 2 * tech.sram_access_energy_pj(8, 1, self.technology_nm) / 8
         return per_bit * bits
 
-    def sram_pj(self, buffer: str, bits: int) -> float:
-        """Energy of one access of a ``bits`` word in the named buffer (ifmap, filter, ofmap)."""
-        cap = getattr(self.buffers, buffer).capacity_bytes
-        return tech.sram_access_energy_pj(bits, cap, self.technology_nm)
+    def sram_pj(self, buffer: str, bits: int, write: bool = False) -> float:
+        """Energy of one access of a ``bits`` word in the named buffer (ifmap, filter, ofmap):
+        ``sram_energy_model`` horowitz (reads = writes) or cacti (reads and writes, by ports)."""
+        buf = getattr(self.buffers, buffer)
+        if self.sram_energy_model == "cacti":
+            return tech.sram_cacti_energy_pj(bits, buf.capacity_bytes, self.technology_nm, buf.ports, write)
+        return tech.sram_access_energy_pj(bits, buf.capacity_bytes, self.technology_nm)
 
     def action_energy_pj(self, component: str, action: str, args: tuple) -> float:
         """mac.mac (w×a multiply + acc add), mac.add (vector unit), register read/write of ``bits``
@@ -144,7 +152,7 @@ class SystolicArch(ArchitectureBase):
         if component == "noc":
             return self.link_pj(args[0])
         if component.startswith("sram."):
-            return self.sram_pj(component[5:], args[0])
+            return self.sram_pj(component[5:], args[0], write=action == "write")
         return super().action_energy_pj(component, action, args)
 
     #: operand width of a PE's multiplier and registers for the area model when ``native_operand_bits`` is
@@ -155,7 +163,8 @@ class SystolicArch(ArchitectureBase):
         """Per PE a b×b multiplier and an ``acc_bits`` adder (Horowitz areas, :mod:`accelsim.tech`) and
         2·b + ``acc_bits`` register bits (the two operand registers and the partial sum, one flip-flop
         each), b = ``native_operand_bits`` (8 when null); the three buffers at their capacities
-        (:func:`accelsim.tech.sram_area_mm2`). PE-to-PE links and control have no area model."""
+        (:func:`accelsim.tech.sram_area_mm2`: the CACTI fit, 64-bit words, the buffer's ports). PE-to-PE links
+        and control have no area model."""
         node = self.technology_nm
         b = self.native_operand_bits or self.AREA_OPERAND_BITS
         pes = self.rows * self.cols
@@ -165,7 +174,8 @@ class SystolicArch(ArchitectureBase):
             "register": pes * tech.register_area_um2(2 * b + self.acc_bits, node) * 1e-6,
         }
         for name in ("ifmap", "filter", "ofmap"):
-            out[f"sram.{name}"] = tech.sram_area_mm2(getattr(self.buffers, name).capacity_bytes, node)
+            buf = getattr(self.buffers, name)
+            out[f"sram.{name}"] = tech.sram_area_mm2(buf.capacity_bytes, node, ports=buf.ports)
         return out
 
     def slices(self, w_bits: int, a_bits: int) -> tuple[int, int, int, int]:
@@ -204,7 +214,7 @@ class SystolicArch(ArchitectureBase):
             rf = self.register_pj(stat) + 2 * self.register_pj(strm) + 2 * self.register_pj(acc)
             noc = self.link_pj(strm) + self.link_pj(acc)
             src = "ifmap" if self.dataflow == "ws" else "filter"
-            edge = self.rows * self.sram_pj(src, strm) + self.cols * self.sram_pj("ofmap", acc)
+            edge = self.rows * self.sram_pj(src, strm) + self.cols * self.sram_pj("ofmap", acc, write=True)
         pj_per_cycle = self.rows * self.cols * (mac + rf + noc) + edge
         power_w = pj_per_cycle * self.frequency_hz * 1e-12
         gops = 2 * macs * self.frequency_hz / 1e9

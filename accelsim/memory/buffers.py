@@ -26,6 +26,9 @@ class SramBuffer(StrictModel):
         True,
         description="half the capacity holds the prefetch of the next tile while the other half computes",
     )
+    ports: int = Field(
+        1, ge=1, le=2, description="read/write ports (area, and energy with sram_energy_model cacti)"
+    )
 
     @property
     def reusable_bytes(self) -> float:
