@@ -56,6 +56,19 @@ class LayerMapping:
         return self.as_dict().get(key, default)
 
 
+_FIELD_PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _field_plan(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(field name, flatten) of a mapping class but ``kind``, computed once per class."""
+    plan = _FIELD_PLANS.get(cls)
+    if plan is None:
+        plan = _FIELD_PLANS[cls] = tuple(
+            (f.name, bool(f.metadata.get("flatten"))) for f in fields(cls) if f.name != "kind"
+        )
+    return plan
+
+
 def _flat() -> Any:
     return field(metadata={"flatten": True})
 

@@ -7,6 +7,7 @@ architecture, asks the architecture's fabric plug-in for each layer's closed-for
 
 from __future__ import annotations
 
+import operator
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,7 +20,6 @@ from accelsim.report import LayerReport, Report, Totals
 from accelsim.workload import (
     Layer,
     Network,
-    Precision,
     coerce_batch,
     coerce_bits,
     implausible_sizes,
@@ -110,9 +110,13 @@ def simulate(
     costs: list[LayerCost] = []
     by_name = _name_sensitive(arch_model)
     seen: dict[tuple, tuple[LayerResult, LayerCost, dict]] = {}
+    precision_keys: dict[int, tuple] = {}
     for layer in _progress(net.layers, progress, f"simulating {net.name}"):
         precision = net.precision_of(layer)
-        key = _evaluation_key(layer, precision, by_name)
+        pkey = precision_keys.get(id(precision))
+        if pkey is None:
+            pkey = precision_keys[id(precision)] = (precision, tuple(precision.model_dump().values()))
+        key = _evaluation_key(layer, pkey[1], by_name)
         hit = seen.get(key)
         if hit is None:
             result = fabric.evaluate_layer(layer, precision, arch_model)
@@ -170,6 +174,7 @@ def transformer_summary(net: Network, report: Report) -> dict:
 
 
 _LAYER_FIELDS = tuple(f for f in Layer.model_fields if f not in ("name", "precision", "inputs"))
+_layer_values = operator.attrgetter(*_LAYER_FIELDS)
 
 
 def _name_sensitive(arch: ArchitectureBase) -> bool:
@@ -181,14 +186,14 @@ def _name_sensitive(arch: ArchitectureBase) -> bool:
     )
 
 
-def _evaluation_key(layer: Layer, precision: Precision, by_name: bool) -> tuple:
+def _evaluation_key(layer: Layer, precision: tuple, by_name: bool) -> tuple:
     """Everything a fabric's result depends on: the layer's fields but its name (unless ``by_name``) and
     its producers (only whether it reads the network input, which the array fabrics map im2col), and
-    its precision. Layers repeated in a network (transformer blocks, ResNet stages) are evaluated once
+    its precision (as a tuple of its values). Layers repeated in a network (transformer blocks, ResNet stages) are evaluated once
     per simulation."""
-    values = tuple(getattr(layer, f) for f in _LAYER_FIELDS)
+    values = _layer_values(layer)
     reads = None if layer.inputs is None else layer.inputs == ["input"]
-    return (layer.name if by_name else None, reads, values, tuple(precision.model_dump().values()))
+    return (layer.name if by_name else None, reads, values, precision)
 
 
 def check_quantizers(net: Network) -> None:
@@ -209,7 +214,7 @@ def _layer_report(
     cycles = result.cycles
     if cycles < 0 or result.compute_cycles < 0 or result.stall_cycles < 0:
         raise RuntimeError(f"fabric returned negative cycles for layer {name}")
-    return LayerReport.model_construct(  # every value computed here: no validation needed
+    return LayerReport(
         name=name,
         op=op,
         w_bits=precision.w_bits,

@@ -19,9 +19,14 @@ from accelsim.results import LayerResult
 def price(actions: Mapping[tuple, float], table: EnergyTable) -> dict[str, float]:
     """Energy per component (pJ): Σ count · table.energy_pj(component, action, args)."""
     out: dict[str, float] = {}
+    cache = getattr(table, "cache", None)  # a ModelTable's memo, keyed by the action key itself
     energy = table.energy_pj
-    for (component, action, args), n in actions.items():
-        out[component] = out.get(component, 0.0) + n * energy(component, action, args)
+    for key, n in actions.items():
+        e = None if cache is None else cache.get(key)
+        if e is None:
+            e = energy(*key)
+        component = key[0]
+        out[component] = out.get(component, 0.0) + n * e
     return out
 
 

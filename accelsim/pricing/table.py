@@ -33,25 +33,25 @@ class EnergyTable(Protocol):
 class ModelTable:
     """The architecture's estimators, at its native technology or rescaled to ``technology``."""
 
-    __slots__ = ("arch", "native", "technology", "_cache", "_scale", "_areas")
+    __slots__ = ("arch", "native", "technology", "cache", "_scale", "_areas")
 
     def __init__(self, arch, technology: Technology | None = None):
         self.arch = arch
         self.native = Technology.of(arch)
         self.technology = self.native if technology is None else technology
-        self._cache: dict[ActionKey, float] = {}
+        self.cache: dict[ActionKey, float] = {}  # (component, action, args) -> pJ, filled on demand
         s = energy_scale(self.native, self.technology)
         self._scale = {"on_chip": s}
         self._areas: dict[str, float] | None = None
 
     def energy_pj(self, component: str, action: str, args: tuple) -> float:
         key = (component, action, args)
-        e = self._cache.get(key)
+        e = self.cache.get(key)
         if e is None:
             e = float(self.arch.action_energy_pj(component, action, args))
             if component_class(component) not in NODE_INDEPENDENT_CLASSES:
                 e *= self._scale["on_chip"]
-            self._cache[key] = e
+            self.cache[key] = e
         return e
 
     def describe(self) -> str:
