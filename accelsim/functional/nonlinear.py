@@ -8,10 +8,36 @@ Every function takes int64 arrays (``x = q·scale``) and returns int64 codes wit
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
-from accelsim.functional.nonlinear_ref import exp_constants, gelu_constants
+EXP_A, EXP_B, EXP_C = 0.3585, 1.353, 0.344
+ERF_A, ERF_B = -0.2888, -1.769
+
+
+def exp_constants(scale: float) -> tuple[int, int, int, float]:
+    """(q_ln2, q_b, q_c, output scale a·S²) of ``int_exp`` for input scale ``scale``."""
+    q_ln2 = math.floor(math.log(2) / scale)
+    if q_ln2 < 1:
+        raise ValueError(f"input scale {scale} is coarser than ln 2: int_exp needs S < 0.693")
+    return (
+        q_ln2,
+        math.floor(EXP_B / scale),
+        math.floor(EXP_C / (EXP_A * scale * scale)),
+        EXP_A * scale * scale,
+    )
+
+
+def gelu_constants(scale: float) -> tuple[int, int, int, float]:
+    """(q_b, q_c, q_one, output scale) of ``int_gelu`` for input scale ``scale``."""
+    s = scale / math.sqrt(2.0)
+    q_b = math.floor(ERF_B / s)
+    q_c = math.floor(1.0 / (ERF_A * s * s))
+    s_erf = ERF_A * s * s
+    q_one = math.floor(1.0 / s_erf)
+    return q_b, q_c, q_one, scale * s_erf / 2
 
 
 @numba.njit(cache=True)
