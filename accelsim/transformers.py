@@ -78,6 +78,11 @@ MODELS: dict[str, TransformerConfig] = {
         "RMSNorm, rotary", "Llama-3.2-1B shapes (as given in issue 16: 16 layers, d=2048, 32 heads, 8 KV "
         "heads, FFN 8192, vocab 128,256)", 16, 2048, 32, 8, 8192, 128256, "rmsnorm", "swiglu", True, True, 2048,
     ),
+    "tiny-llama": TransformerConfig(
+        "tiny-llama", "a 2-block Llama-style decoder (d 64, 4 heads, 2 KV heads, SwiGLU 128, vocab 256) for "
+        "tests and worked examples", "accelsim (not a published model)", 2, 64, 4, 2, 128, 256, "rmsnorm",
+        "swiglu", True, True, 64,
+    ),
 }  # fmt: skip
 
 
