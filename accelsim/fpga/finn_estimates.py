@@ -1,0 +1,292 @@
+"""Cycles and resources of FINN's streaming units, as FINN's own estimators compute them.
+
+Source: github.com/Xilinx/finn at 39f0c9a6b7675f62d47390fbf9a591707bcbac9b, ``src/finn/custom_op/
+fpgadataflow/``: ``matrixvectoractivation.py`` (MVAU: ``calc_wmem`` l.337, ``calc_tmem`` l.348,
+``uram_estimation`` l.357, ``bram_estimation`` l.378, ``get_exp_cycles`` l.445) with
+``hls/matrixvectoractivation_hls.py`` (``lut_estimation`` l.58, ``dsp_estimation`` l.121);
+``vectorvectoractivation.py`` (VVAU: ``calc_wmem`` l.291, ``uram_estimation`` l.309, ``bram_estimation``
+l.328, ``get_exp_cycles`` l.389) with ``hls/vectorvectoractivation_hls.py`` (l.51, l.115);
+``hls/convolutioninputgenerator_hls.py`` (2-D sliding-window generator: ``get_exp_cycles`` l.135,
+``bram_estimation`` l.183); ``streamingmaxpool.py`` (2-D ``get_exp_cycles`` l.135; FINN itself marks it
+"TODO: adjust inaccurate formula" and has no resource estimate for it); ``thresholding.py``
+(``calc_tmem`` l.262, ``get_exp_cycles`` l.193) with ``hls/thresholding_hls.py`` (``bram_estimation``
+l.86, ``lut_estimation`` l.99). FINN-R (Blott et al., 2018) is where the BRAM and LUT models come from.
+
+The formulas, in FINN's words (P = PE, Q = SIMD, W/A = weight/input bits):
+
+* MVAU cycles ``(MH/P)·(MW/Q)·Π numInputVectors``; weight memory depth ω = MW·MH/(P·Q), width P·Q·W;
+  RAMB18 count by width band (1: ⌈ω/16384⌉, 2: ⌈ω/8192⌉, ≤4: ⌈ω/4096⌉·⌈w/4⌉, ≤9: ⌈ω/2048⌉·⌈w/9⌉,
+  ≤18 or ω > 512: ⌈ω/1024⌉·⌈w/18⌉, else ⌈ω/512⌉·⌈w/36⌉; VVAU divides by 4/8/16/32 instead), 0 for
+  distributed/ultra memories, small embedded ones (ω ≤ 128) and external weights; URAM
+  ⌈w/72⌉·⌈ω/4096⌉ only for ``ram_style: ultra``; LUT 300 + 1.1·P·(multipliers + adder tree +
+  accumulator + thresholds + comparators) + LUTRAM weights; DSP P·Q·⌈(W+A)/48⌉ with ``resType: dsp``.
+* Sliding-window generator (2-D) cycles ``W_in·k_h·d_h·C/Q + H_out·max(W_out·k_w·k_h·C/Q, s_w·W_in·C/Q)``,
+  BRAM ``(k + s)·⌈Q·A/ram_width⌉·⌈W_in·C/Q/ram_depth⌉`` with ram_width by depth band.
+* Thresholding cycles ``Π numInputVectors · C/P``; BRAM ``⌈A·P/16⌉·⌈tmem/1024⌉`` (block), LUT
+  ``A·P + P·A·⌈tmem/64⌉`` (distributed).
+* StreamingMaxPool (2-D, square) cycles ``⌊W_in²·(1 + 1/k²)⌋``.
+
+tests/test_finn_estimates.py checks every value against FINN's own functions run on the same cases
+(tests/data/finn/estimates.json, produced by tools/finn_parity.py from that FINN commit).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+MemMode = Literal["internal_embedded", "internal_decoupled", "external"]
+RamStyle = Literal["auto", "block", "distributed", "ultra"]
+
+
+@dataclass(frozen=True)
+class Mvau:
+    """A matrix-vector unit: MW inputs × MH outputs, folded by PE (outputs) and SIMD (inputs)."""
+
+    mw: int
+    mh: int
+    pe: int
+    simd: int
+    w_bits: int
+    a_bits: int
+    a_signed: bool = False
+    out_bits: int = 1
+    acc_bits: int = 32
+    num_input_vectors: tuple[int, ...] = (1,)
+    no_activation: bool = False
+    mem_mode: MemMode = "internal_decoupled"
+    ram_style: RamStyle = "auto"
+    ram_style_thresholds: Literal["auto", "block", "distributed"] = "auto"
+    res_type: Literal["auto", "lut", "dsp"] = "auto"
+
+    def __post_init__(self) -> None:
+        if self.mh % self.pe or self.mw % self.simd:
+            raise ValueError(
+                f"MVAU folding: MH {self.mh} % PE {self.pe} and MW {self.mw} % SIMD {self.simd} must be 0"
+            )
+
+    def wmem(self) -> int:
+        return self.mw * self.mh // (self.pe * self.simd)
+
+    def tmem(self) -> int:
+        return 0 if self.no_activation else self.mh // self.pe
+
+    def cycles(self) -> int:
+        return int((self.mh / self.pe) * (self.mw / self.simd) * np.prod(self.num_input_vectors) / 1)
+
+    def uram(self) -> int:
+        omega = (self.mw * self.mh) / (self.simd * self.pe)
+        width = self.simd * self.w_bits * self.pe
+        if (
+            (self.mem_mode == "internal_decoupled" and self.ram_style != "ultra")
+            or (self.mem_mode == "internal_embedded" and self.wmem() <= 128)
+            or self.mem_mode == "external"
+        ):
+            return 0
+        return math.ceil(width / 72) * math.ceil(omega / 4096)
+
+    def bram18(self) -> int:
+        omega = (self.mw * self.mh) / (self.simd * self.pe)
+        width = self.simd * self.w_bits * self.pe
+        if (
+            (self.mem_mode == "internal_decoupled" and self.ram_style in ("distributed", "ultra"))
+            or (self.mem_mode == "internal_embedded" and self.wmem() <= 128)
+            or self.mem_mode == "external"
+        ):
+            return 0
+        return _bram_bands(omega, width, (9, 18, 36))
+
+    def lut(self) -> int:
+        p, q, w, a = self.pe, self.simd, self.w_bits, self.a_bits
+        c2 = 0
+        if (self.mem_mode == "internal_decoupled" and self.ram_style == "distributed") or (
+            self.mem_mode == "internal_embedded" and self.wmem() <= 128
+        ):
+            c2 = (p * q * w) * math.ceil(self.wmem() / 64)
+        mult = 0 if self.res_type == "dsp" else q * (2 * math.ceil((w + a) / 6) - 1) * (w + a)
+        addertree = (w + a) * (2 * q - 1)
+        alpha = math.log(self.mw, 2) + w + a - 1 - int(self.a_signed)
+        acc = min(self.acc_bits, np.ceil(alpha + math.log(1 + pow(2, -alpha), 2) + 1))
+        thr = comp = 0
+        if not self.no_activation and self.ram_style_thresholds == "distributed":
+            thr = (2**self.out_bits - 1) * acc * math.ceil(self.tmem() / 64)
+            comp = (2**self.out_bits - 1) * acc
+        return int(300 + 1.1 * (p * (mult + addertree + acc + thr + comp)) + c2)
+
+    def dsp(self) -> int:
+        if self.res_type != "dsp":
+            return 0
+        return int(self.pe * self.simd * np.ceil((self.w_bits + self.a_bits) / 48))
+
+
+@dataclass(frozen=True)
+class Vvau:
+    """A vector-vector (depthwise) unit: Channels × k_h·k_w weights over Dim output pixels."""
+
+    channels: int
+    kernel: tuple[int, int]
+    dim: tuple[int, int]
+    pe: int
+    simd: int
+    w_bits: int
+    a_bits: int
+    a_signed: bool = False
+    out_bits: int = 1
+    acc_bits: int = 32
+    no_activation: bool = False
+    mem_mode: MemMode = "internal_decoupled"
+    ram_style: RamStyle = "auto"
+    res_type: Literal["auto", "lut", "dsp"] = "auto"
+
+    def wmem(self) -> int:
+        k_h, k_w = self.kernel
+        return (k_h * k_w * self.channels // self.pe) // self.simd
+
+    def tmem(self) -> int:
+        return 0 if self.no_activation else self.channels // self.pe
+
+    def cycles(self) -> int:
+        k_h, k_w = self.kernel
+        dim_h, dim_w = self.dim
+        return int(((self.channels * k_h * k_w) / self.pe / self.simd) * 1 * (dim_h * dim_w) / 1)
+
+    def uram(self) -> int:
+        if (self.mem_mode == "internal_decoupled" and self.ram_style != "ultra") or self.mem_mode in (
+            "internal_embedded",
+            "external",
+        ):
+            return 0
+        return math.ceil(self.simd * self.w_bits * self.pe / 72) * math.ceil(self.wmem() / 4096)
+
+    def bram18(self) -> int:
+        omega = self.wmem()
+        width = self.simd * self.w_bits * self.pe
+        if (
+            (self.mem_mode == "internal_decoupled" and self.ram_style in ("distributed", "ultra"))
+            or (self.ram_style == "auto" and omega <= 128)
+            or (self.mem_mode == "internal_embedded" and omega <= 128)
+            or self.mem_mode == "external"
+        ):
+            return 0
+        return _bram_bands(omega, width, (8, 16, 32))
+
+    def lut(self) -> int:
+        p, q, w, a = self.pe, self.simd, self.w_bits, self.a_bits
+        c2 = 0
+        if (self.mem_mode == "internal_decoupled" and self.ram_style == "distributed") or (
+            self.mem_mode == "internal_embedded" and self.wmem() <= 128
+        ):
+            c2 = (p * q * w) * math.ceil(self.wmem() / 64)
+        mult = 0 if self.res_type == "dsp" else q * (2 * math.ceil((w + a) / 6) - 1) * (w + a)
+        addertree = (w + a) * (2 * q - 1)
+        k_h, k_w = self.kernel
+        alpha = math.log(k_h * k_w, 2) + w + a - 1 - int(self.a_signed)
+        acc = min(self.acc_bits, np.ceil(alpha + math.log(1 + pow(2, -alpha), 2) + 1))
+        thr = comp = 0
+        if not self.no_activation:
+            thr = (2**self.out_bits - 1) * acc * self.tmem() / 64
+            comp = (2**self.out_bits - 1) * acc
+        return int(300 + 1.1 * (p * (mult + addertree + acc + thr + comp)) + c2)
+
+    def dsp(self) -> int:
+        if self.res_type != "dsp":
+            return 0
+        return int(self.pe * np.ceil((self.w_bits + self.a_bits) / 48))
+
+
+@dataclass(frozen=True)
+class SlidingWindow2D:
+    """FINN's HLS 2-D convolution input generator (square kernel, stride and input for the BRAM model)."""
+
+    channels: int
+    ifm_dim: tuple[int, int]
+    ofm_dim: tuple[int, int]
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    simd: int
+    a_bits: int
+    dilation: tuple[int, int] = (1, 1)
+    ram_style: Literal["auto", "block", "distributed", "ultra"] = "auto"
+
+    def cycles(self) -> int:
+        c, q = self.channels, self.simd
+        k_h, k_w = self.kernel
+        ifm_h, ifm_w = self.ifm_dim
+        ofm_h, ofm_w = self.ofm_dim
+        write = (ofm_w * k_w * k_h * (c / q)) / 1
+        read = self.stride[1] * ifm_w * (c / q)
+        return int(ifm_w * k_h * self.dilation[0] * (c / q) + ofm_h * max(write, read))
+
+    def bram18(self) -> int:
+        if self.ram_style not in ("block", "auto"):
+            return 0
+        ifm, k, s = self.ifm_dim[0], self.kernel[0], self.stride[0]
+        depth = ifm * self.channels / self.simd
+        width = (
+            36
+            if depth <= 512
+            else 18
+            if depth <= 1024
+            else 9
+            if depth <= 2048
+            else 4
+            if depth <= 4096
+            else (2 if depth <= 8192 else 1)
+        )
+        width_mul = math.ceil(self.simd * self.a_bits / width)
+        depth_mul = math.ceil(ifm * self.channels / self.simd / depth)
+        return int((k + s) * width_mul * depth_mul)
+
+
+@dataclass(frozen=True)
+class Thresholding:
+    """A thresholding unit (the quantized activation as comparisons), folded by PE."""
+
+    channels: int
+    pe: int
+    a_bits: int
+    num_input_vectors: tuple[int, ...] = (1,)
+    ram_style: Literal["distributed", "block"] = "distributed"
+
+    def tmem(self) -> int:
+        return self.channels // self.pe
+
+    def cycles(self) -> int:
+        return int(np.prod((*self.num_input_vectors, self.tmem())))
+
+    def bram18(self) -> int:
+        t = self.tmem()
+        if self.ram_style == "block" and t > 1:
+            return int(math.ceil(self.a_bits * self.pe / 16)) * int(math.ceil(t / 1024))
+        return 0
+
+    def lut(self) -> int:
+        t = self.tmem()
+        lutram = (
+            self.pe * self.a_bits * int(math.ceil(t / 64)) if self.ram_style == "distributed" and t > 1 else 0
+        )
+        return self.a_bits * self.pe + lutram
+
+
+def maxpool2d_cycles(ifm_dim: int, kernel: int) -> int:
+    """StreamingMaxPool (2-D, square): ⌊W_in²·(1 + 1/k²)⌋ (FINN: "TODO: adjust inaccurate formula")."""
+    return int(ifm_dim * ifm_dim * (1 + 1 / (kernel * kernel)))
+
+
+def _bram_bands(omega: float, width: int, divisors: tuple[int, int, int]) -> int:
+    """FINN-R's RAMB18 count of an ω-deep, ``width``-bit memory (MVAU divisors 9/18/36, VVAU 8/16/32)."""
+    d9, d18, d36 = divisors
+    if width == 1:
+        return math.ceil(omega / 16384)
+    if width == 2:
+        return math.ceil(omega / 8192)
+    if width <= 4:
+        return math.ceil(omega / 4096) * math.ceil(width / 4)
+    if width <= 9:
+        return math.ceil(omega / 2048) * math.ceil(width / d9)
+    if width <= 18 or omega > 512:
+        return math.ceil(omega / 1024) * math.ceil(width / d18)
+    return math.ceil(omega / 512) * math.ceil(width / d36)
