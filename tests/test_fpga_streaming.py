@@ -1,0 +1,74 @@
+"""FINN's SetFolding rule, the pipeline estimate (throughput, FINN's no-overlap latency bound, resources)
+and device budgets (accelsim.fpga)."""
+
+from __future__ import annotations
+
+import pytest
+from fuzzing import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accelsim.errors import AccelsimInputError
+from accelsim.fpga.devices import DEVICES, device
+from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2D, Thresholding, Vvau
+from accelsim.fpga.folding import divisors, fold_unit, set_folding
+from accelsim.fpga.streaming import CNV_W1A1_FOLDING, MaxPool, cnv_units, estimate
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(mw=st.sampled_from([27, 64, 256, 576, 1152]), mh=st.sampled_from([10, 64, 128, 512]),
+       w=st.sampled_from([1, 2, 4, 8]), vecs=st.sampled_from([1, 9, 100, 784]), target=st.integers(1, 200_000))  # fmt: skip
+def test_mvau_folding_is_the_smallest_that_meets_the_target(mw, mh, w, vecs, target):
+    """SIMD grows first, then PE; each stops at the first divisor whose cycles are below the target, so one
+    divisor less would miss it. A SIMD step that misses the target and makes the weight stream wider than
+    36 bits is reverted (FINN checks the width after the target: a wider step that meets it stays)."""
+    u = fold_unit(Mvau(mw=mw, mh=mh, pe=1, simd=1, w_bits=w, a_bits=2, num_input_vectors=(vecs,)), target)
+    assert mw % u.simd == 0 and mh % u.pe == 0
+    assert u.w_bits * u.simd <= 36 or u.simd == 1 or Mvau(**{**u.__dict__, "pe": 1}).cycles() < target
+    simds = divisors(mw)
+    if u.pe > 1:  # SIMD stopped at the width limit or at MW, never because the target was met
+        assert u.cycles() < target or u.pe == mh
+        smaller = divisors(mh)[divisors(mh).index(u.pe) - 1]
+        assert Mvau(**{**u.__dict__, "pe": smaller}).cycles() >= target
+    elif u.cycles() < target and u.simd > 1:
+        smaller = simds[simds.index(u.simd) - 1]
+        assert Mvau(**{**u.__dict__, "simd": smaller}).cycles() >= target
+
+
+def test_other_units_fold_on_their_attribute():
+    assert fold_unit(Thresholding(channels=64, pe=1, a_bits=2, num_input_vectors=(1, 10, 10)), 1000).pe == 8
+    swg = fold_unit(SlidingWindow2D(64, (12, 12), (10, 10), (3, 3), (1, 1), 1, 2), 10_000)
+    assert swg.simd in divisors(64) and swg.cycles() < 10_000
+    v = fold_unit(Vvau(channels=32, kernel=(3, 3), dim=(10, 10), pe=1, simd=1, w_bits=4, a_bits=4), 50)
+    assert v.pe == 32 and v.simd > 1  # PE exhausted first, then SIMD
+
+
+def test_two_pass_relaxation_balances_to_the_bottleneck():
+    units = [u for _, u in cnv_units() if not isinstance(u, MaxPool)]
+    folded = set_folding(units, 1)  # unreachable: every unit maxes out, then refolds to the slowest
+    worst = max(u.cycles() for u in folded)
+    again = set_folding(units, worst, two_pass_relaxation=False)
+    assert [u.cycles() for u in folded] == [u.cycles() for u in again]
+
+
+def test_cnv_estimate_with_finn_examples_folding():
+    """cnv-w1a1 folded as finn-examples does, at 200 MHz (its 5 ns clock): throughput = clock / the slowest
+    unit's cycles; FINN's latency bound = Σ cycles / clock."""
+    e = estimate(cnv_units(folding=CNV_W1A1_FOLDING), 200e6)
+    assert e.max_cycles == max(e.cycles.values()) and e.frames_per_s == 200e6 / e.max_cycles
+    assert e.latency_no_overlap_s == pytest.approx(sum(e.cycles.values()) / 200e6)
+    conv1 = next(u for n, u in cnv_units(folding=CNV_W1A1_FOLDING) if n == "conv1")
+    assert e.cycles["conv1"] == (64 // 32) * (576 // 32) * 28 * 28
+    assert e.resources["lut"] > 0 and e.resources["bram18"] > 0 and conv1.pe == 32
+
+
+def test_a_design_over_budget_names_the_resource():
+    units = cnv_units(folding=CNV_W1A1_FOLDING)
+    with pytest.raises(AccelsimInputError, match=r"needs [\d,]+ LUT but tiny offers"):
+        from accelsim.fpga.devices import Device
+
+        estimate(units, 200e6, Device("tiny", "x", 1000, 2000, 100, 0, 10))
+    assert estimate(units, 200e6, device("zcu102")).frames_per_s > 0
+    with pytest.raises(AccelsimInputError, match="device"):
+        device("zc999")
+    assert set(DEVICES) >= {"pynq-z1", "ultra96", "zcu102", "zcu104", "u250"}
