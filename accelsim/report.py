@@ -77,6 +77,11 @@ class Report(BaseModel):
     layers: list[LayerReport]
     totals: Totals
     mismatch: dict[str, float] | None = None
+    pipeline: dict[str, Any] | None = Field(
+        None,
+        description="pipelined fabrics (streaming): initiation interval, frames/s, FINN's no-overlap "
+        "latency bound, resources and the device budget",
+    )
     transformer: dict[str, Any] | None = Field(
         None, description="transformer runs: phase, tokens/s, time to first token, J/token, KV-cache bytes"
     )
@@ -245,6 +250,14 @@ def render_report(report: Report, console: Any = None, wide: bool = False) -> No
     console.print(breakdown)
     if report.calibration:
         console.print(f"[dim]{report.calibration}[/dim]")
+    if report.pipeline:
+        p = report.pipeline
+        used = ", ".join(f"{v:,} {k.upper()}" for k, v in p["resources"].items() if v)
+        console.print(
+            f"[bold]pipeline[/bold]: {p['frames_per_s']:.4g} frames/s (initiation interval "
+            f"{p['initiation_interval_cycles']:,} cycles), latency bound {_si(p['latency_no_overlap_s'], 's')} "
+            f"(no overlap); {used} on {p['device']}"
+        )
     if report.transformer:
         x = report.transformer
         ttft = x["time_to_first_token_s"]

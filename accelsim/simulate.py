@@ -14,7 +14,7 @@ from pathlib import Path
 
 from accelsim.arch.base import ArchitectureBase
 from accelsim.errors import AccelsimInputError
-from accelsim.fabrics import LayerResult, get_fabric, load_arch
+from accelsim.fabrics import LayerResult, get_fabric, get_fabric_hook, load_arch
 from accelsim.pricing import EnergyTable, LayerCost, ModelTable, Technology, parse_tech
 from accelsim.report import LayerReport, Report, Totals
 from accelsim.workload import (
@@ -108,6 +108,7 @@ def simulate(
 
     layer_reports: list[LayerReport] = []
     costs: list[LayerCost] = []
+    results: list[LayerResult] = []
     by_name = _name_sensitive(arch_model)
     seen: dict[tuple, tuple[LayerResult, LayerCost, dict]] = {}
     precision_keys: dict[int, tuple] = {}
@@ -123,6 +124,7 @@ def simulate(
             hit = seen[key] = (result, LayerCost.of(layer.macs, result, table), result.mapping.as_dict())
         result, cost, mapping = hit
         costs.append(cost)
+        results.append(result)
         layer_reports.append(
             _layer_report(layer.name, layer.op, precision, result, cost, arch_model, mapping)
         )
@@ -140,6 +142,10 @@ def simulate(
         layers=layer_reports,
         totals=_totals(total, net.batch, arch_model, table),
     )
+    timing = get_fabric_hook(arch_model.fabric, "network_timing")
+    if timing is not None:  # layers that run concurrently (a pipeline): the network's cycles are its own
+        report.pipeline = timing(results, arch_model, net.batch)
+        report.totals = _retimed(report.totals, report.pipeline["cycles"], net.batch, arch_model)
     report.set_action_counts(total.actions)
     if net.transformer is not None:
         report.transformer = transformer_summary(net, report)
@@ -270,6 +276,23 @@ def _totals(total: LayerCost, batch: int, arch: ArchitectureBase, table: EnergyT
         area_mm2=area_mm2(table),
         area_breakdown_mm2=table.areas_mm2(),
         accesses=dict(total.accesses),
+    )
+
+
+def _retimed(t: Totals, cycles: int, batch: int, arch: ArchitectureBase) -> Totals:
+    """Totals of a pipelined fabric: its own network cycles (layers overlap), the rates derived again."""
+    latency = arch.cycles_to_s(cycles)
+    energy = t.energy_pj
+    return t.model_copy(
+        update={
+            "cycles": cycles,
+            "compute_cycles": cycles,
+            "stall_cycles": 0,
+            "latency_s": latency,
+            "inferences_per_s": batch / latency if latency else 0.0,
+            "gops": 2 * t.macs / latency / 1e9 if latency else 0.0,
+            "power_w": energy * 1e-12 / latency if latency else 0.0,
+        }
     )
 
 

@@ -32,7 +32,13 @@ def test_area_scales_with_node_squared_in_the_native_estimators():
 
 @pytest.mark.parametrize("preset", available_presets())
 def test_area_objective_works_for_every_preset(preset):
-    assert CostModel(preset).area_mm2(8, 8) > 0
+    """Every ASIC preset has an area in mm²; an FPGA pipeline reports device resources instead (LUT, BRAM,
+    DSP against the board's budget, tests/test_fpga_streaming.py) and its area is NaN."""
+    area = CostModel(preset).area_mm2(8, 8)
+    if load_arch(preset).fabric == "streaming":
+        assert area != area
+    else:
+        assert area > 0
 
 
 def test_sram_fit_is_the_least_squares_fit_of_the_committed_cacti_runs():

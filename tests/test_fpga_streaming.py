@@ -72,3 +72,32 @@ def test_a_design_over_budget_names_the_resource():
     with pytest.raises(AccelsimInputError, match="device"):
         device("zc999")
     assert set(DEVICES) >= {"pynq-z1", "ultra96", "zcu102", "zcu104", "u250"}
+
+
+def test_simulate_on_the_streaming_fabric_is_the_pipeline_estimate():
+    """bnn-pynq-cnv on finn-cnv-pynq (finn-examples' cnv-w1a1 folding, 200 MHz): frames/s, FINN's latency
+    bound and resources equal accelsim.fpga.streaming.estimate of the same units; a batch of N takes the
+    bound plus N − 1 initiation intervals."""
+    from accelsim import simulate
+
+    e = estimate(cnv_units(folding=CNV_W1A1_FOLDING), 200e6)
+    r = simulate("bnn-pynq-cnv", "finn-cnv-pynq")
+    p = r.pipeline
+    assert p["frames_per_s"] == e.frames_per_s and p["latency_no_overlap_s"] == e.latency_no_overlap_s
+    assert p["resources"] == e.resources and p["device"] == "pynq-z1"
+    r8 = simulate("bnn-pynq-cnv", "finn-cnv-pynq", batch=8)
+    assert r8.totals.cycles == round(e.latency_no_overlap_s * 200e6) + 7 * p["initiation_interval_cycles"]
+    assert r8.totals.inferences_per_s == pytest.approx(8 / r8.totals.latency_s)
+
+
+def test_streaming_errors_are_one_line():
+    from accelsim import simulate
+    from accelsim.fabrics import load_arch
+
+    big = load_arch("finn-cnv-pynq", folding={}, swg_simd={}, target_fps=1e6)  # SetFolding to the maximum
+    with pytest.raises(AccelsimInputError, match="LUT but pynq-z1 offers"):
+        simulate("bnn-pynq-cnv", big)
+    with pytest.raises(AccelsimInputError, match="two activations"):
+        simulate("bert-base-encoder", "finn-cnv-pynq")
+    with pytest.raises(AccelsimInputError, match="device"):
+        load_arch("finn-cnv-pynq", device="zc999")

@@ -20,8 +20,13 @@ from accelsim.pricing.actions import NODE_INDEPENDENT_CLASSES, check_action
 from accelsim.pricing.technology import area_factor, area_scale, energy_factor, energy_scale
 from accelsim.workload import load_network
 
+#: presets whose fabric models no energy yet, and why (their reports say 0 J and carry no action)
+NO_ENERGY_MODEL = {"finn-cnv-pynq": "FPGA power per resource is not modelled yet (issue 15)"}
+
 
 def _runnable(preset: str) -> tuple[str, str | None]:
+    if preset in NO_ENERGY_MODEL:
+        return ("bnn-pynq-cnv", None)
     return ("lenet5", "4/4") if preset == "quest" else ("lenet5", None)
 
 
@@ -30,6 +35,9 @@ def test_every_action_a_preset_reports_is_in_the_vocabulary_and_priced(preset):
     net, bits = _runnable(preset)
     rep = simulate(net, preset, bits=bits)
     actions = rep.action_counts()
+    if preset in NO_ENERGY_MODEL:
+        assert not actions and rep.totals.energy_pj == 0
+        return
     assert actions, "a MAC network makes some action happen"
     table = ModelTable(load_arch(preset))
     for key, n in actions.items():

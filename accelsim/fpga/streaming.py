@@ -6,7 +6,7 @@ bound; resources are the units' FINN estimates summed.
 
 ``cnv_units(bits)`` builds the BNN-PYNQ CNV topology (CIFAR-10; Brevitas ``CNV.py``: 3×3 convolutions
 without padding, 64-64-pool-128-128-pool-256-256, then FC 512-512-10; the first layer reads the 8-bit
-image) as FINN units; ``CNV_W1A1_FOLDING`` is finn-examples' folding for cnv-w1a1
+image; bipolar (signed) activations; the last layer outputs accumulators) as FINN units; ``CNV_W1A1_FOLDING`` is finn-examples' folding for cnv-w1a1
 (``build/bnn-pynq/folding_config/cnv-w1a1_folding_config.json`` at 810a1e7).
 """
 
@@ -51,13 +51,13 @@ def cnv_units(w_bits: int = 1, a_bits: int = 1, folding: dict | None = None) -> 
         )
         pe, simd = fold["mvau"][i]
         units.append((f"conv{i}", Mvau(mw=9 * c_in, mh=c_out, pe=pe, simd=simd, w_bits=w_bits, a_bits=a,
-                                       a_signed=i == 0, out_bits=a_bits, num_input_vectors=(1, ofm, ofm))))  # fmt: skip
+                                       a_signed=True, out_bits=a_bits, num_input_vectors=(1, ofm, ofm))))  # fmt: skip
         if i in pools_after:
             units.append((f"pool{i}", MaxPool(pools_after[i], 2)))
     for j, (mw, mh) in enumerate([(256, 512), (512, 512), (512, 10)]):
         pe, simd = fold["mvau"][6 + j]
-        units.append((f"fc{j}", Mvau(mw=mw, mh=mh, pe=pe, simd=simd, w_bits=w_bits, a_bits=a_bits,
-                                     out_bits=a_bits, no_activation=j == 2)))  # fmt: skip
+        units.append((f"fc{j}", Mvau(mw=mw, mh=mh, pe=pe, simd=simd, w_bits=w_bits, a_bits=a_bits, a_signed=True,
+                                     out_bits=32 if j == 2 else a_bits, no_activation=j == 2)))  # fmt: skip
     return units
 
 

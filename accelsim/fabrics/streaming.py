@@ -1,0 +1,205 @@
+"""``streaming``: a layer-pipelined FPGA accelerator in FINN's style — one folded engine per layer, every
+engine running at once (issue 15; estimators :mod:`accelsim.fpga`).
+
+Per layer (FINN's units and their exact cycle and resource estimates, :mod:`accelsim.fpga.finn_estimates`):
+
+* ``conv2d`` (groups 1): a sliding-window generator (on the padded input) feeding an MVAU of
+  ``MW = k_h·k_w·C``, ``MH = K`` over ``P·Q`` input vectors, thresholds fused (the quantized activation);
+* ``depthwise_conv2d``: a sliding-window generator feeding a VVAU;
+* ``fc`` and weight ``matmul``: an MVAU (``in_h·in_w`` input vectors);
+* max ``pool``: a StreamingMaxPool; ``add`` / ``concat``: a stream unit of one output element per cycle
+  and PE (assumed, FINN's AddStreams has no estimate here);
+* two-activation matmuls and KV caches have no streaming engine: an input error says so.
+
+Folding: ``folding`` gives (PE, SIMD) per layer name (and ``swg_simd`` the generator's SIMD); otherwise
+FINN's SetFolding rule (:mod:`accelsim.fpga.folding`) for ``target_fps`` at ``frequency_hz`` (per layer,
+without the two-pass relaxation, which needs the whole network). A layer's result is its busy cycles for
+the batch (``batch ×`` its slowest unit's cycles per frame).
+
+The network (``network_timing`` hook, used by ``simulate``): all layers run concurrently, so a frame
+leaves every ``II = max`` per-frame cycles (frames/s = clock / II); the batch takes FINN's latency bound
+for the first frame (Σ every unit's per-frame cycles: "very pessimistic, it assumes no overlap between executions",
+FINN ``dataflow_performance.py``) plus ``(batch − 1)·II``. The units' resources are summed and checked
+against ``device`` (FINN's board tables, :mod:`accelsim.fpga.devices`): over budget is an input error
+naming the resource. Energy: not modelled yet (an FPGA power model per resource is left to issue 15).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from accelsim.arch.base import ArchitectureBase, PeakFigures
+from accelsim.errors import AccelsimInputError
+from accelsim.fabrics.registry import LayerResult, register_fabric
+from accelsim.fpga.devices import DEVICES, device
+from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2D, Vvau
+from accelsim.fpga.folding import fold_unit
+from accelsim.fpga.streaming import MaxPool, unit_resources
+from accelsim.mappings import LayerMapping
+from accelsim.workload import Layer, Precision
+
+
+class StreamingArch(ArchitectureBase):
+    """A FINN-style dataflow pipeline on an FPGA device."""
+
+    fabric: Literal["streaming"] = "streaming"
+    device: str = Field(description=f"FPGA board (FINN's tables): {', '.join(DEVICES)}")
+    target_fps: float | None = Field(
+        None, gt=0, description="SetFolding target (frames/s) for layers without an explicit folding"
+    )
+    folding: dict[str, tuple[int, int]] = Field(
+        default_factory=dict, description="(PE, SIMD) per layer name (MVAU / VVAU)"
+    )
+    swg_simd: dict[str, int] = Field(
+        default_factory=dict, description="sliding-window generator SIMD per layer"
+    )
+    mem_mode: Literal["internal_embedded", "internal_decoupled", "external"] = Field(
+        "internal_decoupled", description="FINN weight memory mode"
+    )
+    ram_style: Literal["auto", "block", "distributed", "ultra"] = Field("auto", description="FINN ram_style")
+    res_type: Literal["auto", "lut", "dsp"] = Field("auto", description="multipliers in LUTs or DSPs")
+    mvau_wwidth_max: int = Field(36, ge=1, description="SetFolding's weight-stream width limit per PE")
+
+    ARRAY_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, v: str) -> str:
+        if v not in DEVICES:
+            raise ValueError(f"unknown device {v!r}; allowed: {', '.join(DEVICES)}")
+        return v
+
+    def target_cycles(self) -> int:
+        """FINN: ``int(clock / target_fps)``; no target = fully folded (PE = SIMD = 1)."""
+        return int(self.frequency_hz / self.target_fps) if self.target_fps else 0
+
+    def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
+        raise AccelsimInputError("arch", "a streaming pipeline's peak depends on the network; simulate it")
+
+
+@dataclass
+class StreamingMapping(LayerMapping):
+    """The units one layer became, each with its folding, cycles per frame and FINN resources."""
+
+    units: list[dict[str, Any]] = field(default_factory=list)
+    kind: str = "streaming"
+
+
+def _fold(unit, name: str, arch: StreamingArch, explicit: tuple[int, int] | None):
+    if explicit is not None:
+        pe, simd = explicit
+        return unit.__class__(**{**unit.__dict__, "pe": pe, "simd": simd})
+    target = arch.target_cycles()
+    return fold_unit(unit, target, arch.mvau_wwidth_max) if target else unit
+
+
+def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list[tuple[str, Any]]:
+    """The FINN units of one layer (module docstring), folded."""
+    w, a = precision.w_bits, precision.a_bits
+    common = dict(mem_mode=arch.mem_mode, ram_style=arch.ram_style, res_type=arch.res_type)
+    raw = precision.out_bits >= precision.acc_bits  # accumulators out: no thresholds (FINN noActivation)
+    name = layer.name
+    if layer.op in ("conv2d", "depthwise_conv2d"):
+        pt, pb, pl, pr = layer.padding
+        ifm = (layer.H + pt + pb, layer.W + pl + pr)
+        if ifm[0] != ifm[1] or layer.R != layer.S or layer.stride[0] != layer.stride[1]:
+            raise AccelsimInputError(
+                f"layers.{name}", "the streaming fabric models square inputs, kernels, strides"
+            )
+        simd = arch.swg_simd.get(name)
+        swg = SlidingWindow2D(layer.C, ifm, (layer.P, layer.Q), (layer.R, layer.S), layer.stride, 1, a,
+                              layer.dilation)  # fmt: skip
+        swg = (
+            swg.__class__(**{**swg.__dict__, "simd": simd})
+            if simd
+            else (fold_unit(swg, arch.target_cycles()) if arch.target_cycles() else swg)
+        )
+        if layer.op == "depthwise_conv2d":
+            core = Vvau(channels=layer.C, kernel=(layer.R, layer.S), dim=(layer.P, layer.Q), pe=1, simd=1,
+                        w_bits=w, a_bits=a, a_signed=precision.a_signed, out_bits=precision.out_bits,
+                        no_activation=raw, **common)  # fmt: skip
+        else:
+            if layer.groups != 1:
+                raise AccelsimInputError(
+                    f"layers.{name}", "grouped convolutions have no streaming engine yet"
+                )
+            core = Mvau(mw=layer.R * layer.S * layer.C, mh=layer.K, pe=1, simd=1, w_bits=w, a_bits=a,
+                        a_signed=precision.a_signed, out_bits=precision.out_bits, no_activation=raw,
+                        num_input_vectors=(1, layer.P, layer.Q), **common)  # fmt: skip
+        return [(f"{name}.swg", swg), (name, _fold(core, name, arch, arch.folding.get(name)))]
+    if layer.op in ("fc", "matmul"):
+        if layer.weights_are_activations or layer.kv_cache:
+            raise AccelsimInputError(
+                f"layers.{name}", "a matmul of two activations (or over a KV cache) has no streaming engine"
+            )
+        core = Mvau(mw=layer.C, mh=layer.K, pe=1, simd=1, w_bits=w, a_bits=a, a_signed=precision.a_signed,
+                    out_bits=precision.out_bits, no_activation=raw, num_input_vectors=(1, layer.H * layer.W),
+                    **common)  # fmt: skip
+        return [(name, _fold(core, name, arch, arch.folding.get(name)))]
+    if layer.op == "pool":
+        return [(name, MaxPool(layer.H, layer.R))]
+    return [(name, _StreamUnit(layer.P * layer.Q * layer.K))]
+
+
+@dataclass(frozen=True)
+class _StreamUnit:
+    """add / concat: one output element per cycle (assumed)."""
+
+    elements: int
+
+    def cycles(self) -> int:
+        return self.elements
+
+
+@register_fabric(StreamingArch)
+def evaluate_layer(layer: Layer, precision: Precision, arch: StreamingArch) -> LayerResult:
+    units = layer_units(layer, precision, arch)
+    per_frame = max(int(u.cycles()) for _, u in units)
+    rows = []
+    for uname, u in units:
+        rows.append({"unit": uname, "kind": type(u).__name__, "pe": getattr(u, "pe", None),
+                     "simd": getattr(u, "simd", None), "cycles_per_frame": int(u.cycles()), **unit_resources(u)})  # fmt: skip
+    core = units[-1][1]
+    peak = float(getattr(core, "pe", 0) * getattr(core, "simd", 0)) if isinstance(core, Mvau | Vvau) else 0.0
+    return LayerResult(
+        compute_cycles=per_frame * layer.batch,
+        stall_cycles=0,
+        actions={},
+        accesses={
+            "cycles_per_frame": per_frame,
+            "unit_cycles_per_frame": sum(r["cycles_per_frame"] for r in rows),
+        },
+        peak_macs_per_cycle=peak,
+        mapping_efficiency=1.0 if layer.has_macs else 0.0,
+        mapping=StreamingMapping(rows),
+    )
+
+
+def network_timing(results: list[LayerResult], arch: StreamingArch, batch: int) -> dict[str, Any]:
+    """The pipeline (module docstring): II, frames/s, FINN's no-overlap bound, the batch's cycles, and the
+    summed resources checked against the device."""
+    from accelsim.fpga.devices import check_fit
+
+    per_frame = [int(r.accesses.get("cycles_per_frame", 0)) for r in results]
+    ii = max(per_frame) if per_frame else 0
+    bound = sum(int(r.accesses.get("unit_cycles_per_frame", 0)) for r in results)  # every unit, as FINN sums
+    used: dict[str, int] = {}
+    for r in results:
+        for u in getattr(r.mapping, "units", []):
+            for k in ("lut", "ff", "bram18", "uram", "dsp"):
+                used[k] = used.get(k, 0) + int(u[k])
+    dev = device(arch.device)
+    check_fit(used, dev)
+    return {
+        "cycles": bound + (batch - 1) * ii,
+        "initiation_interval_cycles": ii,
+        "frames_per_s": arch.frequency_hz / ii if ii else math.inf,
+        "latency_no_overlap_s": bound / arch.frequency_hz,
+        "resources": used,
+        "device": dev.name,
+        "budget": dev.budget(),
+    }
