@@ -101,3 +101,34 @@ def test_streaming_errors_are_one_line():
         simulate("bert-base-encoder", "finn-cnv-pynq")
     with pytest.raises(AccelsimInputError, match="device"):
         load_arch("finn-cnv-pynq", device="zc999")
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(n=st.integers(1, 2), c=st.integers(1, 70), k=st.integers(1, 6), hw=st.integers(3, 7), kern=st.integers(1, 3),
+       stride=st.integers(1, 2), seed=st.integers(0, 2**31 - 1))  # fmt: skip
+def test_xnor_popcount_layers_equal_the_integer_layer(n, c, k, hw, kern, stride, seed):
+    """A binary conv or FC through the streaming datapath (XNOR-popcount on bit-packed operands) equals the
+    exact integer layer; a multi-bit one takes the exact kernels."""
+    import numpy as np
+
+    from accelsim.fabrics import get_functional_layer, load_arch
+    from accelsim.functional import run_layer
+    from accelsim.workload import Layer, Precision
+
+    rng = np.random.default_rng(seed)
+    arch = load_arch("finn-cnv-pynq")
+    fn = get_functional_layer("streaming")
+    p = Precision(w_bits=1, a_bits=1, w_signed=True, a_signed=True, out_bits=32)
+    conv = Layer(name="c", op="conv2d", batch=n, in_channels=c, out_channels=k, in_h=hw, in_w=hw,
+                 kernel=min(kern, hw), stride=stride)  # fmt: skip
+    x = rng.choice([-1, 1], size=(n, c, hw, hw))
+    w = rng.choice([-1, 1], size=(k, c, conv.R, conv.S))
+    y, stats = fn(x, w, conv, p, arch, 0)
+    assert stats["path"] == "xnor-popcount"
+    assert np.array_equal(y, run_layer(conv, x, w, p, check_ranges=False).out)
+    fc = Layer(name="f", op="fc", batch=n, in_channels=c, out_channels=k)
+    xf, wf = rng.choice([-1, 1], size=(n, c)), rng.choice([-1, 1], size=(k, c))
+    y, _ = fn(xf, wf, fc, p, arch, 0)
+    assert np.array_equal(y, run_layer(fc, xf, wf, p, check_ranges=False).out)
+    y, stats = fn(xf * 3, wf, fc, Precision(w_bits=1, a_bits=4, w_signed=True, a_signed=True), arch, 0)
+    assert stats["path"] != "xnor-popcount" and np.array_equal(y, (xf * 3) @ wf.T)

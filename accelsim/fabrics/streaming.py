@@ -203,3 +203,40 @@ def network_timing(results: list[LayerResult], arch: StreamingArch, batch: int) 
         "device": dev.name,
         "budget": dev.budget(),
     }
+
+
+def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: StreamingArch, seed: int = 0):
+    """Numbers through the pipeline (registry contract): a binary layer — every operand ±1 — runs as FINN's
+    XNOR-popcount units do (:func:`accelsim.fpga.xnor.xnor_gemm` on bit-packed im2col rows), any other layer
+    through the exact integer kernels (a multi-bit MVAU multiplies exactly). Stats: ``xnor_popcount_words``
+    (64-bit XNOR-popcounts), ``path``. ``seed`` is unused (no random process)."""
+    import numpy as np
+
+    from accelsim.fpga.xnor import xnor_gemm
+    from accelsim.functional import run_layer
+    from accelsim.pe.functional import im2col_group
+
+    del seed
+    x = np.asarray(x_int, dtype=np.int64)
+    w = np.asarray(w_int, dtype=np.int64)
+    bipolar = x.size and w.size and np.isin(x, (-1, 1)).all() and np.isin(w, (-1, 1)).all()
+    if not bipolar or layer.op not in ("conv2d", "fc") or (layer.op == "conv2d" and any(layer.padding)):
+        r = run_layer(layer, x, w, precision, check_ranges=False)
+        return r.out, {
+            "overflow_outputs": r.overflow_outputs,
+            "overflow_events": r.overflow_events,
+            "path": r.path,
+        }
+    if layer.op == "fc":
+        a = x.reshape(x.shape[0], -1)
+        y = xnor_gemm(a, w.reshape(layer.K, -1).T)
+        words = a.shape[0] * layer.K * -(-a.shape[1] // 64)
+        return y, {"xnor_popcount_words": float(words), "path": "xnor-popcount"}
+    a = im2col_group(x, layer, 0)
+    y = xnor_gemm(a, w.reshape(layer.K, -1).T)
+    words = a.shape[0] * layer.K * -(-a.shape[1] // 64)
+    n = x.shape[0]
+    return y.reshape(n, layer.P, layer.Q, layer.K).transpose(0, 3, 1, 2).copy(), {
+        "xnor_popcount_words": float(words),
+        "path": "xnor-popcount",
+    }
