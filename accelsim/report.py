@@ -252,11 +252,15 @@ def render_report(report: Report, console: Any = None, wide: bool = False) -> No
         console.print(f"[dim]{report.calibration}[/dim]")
     if report.pipeline:
         p = report.pipeline
-        used = ", ".join(f"{v:,} {k.upper()}" for k, v in p["resources"].items() if v)
+        used = ", ".join(
+            f"{v:,} {k.upper()}" for k, v in p.get("total_resources", p["resources"]).items() if v
+        )
+        fifo = ", ".join(f"{v:,} {k.upper()}" for k, v in p.get("fifo_resources", {}).items() if v)
         console.print(
             f"[bold]pipeline[/bold]: {p['frames_per_s']:.4g} frames/s (initiation interval "
-            f"{p['initiation_interval_cycles']:,} cycles), latency bound {_si(p['latency_no_overlap_s'], 's')} "
-            f"(no overlap); {used} on {p['device']}"
+            f"{p['initiation_interval_cycles']:,} cycles), latency {_si(p['latency_s'], 's')} overlapped, "
+            f"{_si(p['latency_no_overlap_s'], 's')} FINN's no-overlap bound; {used} on {p['device']}"
+            + (f" (FIFOs included: {fifo})" if fifo else "")
         )
     if report.transformer:
         x = report.transformer

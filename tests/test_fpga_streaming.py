@@ -76,8 +76,9 @@ def test_a_design_over_budget_names_the_resource():
 
 def test_simulate_on_the_streaming_fabric_is_the_pipeline_estimate():
     """bnn-pynq-cnv on finn-cnv-pynq (finn-examples' cnv-w1a1 folding, 200 MHz): frames/s, FINN's latency
-    bound and resources equal accelsim.fpga.streaming.estimate of the same units; a batch of N takes the
-    bound plus N − 1 initiation intervals."""
+    bound and unit resources equal accelsim.fpga.streaming.estimate of the same units; the overlapped latency
+    lies between the initiation interval and FINN's bound; a batch of N takes the overlapped latency of two
+    frames plus N − 2 initiation intervals; the sized FIFOs add their resources to the units'."""
     from accelsim import simulate
 
     e = estimate(cnv_units(folding=CNV_W1A1_FOLDING), 200e6)
@@ -85,8 +86,15 @@ def test_simulate_on_the_streaming_fabric_is_the_pipeline_estimate():
     p = r.pipeline
     assert p["frames_per_s"] == e.frames_per_s and p["latency_no_overlap_s"] == e.latency_no_overlap_s
     assert p["resources"] == e.resources and p["device"] == "pynq-z1"
+    ii = p["initiation_interval_cycles"]
+    assert ii <= p["latency_cycles"] < round(e.latency_no_overlap_s * 200e6)
+    assert r.totals.cycles == p["latency_cycles"]
+    r2 = simulate("bnn-pynq-cnv", "finn-cnv-pynq", batch=2)
     r8 = simulate("bnn-pynq-cnv", "finn-cnv-pynq", batch=8)
-    assert r8.totals.cycles == round(e.latency_no_overlap_s * 200e6) + 7 * p["initiation_interval_cycles"]
+    assert r8.totals.cycles == r2.totals.cycles + 6 * ii
+    fifo = {k: sum(f[k] for f in p["fifos"]) for k in ("lut", "bram18", "uram")}
+    assert fifo == p["fifo_resources"] and fifo["lut"] > 0
+    assert p["total_resources"]["bram18"] == p["resources"]["bram18"] + fifo["bram18"]
     assert r8.totals.inferences_per_s == pytest.approx(8 / r8.totals.latency_s)
 
 

@@ -38,6 +38,7 @@ from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.fpga.devices import DEVICES, device
 from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2D, Vvau
 from accelsim.fpga.folding import fold_unit
+from accelsim.fpga.pipeline import Stage, pipeline_timing, proportional_need, window_need
 from accelsim.fpga.streaming import MaxPool, unit_resources
 from accelsim.mappings import LayerMapping
 from accelsim.workload import Layer, Precision
@@ -63,6 +64,11 @@ class StreamingArch(ArchitectureBase):
     ram_style: Literal["auto", "block", "distributed", "ultra"] = Field("auto", description="FINN ram_style")
     res_type: Literal["auto", "lut", "dsp"] = Field("auto", description="multipliers in LUTs or DSPs")
     mvau_wwidth_max: int = Field(36, ge=1, description="SetFolding's weight-stream width limit per PE")
+    fifo_ram_style: Literal["block", "distributed", "ultra", "auto"] = Field(
+        "block",
+        description="memory of FIFOs deeper than 256 (Vivado FIFOs; FINN's vivado_ram_style — 'auto' leaves it "
+        "to Vivado and FINN then estimates no BRAM)",
+    )
 
     ARRAY_FIELDS: ClassVar[tuple[str, ...]] = ()
 
@@ -155,6 +161,33 @@ class _StreamUnit:
         return self.elements
 
 
+def _token_plan(layer: Layer, unit: Any, precision: Precision) -> dict[str, Any]:
+    """How the overlapped pipeline model (:mod:`accelsim.fpga.pipeline`) sees a unit: output tokens (pixels)
+    per frame, what each needs upstream (a window over the layer's input, or a proportional stream),
+    whether it reads eagerly into its own line buffer, and its output stream (words per token, width)."""
+    if isinstance(unit, SlidingWindow2D):
+        k_eff = (layer.R - 1) * layer.dilation[0] + 1
+        return {"tokens": layer.P * layer.Q, "eager": True, "words_per_token": -(-unit.kernel[0] * unit.kernel[1]
+                * unit.channels // unit.simd), "width_bits": unit.simd * unit.a_bits,
+                "window": [layer.H, layer.W, layer.padding[0], layer.padding[2], k_eff, layer.stride[0],
+                           layer.P, layer.Q]}  # fmt: skip
+    if isinstance(unit, MaxPool):
+        return {"tokens": layer.P * layer.Q, "eager": True, "words_per_token": 1,
+                "width_bits": layer.C * precision.a_bits,
+                "window": [layer.H, layer.W, layer.padding[0], layer.padding[2], layer.R, layer.stride[0],
+                           layer.P, layer.Q]}  # fmt: skip
+    if isinstance(unit, Mvau):
+        bits = unit.acc_bits if unit.no_activation else unit.out_bits
+        return {"tokens": int(math.prod(unit.num_input_vectors)), "eager": False,
+                "words_per_token": unit.mh // unit.pe, "width_bits": unit.pe * bits}  # fmt: skip
+    if isinstance(unit, Vvau):
+        bits = unit.acc_bits if unit.no_activation else unit.out_bits
+        return {"tokens": unit.dim[0] * unit.dim[1], "eager": False,
+                "words_per_token": -(-unit.channels // unit.pe), "width_bits": unit.pe * bits}  # fmt: skip
+    return {"tokens": layer.P * layer.Q, "eager": False, "words_per_token": layer.K,
+            "width_bits": precision.out_bits}  # fmt: skip
+
+
 @register_fabric(StreamingArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: StreamingArch) -> LayerResult:
     units = layer_units(layer, precision, arch)
@@ -162,7 +195,8 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: StreamingArch) -> L
     rows = []
     for uname, u in units:
         rows.append({"unit": uname, "kind": type(u).__name__, "pe": getattr(u, "pe", None),
-                     "simd": getattr(u, "simd", None), "cycles_per_frame": int(u.cycles()), **unit_resources(u)})  # fmt: skip
+                     "simd": getattr(u, "simd", None), "cycles_per_frame": int(u.cycles()), **unit_resources(u),
+                     "tokens": _token_plan(layer, u, precision)})  # fmt: skip
     core = units[-1][1]
     peak = float(getattr(core, "pe", 0) * getattr(core, "simd", 0)) if isinstance(core, Mvau | Vvau) else 0.0
     return LayerResult(
@@ -179,39 +213,91 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: StreamingArch) -> L
     )
 
 
+def pipeline_stages(results: list[LayerResult]) -> list[Stage]:
+    """Every unit of every layer, in stream order, as a stage of the token model (a branching network is
+    taken in layer order: a skip stream's FIFO is not modelled)."""
+    stages: list[Stage] = []
+    for r in results:
+        for u in getattr(r.mapping, "units", []):
+            plan = u["tokens"]
+            n = int(plan["tokens"])
+            up = stages[-1].tokens if stages else 0
+            win = plan.get("window")
+            if win and up == win[0] * win[1]:
+                need = window_need(*win)
+            else:
+                need = proportional_need(n, max(up, 1))
+            stages.append(Stage(u["unit"], n, int(u["cycles_per_frame"]), need, bool(plan["eager"]),
+                                int(plan["words_per_token"]), int(plan["width_bits"])))  # fmt: skip
+    return stages
+
+
 def network_timing(results: list[LayerResult], arch: StreamingArch, batch: int) -> dict[str, Any]:
-    """The pipeline (module docstring): II, frames/s, FINN's no-overlap bound, the batch's cycles, and the
-    summed resources checked against the device."""
+    """The pipeline (module docstring): II, frames/s, FINN's no-overlap bound, the overlapped latency and
+    the FIFOs sized on it (:mod:`accelsim.fpga.pipeline`), the batch's cycles, and the resources (units +
+    FIFOs) checked against the device."""
     from accelsim.fpga.devices import check_fit
 
     per_frame = [int(r.accesses.get("cycles_per_frame", 0)) for r in results]
     ii = max(per_frame) if per_frame else 0
     bound = sum(int(r.accesses.get("unit_cycles_per_frame", 0)) for r in results)  # every unit, as FINN sums
-    used: dict[str, int] = {}
+    used: dict[str, int] = dict.fromkeys(("lut", "ff", "bram18", "uram", "dsp"), 0)
     for r in results:
         for u in getattr(r.mapping, "units", []):
-            for k in ("lut", "ff", "bram18", "uram", "dsp"):
-                used[k] = used.get(k, 0) + int(u[k])
+            for k in used:
+                used[k] += int(u[k])
+    timing = pipeline_timing(pipeline_stages(results), frames=min(batch, 2), ram_style=arch.fifo_ram_style)
+    fifo = timing.resources()
+    total = {k: v + fifo.get(k, 0) for k, v in used.items()}
     dev = device(arch.device)
-    check_fit(used, dev)
+    check_fit(total, dev)
+    done = timing.frame_done_cycles
+    cycles = done[batch - 1] if batch <= len(done) else done[-1] + (batch - len(done)) * ii
     return {
-        "cycles": bound + (batch - 1) * ii,
+        "cycles": cycles,
         "initiation_interval_cycles": ii,
         "frames_per_s": arch.frequency_hz / ii if ii else math.inf,
+        "latency_s": timing.first_frame_cycles / arch.frequency_hz,
+        "latency_cycles": timing.first_frame_cycles,
         "latency_no_overlap_s": bound / arch.frequency_hz,
         "resources": used,
+        "fifo_resources": fifo,
+        "total_resources": total,
+        "fifos": [
+            {
+                "name": f.name,
+                "occupancy_words": f.occupancy_words,
+                "depth": f.adjusted_depth,
+                "impl_style": f.impl_style,
+                "width_bits": f.width_bits,
+                "lut": f.lut(),
+                "bram18": f.bram18(),
+                "uram": f.uram(),
+            }
+            for f in timing.fifos
+        ],  # fmt: skip
         "device": dev.name,
         "budget": dev.budget(),
     }
 
 
 def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: StreamingArch, seed: int = 0):
-    """Numbers through the pipeline (registry contract): a binary layer — every operand ±1 — runs as FINN's
-    XNOR-popcount units do (:func:`accelsim.fpga.xnor.xnor_gemm` on bit-packed im2col rows), any other layer
-    through the exact integer kernels (a multi-bit MVAU multiplies exactly). Stats: ``xnor_popcount_words``
-    (64-bit XNOR-popcounts), ``path``. ``seed`` is unused (no random process)."""
+    """Numbers through the pipeline (registry contract), on the datapath FINN's units would use:
+
+    * binary layer — every operand ±1, conv (unpadded) or FC: XNOR-popcount on bit-packed im2col rows
+      (:func:`accelsim.fpga.xnor.xnor_gemm`), stats ``xnor_popcount_words`` (64-bit XNOR-popcounts);
+    * power-of-two weights — every weight 0 or ±2^e (log2-quantized), conv / depthwise / FC: shift-and-add
+      in LUTs (:func:`accelsim.fpga.logshift.shift_add_gemm`), stats ``shift_adds`` (nonzero products) and
+      ``max_shift``; taken only when no partial sum can leave the ``acc_bits`` accumulator
+      (``max|x| · Σ_k |w[k, n]| < 2^(acc_bits−1)``), so it equals the exact kernels bit for bit;
+    * any other layer (or one that could overflow): the exact integer kernels (a multi-bit MVAU multiplies
+      exactly), which model the accumulator's overflow.
+
+    Stats always carry ``path``. ``seed`` is unused (no random process). The activation (FINN's thresholds,
+    :mod:`accelsim.fpga.thresholds`) is applied by the executor's requantization, which the thresholds equal."""
     import numpy as np
 
+    from accelsim.fpga.logshift import encode_pow2, is_pow2, shift_add_gemm
     from accelsim.fpga.xnor import xnor_gemm
     from accelsim.functional import run_layer
     from accelsim.pe.functional import im2col_group
@@ -219,24 +305,64 @@ def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: Str
     del seed
     x = np.asarray(x_int, dtype=np.int64)
     w = np.asarray(w_int, dtype=np.int64)
+    n = x.shape[0] if x.ndim else 0
     bipolar = x.size and w.size and np.isin(x, (-1, 1)).all() and np.isin(w, (-1, 1)).all()
-    if not bipolar or layer.op not in ("conv2d", "fc") or (layer.op == "conv2d" and any(layer.padding)):
-        r = run_layer(layer, x, w, precision, check_ranges=False)
-        return r.out, {
-            "overflow_outputs": r.overflow_outputs,
-            "overflow_events": r.overflow_events,
-            "path": r.path,
-        }
-    if layer.op == "fc":
-        a = x.reshape(x.shape[0], -1)
+    fc_flat = layer.op == "fc" and x.ndim >= 2 and x.reshape(n, -1).shape[1] == layer.C
+    if bipolar and (fc_flat or (layer.op == "conv2d" and layer.groups == 1 and not any(layer.padding))):
+        a = x.reshape(n, -1) if layer.op == "fc" else im2col_group(x, layer, 0)
         y = xnor_gemm(a, w.reshape(layer.K, -1).T)
         words = a.shape[0] * layer.K * -(-a.shape[1] // 64)
+        if layer.op == "conv2d":
+            y = y.reshape(n, layer.P, layer.Q, layer.K).transpose(0, 3, 1, 2).copy()
         return y, {"xnor_popcount_words": float(words), "path": "xnor-popcount"}
-    a = im2col_group(x, layer, 0)
-    y = xnor_gemm(a, w.reshape(layer.K, -1).T)
-    words = a.shape[0] * layer.K * -(-a.shape[1] // 64)
-    n = x.shape[0]
-    return y.reshape(n, layer.P, layer.Q, layer.K).transpose(0, 3, 1, 2).copy(), {
-        "xnor_popcount_words": float(words),
-        "path": "xnor-popcount",
+    shiftable = layer.op in ("conv2d", "depthwise_conv2d") or fc_flat
+    if shiftable and x.size and w.size and is_pow2(w):
+        wk = w.reshape(layer.K, -1)  # (K, C/G·R·S): row k = output channel k
+        worst = int(np.abs(x).max()) * int(np.abs(wk).sum(axis=1).max())
+        if worst < 1 << (min(precision.acc_bits, 63) - 1):
+            codes = encode_pow2(wk.T)
+            stats = {"path": "log2-shift", "shift_adds": 0.0, "max_shift": float(codes.max_exponent),
+                     "overflow_outputs": 0, "overflow_events": 0}  # fmt: skip
+            if layer.op == "fc":
+                a = x.reshape(n, -1)
+                stats["shift_adds"] = float(a.shape[0] * codes.nonzero.sum())
+                return shift_add_gemm(a, codes), stats
+            g_n, kg = layer.groups, layer.K // layer.groups
+            y = np.empty((n, layer.P, layer.Q, layer.K), dtype=np.int64)
+            for g in range(g_n):
+                a = im2col_group(x, layer, g)
+                cg = encode_pow2(wk[g * kg : (g + 1) * kg].T)
+                stats["shift_adds"] += float(a.shape[0] * cg.nonzero.sum())
+                y[..., g * kg : (g + 1) * kg] = shift_add_gemm(a, cg).reshape(n, layer.P, layer.Q, kg)
+            return y.transpose(0, 3, 1, 2).copy(), stats
+    r = run_layer(layer, x, w, precision, check_ranges=False)
+    return r.out, {
+        "overflow_outputs": r.overflow_outputs,
+        "overflow_events": r.overflow_events,
+        "path": r.path,
     }
+
+
+def fold_network(net, arch: StreamingArch, target_fps: float | None = None, limits: tuple[float, ...] | None = None):
+    """A folding for a whole network (issue 15, item 3): FINN's SetFolding for ``target_fps`` (with its
+    two-pass relaxation over the whole pipeline), or, without a target, the resource-aware search of
+    :func:`accelsim.fpga.folding_search.max_throughput_folding` under the device's budget × ``limits``
+    (default FINN's DEFAULT_RES_LIMITS). Returns ``(folding, swg_simd, units)``: the preset fields and the
+    folded units in stream order."""
+    from accelsim.fpga.devices import DEFAULT_LIMITS
+    from accelsim.fpga.folding import set_folding
+    from accelsim.fpga.folding_search import max_throughput_folding
+
+    free = arch.model_copy(update={"folding": {}, "swg_simd": {}, "target_fps": None})
+    units = [u for layer in net.layers for u in layer_units(layer, net.precision_of(layer), free)]
+    if target_fps is not None:
+        target = int(arch.frequency_hz / target_fps)
+        idx = [i for i, (_, u) in enumerate(units) if isinstance(u, Mvau | Vvau | SlidingWindow2D)]
+        folded = set_folding([units[i][1] for i in idx], target, arch.mvau_wwidth_max)
+        for i, f in zip(idx, folded, strict=True):
+            units[i] = (units[i][0], f)
+    else:
+        units = max_throughput_folding(units, device(arch.device), limits or DEFAULT_LIMITS).units
+    folding = {n: (u.pe, u.simd) for n, u in units if isinstance(u, Mvau | Vvau)}
+    swg = {n.removesuffix(".swg"): u.simd for n, u in units if isinstance(u, SlidingWindow2D)}
+    return folding, swg, units

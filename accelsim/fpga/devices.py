@@ -2,8 +2,22 @@
 ``compute_resources`` = [LUT, FF, BRAM_18K, URAM, DSP] per SLR) and FINN's recommended utilisation limits
 for timing closure (``DEFAULT_RES_LIMITS`` = 0.7 LUT, 0.5 FF, 0.8 BRAM/URAM/DSP).
 
-The ZC706 (XC7Z045) and XC7K325T of issue 15 are not in FINN's tables and no data sheet is stored with
-the project, so they are not offered yet.
+Two boards of issue 15 are not in FINN's tables; their budgets (:data:`SOURCES`) are the vendor data-sheet
+figures, checked against stored public copies:
+
+* ``zc706`` — XC7Z045 (``xc7z045ffg900-2``), Xilinx DS190 "Zynq-7000 SoC Data Sheet: Overview": 218,600
+  LUTs, 437,200 FFs, 545 BRAM36 (19.2 Mb) = 1,090 BRAM18, 900 DSP slices. Verified against
+  AlexMontgomerie/fpgaconvnet-model ``fpgaconvnet/platform/configs/zc706.toml`` (part xc7z045ffg900-2:
+  ``DSP = 900, BRAM = 1090, FF = 437200, LUT = 218600``) and AlexMontgomerie/fpgaconvnet-optimiser
+  ``examples/platforms/zc706.json`` (same figures).
+* ``kc705`` — XC7K325T (``xc7k325tffg900-2``; the KC705 board carries the XC7K325T-2FFG900C, Xilinx UG810),
+  Xilinx DS180 "7 Series FPGAs Data Sheet: Overview": 203,800 LUTs, 407,600 FFs, 445 BRAM36 = 890 BRAM18,
+  840 DSP slices. Verified against the "Available" column Vivado reports for this device in
+  twosigma/frost ``fpga/build/genesys2/SUMMARY_final.md`` (Genesys2 board, Kintex-7 XC7K325T: LUTs 203800,
+  Registers 407600, Block RAM 445, DSPs 840).
+
+Neither 7-series part has UltraRAM. Clocks are not part of a device here: the architecture's
+``frequency_hz`` sets it.
 """
 
 from __future__ import annotations
@@ -38,6 +52,18 @@ DEVICES: dict[str, Device] = {
     "zcu102": Device("zcu102", "xczu9eg-ffvb1156-2-e", 274000, 548000, 1824, 0, 2520),
     "zcu104": Device("zcu104", "xczu7ev-ffvc1156-2-e", 230000, 460000, 610, 92, 1728),
     "u250": Device("u250", "xcu250-figd2104-2L-e", 375000, 750000, 1152, 320, 2880, slrs=4),
+    "zc706": Device("zc706", "xc7z045ffg900-2", 218600, 437200, 1090, 0, 900),
+    "kc705": Device("kc705", "xc7k325tffg900-2", 203800, 407600, 890, 0, 840),
+}
+
+#: where each budget comes from (module docstring)
+SOURCES: dict[str, str] = {
+    **{
+        name: "FINN src/finn/util/platforms.py (39f0c9a)"
+        for name in ("pynq-z1", "ultra96", "zcu102", "zcu104", "u250")
+    },
+    "zc706": "Xilinx DS190 (XC7Z045); fpgaconvnet-model fpgaconvnet/platform/configs/zc706.toml",
+    "kc705": "Xilinx DS180 (XC7K325T), UG810 (KC705); twosigma/frost fpga/build/genesys2/SUMMARY_final.md",
 }
 
 
@@ -54,7 +80,8 @@ def check_fit(used: dict[str, float], dev: Device, limits: tuple[float, ...] = (
         have = budget[res] * limit
         need = used.get(res, 0)
         if need > have:
+            share = f"{need / have:.0%} of the limit" if have else "the device has none"
             raise AccelsimInputError(
                 "device", f"the design needs {need:,.0f} {res.upper()} but {dev.name} offers {have:,.0f} "
-                f"({need - have:,.0f} over, {need / have:.0%} of the limit)"
+                f"({need - have:,.0f} over, {share})"
             )  # fmt: skip

@@ -1,0 +1,106 @@
+"""``accelsim fpga fold``: fold a network for a streaming (FINN-style) preset — FINN's SetFolding for a
+target frame rate, or the resource-aware search for the highest frame rate that fits the device — print the
+per-unit folding, cycles and resources, and optionally write a preset that simulates it."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from accelsim.cli.app import CliApps
+from accelsim.cli.cmd_core import JSON_HELP, check_outputs, parse_overrides
+from accelsim.errors import AccelsimInputError
+from accelsim.fabrics import load_arch
+from accelsim.io.output import write_output
+
+
+def register(apps: CliApps) -> None:
+    fpga = typer.Typer(help="FPGA streaming pipelines (FINN style).", no_args_is_help=True)
+    apps.root.add_typer(fpga, name="fpga")
+
+    @fpga.command("fold")
+    def fold(
+        network: Annotated[str, typer.Option("--network", "-n", help="network name or YAML path")],
+        arch: Annotated[str, typer.Option("--arch", "-a", help="streaming preset name or YAML path")],
+        bits: Annotated[str | None, typer.Option(help="global W/A bits, e.g. 1/1")] = None,
+        target_fps: Annotated[
+            float | None, typer.Option("--target-fps", help="FINN's SetFolding for this frame rate")
+        ] = None,
+        device: Annotated[str | None, typer.Option(help="FPGA board (overrides the preset's)")] = None,
+        full_budget: Annotated[
+            bool,
+            typer.Option("--full-budget", help="use 100 % of every resource, not FINN's recommended limits"),
+        ] = False,
+        set_: Annotated[list[str], typer.Option("--set", help="override FIELD=VALUE")] = [],  # noqa: B006
+        write: Annotated[
+            str | None, typer.Option("--write", help="write a preset YAML with this folding")
+        ] = None,
+        json_path: Annotated[str | None, typer.Option("--json", help=JSON_HELP)] = None,
+    ) -> None:
+        """Fold a network: SetFolding for --target-fps, else the highest frame rate that fits the device."""
+        from accelsim.fabrics.streaming import StreamingArch, fold_network
+        from accelsim.fpga.streaming import estimate
+        from accelsim.simulate import resolve_network
+
+        check_outputs(**{"--json": json_path, "--write": write})
+        if target_fps is not None and target_fps <= 0:
+            raise AccelsimInputError("--target-fps", "must be > 0")
+        overrides = parse_overrides(set_)
+        if device:
+            overrides["device"] = device
+        model = load_arch(arch, **overrides)
+        if not isinstance(model, StreamingArch):
+            raise AccelsimInputError(
+                "--arch", f"{arch} is a {model.fabric} preset; fpga fold takes a streaming one"
+            )
+        net = resolve_network(network, bits, None)
+        folding, swg, units = fold_network(net, model, target_fps, (1, 1, 1, 1, 1) if full_budget else None)
+        folded = model.model_copy(update={"folding": folding, "swg_simd": swg, "target_fps": None})
+        from accelsim.simulate import simulate
+
+        report = simulate(net, folded)
+        p = report.pipeline
+        e = estimate(units, model.frequency_hz)
+        doc = {
+            "network": network, "arch": arch, "device": p["device"],
+            "mode": f"SetFolding for {target_fps:g} frames/s" if target_fps else "max throughput within the budget"
+            + ("" if full_budget else " (FINN's recommended limits)"),
+            "frames_per_s": p["frames_per_s"], "initiation_interval_cycles": p["initiation_interval_cycles"],
+            "latency_s": p["latency_s"], "latency_no_overlap_s": p["latency_no_overlap_s"],
+            "resources": p["total_resources"], "budget": p["budget"],
+            "units": [{"unit": n, "kind": type(u).__name__, "pe": getattr(u, "pe", None),
+                       "simd": getattr(u, "simd", None), "cycles_per_frame": e.cycles[n]} for n, u in units],
+            "folding": {k: list(v) for k, v in folding.items()}, "swg_simd": swg,
+        }  # fmt: skip
+        if write is not None:
+            fields = {"fabric": "streaming", **folded.model_dump(mode="json", exclude_defaults=True)}
+            fields["folding"] = {k: list(v) for k, v in folding.items()}
+            fields["swg_simd"] = swg
+            fields["description"] = f"{model.name} folded for {network}: {doc['mode']}"
+            write_output(write, yaml.safe_dump(fields, sort_keys=False), "--write")
+        if json_path is not None:
+            write_output(json_path, json.dumps(doc, indent=2), "--json")
+            return
+        table = Table(
+            "unit", "kind", "PE", "SIMD", "cycles/frame", title=f"{network} on {arch}: {doc['mode']}"
+        )
+        for row in doc["units"]:
+            table.add_row(row["unit"], row["kind"], str(row["pe"] or ""), str(row["simd"] or ""),
+                          f"{row['cycles_per_frame']:,}")  # fmt: skip
+        console = Console()
+        console.print(table)
+        used = ", ".join(
+            f"{v:,}/{p['budget'][k]:,} {k.upper()}" for k, v in p["total_resources"].items() if v
+        )
+        console.print(
+            f"{p['frames_per_s']:.5g} frames/s (II {p['initiation_interval_cycles']:,} cycles), latency "
+            f"{p['latency_s'] * 1e6:.4g} µs overlapped ({p['latency_no_overlap_s'] * 1e6:.4g} µs no-overlap bound); "
+            f"{used} on {p['device']} (FIFOs included)"
+        )
+        if write:
+            console.print(f"wrote {write}: accelsim simulate -n {network} -a {write}")
