@@ -24,6 +24,7 @@ class CliApps:
     root: typer.Typer
     net: typer.Typer
     arch: typer.Typer
+    fpga: typer.Typer
 
 
 class _RootGroup(TyperGroup):
@@ -58,9 +59,11 @@ def build_app() -> typer.Typer:
 
     net = typer.Typer(help="Networks shipped with accelsim.", no_args_is_help=True)
     arch = typer.Typer(help="Architecture presets.", no_args_is_help=True)
+    fpga = typer.Typer(help="FPGA streaming pipelines (FINN style).", no_args_is_help=True)
     root.add_typer(net, name="net")
     root.add_typer(arch, name="arch")
-    apps = CliApps(root, net, arch)
+    root.add_typer(fpga, name="fpga")
+    apps = CliApps(root, net, arch, fpga)
     package = importlib.import_module("accelsim.cli")
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
         if info.name.startswith("cmd_"):

@@ -20,10 +20,7 @@ from accelsim.io.output import write_output
 
 
 def register(apps: CliApps) -> None:
-    fpga = typer.Typer(help="FPGA streaming pipelines (FINN style).", no_args_is_help=True)
-    apps.root.add_typer(fpga, name="fpga")
-
-    @fpga.command("fold")
+    @apps.fpga.command("fold")
     def fold(
         network: Annotated[str, typer.Option("--network", "-n", help="network name or YAML path")],
         arch: Annotated[str, typer.Option("--arch", "-a", help="streaming preset name or YAML path")],
