@@ -8,7 +8,8 @@ Quantities:
 * ``network`` (``simulate`` over the selected layers): ``frames_per_s`` (batch / latency),
   ``dram_accesses_per_mac`` (16-bit DRAM words per MAC), ``power_w`` / ``onchip_power_w`` (energy /
   latency, with or without DRAM), ``tops_per_w`` / ``onchip_tops_per_w`` (and ``gops_per_w`` forms), ``gops``, ``inferences_per_s``,
-  ``inferences_per_j``;
+  ``inferences_per_j``; on a pipelined fabric (streaming) also ``pipeline_frames_per_s`` (clock / initiation
+  interval) and ``pipeline_latency_s`` (the overlapped latency of one frame);
 * ``compare`` (:func:`accelsim.compare.compare_suite`): ``geomean_speedup``, ``geomean_energy_ratio``.
 """
 
@@ -76,19 +77,24 @@ def _network(metric: Metric, arch: ArchitectureBase) -> float:
         x.accesses.get("dram_read_bytes", 0) + x.accesses.get("dram_write_bytes", 0) for x in layers
     )
     q = metric.quantity
+    e_j, chip_j = energy_pj * 1e-12, (energy_pj - dram_pj) * 1e-12
+    nan = float("nan")  # an energy figure of a fabric that prices no energy (streaming) is not a number
     values = {
         "frames_per_s": rep.batch / latency,
         "inferences_per_s": rep.batch / latency,
-        "inferences_per_j": rep.batch / (energy_pj * 1e-12),
+        "inferences_per_j": rep.batch / e_j if e_j else nan,
         "dram_accesses_per_mac": dram_bytes / 2 / macs,
-        "power_w": energy_pj * 1e-12 / latency,
-        "onchip_power_w": (energy_pj - dram_pj) * 1e-12 / latency,
-        "tops_per_w": 2 * macs / (energy_pj * 1e-12) / 1e12,
-        "gops_per_w": 2 * macs / (energy_pj * 1e-12) / 1e9,
-        "onchip_tops_per_w": 2 * macs / ((energy_pj - dram_pj) * 1e-12) / 1e12,
-        "onchip_gops_per_w": 2 * macs / ((energy_pj - dram_pj) * 1e-12) / 1e9,
+        "power_w": e_j / latency,
+        "onchip_power_w": chip_j / latency,
+        "tops_per_w": 2 * macs / e_j / 1e12 if e_j else nan,
+        "gops_per_w": 2 * macs / e_j / 1e9 if e_j else nan,
+        "onchip_tops_per_w": 2 * macs / chip_j / 1e12 if chip_j else nan,
+        "onchip_gops_per_w": 2 * macs / chip_j / 1e9 if chip_j else nan,
         "gops": 2 * macs / latency / 1e9,
     }
+    if rep.pipeline:
+        values["pipeline_frames_per_s"] = rep.pipeline["frames_per_s"]
+        values["pipeline_latency_s"] = rep.pipeline["latency_s"]
     if q not in values:
         raise AccelsimInputError(
             "metric.quantity", f"unknown network quantity {q!r}; allowed: {', '.join(values)}"
