@@ -19,6 +19,11 @@ the file is executed), runs ONNX shape inference, and walks the nodes in their (
   it swaps the last two axes of a 3-D tensor read only as MatMul right operands (attention Kᵀ);
 * MatMul of two activations → ``matmul`` with ``weights_are_activations`` (``rhs_transposed`` after such a
   Transpose).
+* multi-head attention blocks (float and QDQ) as frameworks export them — head-split Reshape/Transpose,
+  Q·Kᵀ and S·V MatMuls, scale Mul/Div, mask Add, Softmax(axis=-1), LayerNormalization, Gelu or the Erf
+  GELU pattern, residual Add of (N, L, D) tensors — → the layers :mod:`accelsim.transformers` builds for
+  its zoo (heads as the groups of two-activation matmuls; softmax / layernorm / gelu on the SFU); see
+  :mod:`accelsim.io.onnx_attention`, which also executes such a graph like onnxruntime.
 
 A graph with quantization parameters becomes a quantized :class:`~accelsim.functional.ptq.QuantizedModel`
 with ``requant="onnx"``: the integer executor then reproduces onnxruntime's CPU integer semantics exactly
@@ -48,11 +53,13 @@ SUPPORTED_OPS = (
     "Conv", "Gemm", "MatMul", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Add",
     "Concat", "BatchNormalization", "Flatten", "Reshape", "Softmax", "Identity", "Dropout", "QuantizeLinear",
     "DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger", "Transpose",
-    "QLinearAdd", "QLinearGlobalAveragePool",
+    "QLinearAdd", "QLinearGlobalAveragePool", "LayerNormalization", "Gelu", "Erf", "Mul", "Div",
 )  # fmt: skip
 MS_OPS = ("QLinearAdd", "QLinearGlobalAveragePool")  # com.microsoft contrib operators (onnxruntime)
 # consumers that only read a tensor's row-major data order (a layout no-op Transpose may feed them)
 _FLAT_READERS = ("Flatten", "Reshape")
+# layers that may compute in float and have their output quantized by a QuantizeLinear (transformer graphs)
+_FLOAT_IN_OPS = ("softmax", "layernorm", "gelu", "add")
 
 
 def _onnx():
@@ -76,6 +83,11 @@ class _Tensor:
     codes: bool = False  # the tensor carries integer codes (QOperator) rather than real values
     flat: bool = False
     rhs_t: bool = False  # a (N, K, C) tensor seen transposed as (N, C, K): only a MatMul's right operand
+    # attention (accelsim.io.onnx_attention): the IR holds (N, L, H·X); ``view`` names the ONNX axes as
+    # 'n', 'l', 'h', 'x' (e.g. ('n', 'h', 'l', 'x') after Reshape + Transpose), ``heads`` = H
+    view: tuple[str, ...] | None = None
+    heads: int = 0
+    pre: tuple = ()  # elementwise ops (scale, mask) waiting for the Softmax that reads this tensor
 
 
 @dataclass
@@ -95,6 +107,10 @@ class _Builder:
     consumers: dict[str, int] = field(default_factory=dict)
     consumer_ops: dict[str, list[str]] = field(default_factory=dict)
     graph_outputs: set[str] = field(default_factory=set)
+    readers: dict[str, list] = field(default_factory=dict)  # tensor -> the nodes reading it
+    skip: set[str] = field(default_factory=set)  # first outputs of nodes consumed by a matched pattern
+    sfu: dict[str, dict] = field(default_factory=dict)  # parameters of softmax/layernorm/gelu layers
+    names: dict[str, dict] = field(default_factory=dict)  # layer -> its ONNX tensor names (onnx_attention)
 
 
 def _err(node, msg: str) -> AccelsimInputError:
@@ -180,8 +196,11 @@ def load_onnx(
         for i, t in enumerate(node.input):
             b.consumers[t] = b.consumers.get(t, 0) + 1
             b.consumer_ops.setdefault(t, []).append(node.op_type if i == 0 else f"{node.op_type}:{i}")
+            b.readers.setdefault(t, []).append(node)
     b.graph_outputs = {o.name for o in g.output}
     for node in g.node:
+        if node.output[0] in b.skip:
+            continue
         if node.op_type not in SUPPORTED_OPS:
             raise _err(node, f"unsupported operator; supported: {', '.join(SUPPORTED_OPS)}")
         domains = ("com.microsoft",) if node.op_type in MS_OPS else ("", "ai.onnx")
@@ -205,6 +224,7 @@ def load_onnx(
         else ((in_shape[1], 1) if len(in_shape) == 3 else (1, 1))
     )
     quantized = bool(b.lq)
+    attention = bool(b.sfu)  # a transformer graph: float and quantized layers may mix (onnx_attention)
     layers = []
     for spec in b.layers:
         try:
@@ -221,8 +241,18 @@ def load_onnx(
         )
     except ValidationError as exc:
         raise from_validation_error(exc, "onnx graph") from None
-    qm = QuantizedModel(net, b.weights, b.biases, source="onnx")
-    if quantized:
+    if attention:
+        from accelsim.io.onnx_attention import attention_model
+
+        qm = attention_model(net, b, tensors[inp.name].q)
+    else:
+        qm = QuantizedModel(net, b.weights, b.biases, source="onnx")
+    if quantized and attention:
+        qm.layers = b.lq
+        qm.input_q = tensors[inp.name].q
+        qm.requant = "onnx"
+        qm.rounding = "half_even"
+    elif quantized:
         missing = [la["name"] for la in b.layers if la["name"] not in b.lq]
         if missing:
             raise AccelsimInputError(
@@ -354,9 +384,17 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
     op = node.op_type
     a = _attrs(node)
     out = node.output[0]
+    from accelsim.io.onnx_attention import convert_attention
+
+    if convert_attention(node, a, tensors, consts, shapes, b):
+        return
     if op in ("Identity", "Dropout", "Softmax"):
         if op == "Softmax" and b.consumers.get(out, 0):
-            raise _err(node, "Softmax is only supported as the last node")
+            raise _err(
+                node,
+                "Softmax is only supported over attention scores (axis -1 of a MatMul of two activations, "
+                "optionally scaled and masked) or as the last node",
+            )
         tensors[out] = _tensor(node.input[0], tensors, node)
         return
     if op == "Transpose":
@@ -383,7 +421,7 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
             return
         t = _tensor(src, tensors, node)
         q = _tq(scale, zp, node)
-        tensors[out] = _Tensor(t.layer, t.shape, q, codes=False, flat=t.flat)
+        tensors[out] = _Tensor(t.layer, t.shape, q, codes=False, flat=t.flat, view=t.view, heads=t.heads)
         return
     if op == "QuantizeLinear":
         t = _tensor(node.input[0], tensors, node)
@@ -397,8 +435,14 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
             spec = next(la for la in b.layers if la["name"] == t.layer)
             if spec["op"] == "pool":
                 raise _err(node, "re-quantizing a pooled tensor is not supported")
+            if prod is None and spec["op"] in _FLOAT_IN_OPS and b.sfu:  # transformer: float layer, Q'd
+                prod = b.lq[t.layer] = LayerQ(t.layer, [], q)
+                b.names.setdefault(t.layer, {})["q"] = out
+                tensors[out] = _Tensor(t.layer, t.shape, q, True, t.flat, view=t.view, heads=t.heads)
+                return
             if prod is None:
                 raise _err(node, "quantizing the output of a layer whose inputs are not quantized")
+            b.names.setdefault(t.layer, {})["q"] = out
             prod.output = q
             if prod.w_scale is not None:
                 set_multipliers(prod, prod.inputs[0].scale * prod.w_scale / q.scale)
@@ -406,7 +450,7 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
                 set_multipliers(prod, np.array([i.scale / q.scale for i in prod.inputs]))
         elif (t.q.scale, t.q.zero_point) != (q.scale, q.zero_point):
             raise _err(node, "a tensor quantized twice with different parameters is not supported")
-        tensors[out] = _Tensor(t.layer, t.shape, q, codes=True, flat=t.flat)
+        tensors[out] = _Tensor(t.layer, t.shape, q, codes=True, flat=t.flat, view=t.view, heads=t.heads)
         return
     if op in ("Relu", "Clip"):
         t = _tensor(node.input[0], tensors, node)
@@ -523,10 +567,14 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
             tensors[out] = t
             return
         ta, tb = _tensor(x0, tensors, node), _tensor(x1, tensors, node)
-        if ta.shape != tb.shape or len(ta.shape) != 4:
-            raise _err(node, f"Add operands must have the same NCHW shape, got {ta.shape} and {tb.shape}")
+        if ta.shape != tb.shape or len(ta.shape) not in (3, 4) or ta.view or tb.view:
+            raise _err(
+                node,
+                f"Add operands must have the same NCHW or (N, L, D) shape, got {ta.shape} and {tb.shape}",
+            )
         lname = _layer_name(node, b)
-        N, C, H, W = ta.shape
+        N, C, H, W = ta.shape if len(ta.shape) == 4 else (ta.shape[0], ta.shape[2], ta.shape[1], 1)
+        b.names[lname] = {"out": out}
         b.layers.append({"name": lname, "op": "add", "in_channels": C, "in_h": H, "in_w": W,
                          "inputs": [ta.layer, tb.layer]})  # fmt: skip
         if ta.q is not None and tb.q is not None:
