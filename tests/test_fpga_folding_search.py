@@ -92,3 +92,31 @@ def test_fpga_fold_writes_a_preset_that_simulates_to_the_same_pipeline(tmp_path,
     assert code == 2 and "LUT" in err and len(err.strip().splitlines()) == 1
     code, _, err = run_cli(["fpga", "fold", "-n", "bnn-pynq-cnv", "-a", "tpu-v1"], capsys)
     assert code == 2 and "streaming" in err
+
+
+def test_sweep_over_foldings_reports_pipeline_metrics_and_flags_over_budget_designs(tmp_path, capsys):
+    import csv
+
+    from cli_util import run_cli
+
+    spec = tmp_path / "fold.yaml"
+    spec.write_text(
+        "name: fold\nbase: finn-cnv-pynq\nnetworks: [bnn-pynq-cnv]\n"
+        "axes: {folding: [{}], swg_simd: [{}], target_fps: [500, 5000, 25000]}\n"
+        "objectives: [initiation_interval_s, lut]\n"
+    )
+    code, _, err = run_cli(["sweep", spec, "--runner", "serial", "--store", tmp_path / "s.db", "--csv",
+                            tmp_path / "p.csv", "-q"], capsys)  # fmt: skip
+    assert code == 0, err
+    rows = {float(r["target_fps"]): r for r in csv.DictReader((tmp_path / "p.csv").open())}
+    for r in rows.values():
+        arch_fps = 1 / float(r["initiation_interval_s"])
+        assert arch_fps == pytest.approx(float(r["frames_per_s"]))
+        assert (r["feasible"] == "True") == (r["fits_device"] == "True")
+    assert (
+        rows[500.0]["feasible"] == "True" and rows[25000.0]["feasible"] == "False"
+    )  # 25k needs > 53,200 LUT
+    assert float(rows[500.0]["lut"]) < float(rows[5000.0]["lut"])
+    spec.write_text("name: bad\nbase: tpu-v1\nnetworks: [resnet18]\naxes: {rows: [8]}\nobjectives: [lut]\n")
+    code, _, err = run_cli(["sweep", spec, "--store", tmp_path / "b.db"], capsys)
+    assert code == 2 and "streaming" in err

@@ -4,6 +4,11 @@ Metrics (per network, whole batch): ``latency_s``, ``latency_cycles``, ``energy_
 energy / latency), ``edp_pj_s`` (energy·delay), ``area_mm2`` (NaN when the fabric models no area),
 ``utilization``, ``macs``. Costs come from :class:`accelsim.cost.CostModel` (the same closed forms as
 ``simulate``), over every layer of the network.
+
+A pipelined fabric (one with a ``network_timing`` hook: streaming) is timed as ``simulate`` times it:
+``latency_s`` is the overlapped latency of the batch, plus ``frames_per_s``, ``initiation_interval_s``
+(1 / frames per s), the design's resources ``lut``, ``bram18``, ``uram``, ``dsp``, ``ff`` (FIFOs included)
+and ``fits_device`` (a design over the device's budget is stored as infeasible, not raised).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 
 from accelsim.cost import CostModel
 from accelsim.dse.spec import DesignPoint
-from accelsim.fabrics import load_arch
+from accelsim.fabrics import get_fabric, get_fabric_hook, load_arch
 from accelsim.workload import Network, load_network, parse_bits
 
 
@@ -28,6 +33,8 @@ def evaluate_point(point: DesignPoint) -> dict[str, Any]:
     """Metrics of one point (pure function of the point; safe to run in any process)."""
     arch = load_arch(point.base, **dict(point.overrides))
     net = _network(point.network, point.batch)
+    if get_fabric_hook(arch.fabric, "network_timing") is not None:
+        return _pipeline_metrics(point, arch, net)
     cm = CostModel(arch)
     global_bits = parse_bits(point.bits) if point.bits else None
     layer_bits = {name: parse_bits(b) for name, b in point.layer_bits}
@@ -58,6 +65,34 @@ def evaluate_point(point: DesignPoint) -> dict[str, Any]:
     }
     if point.accuracy is not None:
         metrics.update(_accuracy_metrics(point, arch, global_bits))
+    return metrics
+
+
+def _pipeline_metrics(point: DesignPoint, arch, net: Network) -> dict[str, Any]:
+    """A pipelined fabric's point (module docstring)."""
+    if point.bits:
+        w, a = parse_bits(point.bits)
+        net = net.with_bits(w, a, keep_layer_overrides=True)
+    fabric = get_fabric(arch.fabric)
+    results = [fabric.evaluate_layer(layer, net.precision_of(layer), arch) for layer in net.layers]
+    p = get_fabric_hook(arch.fabric, "network_timing")(results, arch, net.batch, check_fit=False)
+    latency = arch.cycles_to_s(p["cycles"])
+    macs = sum(x.macs for x in net.layers)
+    metrics: dict[str, Any] = {
+        "latency_s": latency,
+        "latency_cycles": p["cycles"],
+        "frames_per_s": p["frames_per_s"],
+        "initiation_interval_s": 1 / p["frames_per_s"],
+        "energy_pj": math.nan,
+        "power_w": math.nan,
+        "edp_pj_s": math.nan,
+        "area_mm2": math.nan,
+        "macs": macs,
+        "fits_device": bool(p["fits"]),
+        **{k: int(v) for k, v in p["total_resources"].items()},
+    }
+    if point.accuracy is not None:
+        metrics.update(_accuracy_metrics(point, arch, parse_bits(point.bits) if point.bits else None))
     return metrics
 
 

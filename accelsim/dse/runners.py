@@ -37,6 +37,8 @@ class SweepOutcome:
 
 def feasible(spec: SweepSpec, metrics: dict[str, Any]) -> bool:
     """Whether ``metrics`` meet the spec's constraints (a NaN metric never meets a bound on it)."""
+    if metrics.get("fits_device") is False:  # a pipelined design over its FPGA's budget
+        return False
     c = spec.constraints
     checks = ((c.area_mm2_max, "area_mm2"), (c.power_w_max, "power_w"), (c.latency_s_max, "latency_s"))
     for bound, name in checks:

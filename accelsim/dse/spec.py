@@ -36,7 +36,12 @@ from accelsim.errors import AccelsimInputError, from_validation_error
 from accelsim.fabrics import load_arch
 from accelsim.workload import StrictModel, load_network, parse_bits, read_yaml
 
-OBJECTIVES = ("latency_s", "energy_pj", "area_mm2", "power_w", "edp_pj_s", "mismatch")
+OBJECTIVES = (
+    "latency_s", "energy_pj", "area_mm2", "power_w", "edp_pj_s", "mismatch",
+    # pipelined (streaming) fabrics: 1 / frames per s and the design's FPGA resources (FIFOs included)
+    "initiation_interval_s", "lut", "bram18", "uram", "dsp",
+)  # fmt: skip
+PIPELINE_OBJECTIVES = ("initiation_interval_s", "lut", "bram18", "uram", "dsp")
 SPECIAL_AXES = ("bits",)
 LAYER_BITS_PREFIX = "layer_bits."
 
@@ -186,6 +191,14 @@ def expand(spec: SweepSpec) -> list[DesignPoint]:
         raise AccelsimInputError(
             "sweep.objectives",
             f"fabric {base.fabric!r} has no area model; drop area_mm2 from objectives/constraints",
+        )
+    from accelsim.fabrics import get_fabric_hook
+
+    pipelined = [o for o in spec.objectives if o in PIPELINE_OBJECTIVES]
+    if pipelined and get_fabric_hook(base.fabric, "network_timing") is None:
+        raise AccelsimInputError(
+            "sweep.objectives",
+            f"{', '.join(pipelined)} need a pipelined (streaming) fabric, not {base.fabric!r}",
         )
     for axis, values in arch_axes.items():
         for v in values:

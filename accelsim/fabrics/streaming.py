@@ -232,11 +232,13 @@ def pipeline_stages(results: list[LayerResult]) -> list[Stage]:
     return stages
 
 
-def network_timing(results: list[LayerResult], arch: StreamingArch, batch: int) -> dict[str, Any]:
+def network_timing(
+    results: list[LayerResult], arch: StreamingArch, batch: int, check_fit: bool = True
+) -> dict[str, Any]:
     """The pipeline (module docstring): II, frames/s, FINN's no-overlap bound, the overlapped latency and
     the FIFOs sized on it (:mod:`accelsim.fpga.pipeline`), the batch's cycles, and the resources (units +
-    FIFOs) checked against the device."""
-    from accelsim.fpga.devices import check_fit
+    FIFOs) checked against the device (``check_fit=False``: reported as ``fits`` instead of raised)."""
+    from accelsim.fpga.devices import check_fit as fit_or_raise
 
     per_frame = [int(r.accesses.get("cycles_per_frame", 0)) for r in results]
     ii = max(per_frame) if per_frame else 0
@@ -250,7 +252,13 @@ def network_timing(results: list[LayerResult], arch: StreamingArch, batch: int) 
     fifo = timing.resources()
     total = {k: v + fifo.get(k, 0) for k, v in used.items()}
     dev = device(arch.device)
-    check_fit(total, dev)
+    fits = True
+    try:
+        fit_or_raise(total, dev)
+    except AccelsimInputError:
+        if check_fit:
+            raise
+        fits = False
     done = timing.frame_done_cycles
     cycles = done[batch - 1] if batch <= len(done) else done[-1] + (batch - len(done)) * ii
     return {
@@ -278,6 +286,7 @@ def network_timing(results: list[LayerResult], arch: StreamingArch, batch: int) 
         ],  # fmt: skip
         "device": dev.name,
         "budget": dev.budget(),
+        "fits": fits,
     }
 
 
@@ -343,7 +352,9 @@ def functional_layer(x_int, w_int, layer: Layer, precision: Precision, arch: Str
     }
 
 
-def fold_network(net, arch: StreamingArch, target_fps: float | None = None, limits: tuple[float, ...] | None = None):
+def fold_network(
+    net, arch: StreamingArch, target_fps: float | None = None, limits: tuple[float, ...] | None = None
+):
     """A folding for a whole network (issue 15, item 3): FINN's SetFolding for ``target_fps`` (with its
     two-pass relaxation over the whole pipeline), or, without a target, the resource-aware search of
     :func:`accelsim.fpga.folding_search.max_throughput_folding` under the device's budget × ``limits``
