@@ -51,7 +51,7 @@ import numpy as np
 from accelsim.errors import AccelsimInputError
 from accelsim.functional.executor import act_mac_integer, requant_mac
 from accelsim.functional.qmodel import LayerQ, QuantizedModel, TensorQ, producers
-from accelsim.io.onnx import _Builder, _const, _err, _layer_name, _Tensor, _tensor
+from accelsim.io.onnx_graph import _Builder, _const, _err, _layer_name, _Tensor, _tensor
 from accelsim.workload import Layer, Network
 
 NLHX = ("n", "l", "h", "x")  # the IR layout of a head-split tensor: (N, L, H, X) stored as (N, L, H·X)
