@@ -83,8 +83,17 @@ def accuracy_report(
     uniform [0, 1) random images drawn with ``seed``. ``calib``: calibration inputs (default: the shipped
     calibration set, else the first 32 data images). ``bits``: 'W/A' for every layer. ``quantizer`` /
     ``act_quantizer``: weight and activation formats of :func:`accelsim.functional.ptq.ptq`.
+
+    The shipped transformer ``tiny-transformer-digits`` goes to :func:`transformer_accuracy_report`
+    (integer attention, :mod:`accelsim.functional.transformer_int`).
     """
 
+    if _is_shipped_transformer(network):
+        return transformer_accuracy_report(
+            arch, data=data, labels=labels, bits=bits, seed=seed, method=method, per_channel=per_channel,
+            keep_first_last_bits=keep_first_last_bits, calib=calib, rounding=rounding, max_images=max_images,
+            quantizer=quantizer, act_quantizer=act_quantizer, batch=batch,
+        )  # fmt: skip
     onnx_model = None
     if isinstance(network, str | Path) and str(network).lower().endswith(".onnx"):
         from accelsim.io.onnx import load_onnx
@@ -161,6 +170,103 @@ def accuracy_report(
         "weights": "onnx"
         if onnx_model is not None
         else ("shipped" if x0 is not None else f"random(seed={seed})"),
+        "performance": report.to_dict(),
+        "accuracy": jsonable(acc),
+    }
+
+
+def _is_shipped_transformer(network) -> bool:
+    from accelsim.functional.transformer_int import NETWORK
+
+    if isinstance(network, Network):
+        return network.name == NETWORK
+    return isinstance(network, str) and network == NETWORK
+
+
+def transformer_accuracy_report(
+    arch,
+    data=None,
+    labels=None,
+    bits: str | tuple[int, int] | None = None,
+    seed: int = 0,
+    method: str = "minmax",
+    per_channel: bool = True,
+    keep_first_last_bits: int | None = None,
+    calib=None,
+    rounding: str = "gemmlowp",
+    max_images: int | None = None,
+    quantizer: str | dict[str, str] = "uniform",
+    act_quantizer: str = "uniform",
+    batch: int | None = None,
+    res_bits: int = 16,
+) -> dict:
+    """:func:`accuracy_report` of the shipped tiny transformer (``tiny-transformer-digits``): the cost of
+    ``simulate(network, arch, bits)`` plus the mismatch of its integer-only execution
+    (:mod:`accelsim.functional.transformer_int`: PTQ with per-channel symmetric weights and per-tensor
+    activations calibrated by minmax, exact integer matmuls, I-BERT softmax/LayerNorm/GELU) against float.
+
+    The integer execution runs on the exact kernels (32-bit accumulators), not through ``arch``'s fabric
+    datapath hooks: the mismatch is quantization plus integer-nonlinearity and requantization error.
+    ``data``: images [n, 8, 8] (real values, the shipped ones are pixel/16) or tokens [n, 16, 4]; default
+    the shipped 540 test images. ``bits``: 'W/A' of every matmul (default 8/8); the residual stream and the
+    logits stay at ``res_bits``. Only ``method='minmax'``, per-channel uniform weights and uniform
+    activations are supported (anything else is a one-line :class:`AccelsimInputError`).
+    """
+    from accelsim.functional import transformer_int as ti
+
+    for field, value, default in (("ptq_method", method, "minmax"), ("quantizer", quantizer, "uniform"),
+                                  ("act_quantizer", act_quantizer, "uniform")):  # fmt: skip
+        if value != default:
+            raise AccelsimInputError(field, f"{ti.NETWORK} supports only {default}, got {value!r}")
+    if not per_channel:
+        raise AccelsimInputError("per_channel", f"{ti.NETWORK} quantizes its weights per channel only")
+    if keep_first_last_bits is not None:
+        raise AccelsimInputError("keep_first_last_bits", f"is not supported for {ti.NETWORK}")
+    net = load_network(ti.NETWORK)
+    wa = None
+    if bits is not None:
+        wa = parse_bits(bits) if isinstance(bits, str) else tuple(bits)
+    w_bits, a_bits = wa if wa is not None else (net.precision.w_bits, net.precision.a_bits)
+    shipped = ti.load_shipped()
+    x = load_array(data, DATA_KEYS, "data")
+    if labels is None and data is not None and not isinstance(data, np.ndarray):
+        labels = load_array(data, LABEL_KEYS, "labels") if has_key(data, LABEL_KEYS) else None
+    y = load_array(labels, LABEL_KEYS, "labels")
+    if x is None:
+        x, y = shipped.test_x, (shipped.test_y if y is None else y)
+    tokens = ti.to_tokens(x)
+    if max_images is not None:
+        if max_images < 1:
+            raise AccelsimInputError("max_images", f"must be >= 1, got {max_images}")
+        tokens = tokens[:max_images]
+        y = None if y is None else np.asarray(y)[:max_images]
+    cal = load_array(calib, DATA_KEYS, "calib")
+    cal = shipped.calib_x if cal is None else cal
+    qm = ti.ptq_transformer(
+        shipped.params, ti.to_tokens(cal), w_bits=w_bits, a_bits=a_bits, res_bits=max(res_bits, a_bits),
+        rounding=rounding, seed=seed,
+    )  # fmt: skip
+    acc = ti.compare_transformer(qm, tokens, y)
+    arch_model = arch if isinstance(arch, ArchitectureBase) else load_arch(arch)
+    cost_batch = coerce_batch(batch) or tokens.shape[0]
+    sim_net = net.with_batch(cost_batch) if cost_batch != net.batch else net
+    report = simulate(sim_net, arch_model, bits=None if wa is None else wa)
+    _attach_mismatch(report, acc)
+    return {
+        "network": net.name,
+        "arch": report.arch,
+        "bits": f"{w_bits}/{a_bits}",
+        "method": method,
+        "quantizer": "uniform",
+        "act_quantizer": act_quantizer,
+        "rounding": rounding,
+        "weights": "shipped",
+        "res_bits": qm.res_bits,
+        "note": (
+            "integer-only execution on exact integer kernels (not through the fabric's datapath hooks): the "
+            f"mismatch is quantization + integer softmax/LayerNorm/GELU + requantization error; residual "
+            f"stream and logits at {qm.res_bits} bits"
+        ),
         "performance": report.to_dict(),
         "accuracy": jsonable(acc),
     }

@@ -68,6 +68,8 @@ KEY_MISMATCH = (
     ("output_sqnr_db_int_vs_float", "output SQNR, integer vs float (dB)"),
     ("output_frac_bit_exact_fabric_vs_ideal", "outputs bit-exact, datapath vs ideal integer"),
     ("output_max_err_lsb_int_vs_fake", "max output error vs fake-quant (LSB)"),
+    ("output_max_abs_err_int_vs_float", "max |logit error|, integer vs float"),
+    ("output_mean_abs_err_int_vs_float", "mean |logit error|, integer vs float"),
 )
 
 
@@ -107,9 +109,12 @@ def render_accuracy(result: dict) -> None:
     head = f"[bold]accuracy[/bold] {result['network']} on {result['arch']} ({o.get('images', '?')} images"
     head += f", weights {result['weights']}, PTQ {result['method']})"
     if "accuracy_int" in o:
-        head += (f": {o['accuracy_int']:.4g} through the datapath (float {o.get('accuracy_float', float('nan')):.4g}, "
+        how = "integer-only" if result.get("note") else "through the datapath"
+        head += (f": {o['accuracy_int']:.4g} {how} (float {o.get('accuracy_float', float('nan')):.4g}, "
                  f"fake-quant {o.get('accuracy_fake', float('nan')):.4g})")  # fmt: skip
     console.print(head)
+    if result.get("note"):
+        console.print(result["note"])
     table = Table("mismatch", "value", box=box.SIMPLE_HEAD, pad_edge=False)
     for key, label in KEY_MISMATCH:
         if key in o:
