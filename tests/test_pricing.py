@@ -21,12 +21,16 @@ from accelsim.pricing.technology import area_factor, area_scale, energy_factor, 
 from accelsim.workload import load_network
 
 #: presets whose fabric models no energy yet, and why (their reports say 0 J and carry no action)
-NO_ENERGY_MODEL = {"finn-cnv-pynq": "FPGA power per resource is not modelled yet (issue 15)"}
+NO_ENERGY_MODEL = {
+    p: "FPGA power per resource is not modelled yet (issue 15)"
+    for p in available_presets()
+    if load_arch(p).fabric == "streaming"
+}
 
 
 def _runnable(preset: str) -> tuple[str, str | None]:
-    if preset in NO_ENERGY_MODEL:
-        return ("bnn-pynq-cnv", None)
+    if preset in NO_ENERGY_MODEL:  # a streaming preset is folded for its own network
+        return ("bnn-pynq-sfc" if "sfc" in preset else "bnn-pynq-cnv", None)
     return ("lenet5", "4/4") if preset == "quest" else ("lenet5", None)
 
 

@@ -98,7 +98,10 @@ class StreamingMapping(LayerMapping):
 def _fold(unit, name: str, arch: StreamingArch, explicit: tuple[int, int] | None):
     if explicit is not None:
         pe, simd = explicit
-        return unit.__class__(**{**unit.__dict__, "pe": pe, "simd": simd})
+        try:
+            return unit.__class__(**{**unit.__dict__, "pe": pe, "simd": simd})
+        except ValueError as exc:  # PE/SIMD not dividing the layer's dimensions
+            raise AccelsimInputError(f"folding.{name}", str(exc)) from None
     target = arch.target_cycles()
     return fold_unit(unit, target, arch.mvau_wwidth_max) if target else unit
 
