@@ -185,14 +185,14 @@ def jsonable(obj: object) -> object:
 
 # ---- accuracy report (CLI: accelsim simulate --accuracy) ---------------------------------------------
 
-SHIPPED_WEIGHTS = {"lenet5-digits": "lenet5_digits.npz"}
+SHIPPED_WEIGHTS = {"lenet5-digits": "lenet5_digits.npz", "dnn2fpga-digits": "dnn2fpga_digits.npz"}
 DATA_KEYS = ("x", "data", "inputs", "test_x")
 LABEL_KEYS = ("y", "labels", "test_y")
 
 
 def shipped_model(network, seed: int = 0):
     """(float weights, biases, test x, test y, calib x) of a network: shipped trained weights when the zoo
-    has them (lenet5-digits: pixels/16), else seeded random weights and no data."""
+    has them (lenet5-digits, dnn2fpga-digits: pixels/16), else seeded random weights and no data."""
     from pathlib import Path
 
     from accelsim.functional.ptq import random_weights
