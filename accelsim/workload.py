@@ -19,6 +19,8 @@ This module imports nothing else of accelsim except :mod:`accelsim.errors`.
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 import re
 from pathlib import Path
@@ -565,9 +567,21 @@ def load_suite(name: str) -> list[Network]:
 
 
 def read_yaml(path: Path, field: str) -> Any:
-    """Parse a YAML file, turning syntax errors into a one-line :class:`AccelsimInputError`."""
+    """Parse a YAML file, turning syntax errors into a one-line :class:`AccelsimInputError`. Parsed files
+    are cached by (path, modification time, size) and every caller gets its own copy (a preset or network
+    loaded again — every ``simulate`` by name — costs a deep copy, not a parse)."""
     try:
-        text = path.read_text()
+        st = path.stat()
+    except OSError as exc:
+        raise AccelsimInputError(field, f"cannot read {path}: {exc.strerror}") from None
+    return copy.deepcopy(_parse_yaml(str(path), st.st_mtime_ns, st.st_size, field))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_yaml(path: str, mtime_ns: int, size: int, field: str) -> Any:
+    del mtime_ns, size  # cache keys only
+    try:
+        text = Path(path).read_text()
     except OSError as exc:
         raise AccelsimInputError(field, f"cannot read {path}: {exc.strerror}") from None
     try:
