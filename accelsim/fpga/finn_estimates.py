@@ -97,7 +97,7 @@ class Mvau:
             or self.mem_mode == "external"
         ):
             return 0
-        return _bram_bands(omega, width, (9, 18, 36))
+        return bram_bands(omega, width, (9, 18, 36))
 
     def lut(self) -> int:
         p, q, w, a = self.pe, self.simd, self.w_bits, self.a_bits
@@ -171,7 +171,7 @@ class Vvau:
             or self.mem_mode == "external"
         ):
             return 0
-        return _bram_bands(omega, width, (8, 16, 32))
+        return bram_bands(omega, width, (8, 16, 32))
 
     def lut(self) -> int:
         p, q, w, a = self.pe, self.simd, self.w_bits, self.a_bits
@@ -276,7 +276,7 @@ def maxpool2d_cycles(ifm_dim: int, kernel: int) -> int:
     return int(ifm_dim * ifm_dim * (1 + 1 / (kernel * kernel)))
 
 
-def _bram_bands(omega: float, width: int, divisors: tuple[int, int, int]) -> int:
+def bram_bands(omega: float, width: int, divisors: tuple[int, int, int]) -> int:
     """FINN-R's RAMB18 count of an ω-deep, ``width``-bit memory (MVAU divisors 9/18/36, VVAU 8/16/32)."""
     d9, d18, d36 = divisors
     if width == 1:

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from accelsim.fpga.finn_estimates import bram_bands
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -167,20 +169,11 @@ class Fifo:
         return 1 << (d - 1).bit_length() if self.impl_style == "vivado" else d
 
     def bram18(self) -> int:
-        d, w = self.adjusted_depth, self.width_bits
+        """FINN's StreamingFIFO ``bram_estimation``: the MVAU's RAMB18 bands (divisors 9/18/36) on the
+        adjusted depth, block RAM Vivado FIFOs only."""
         if self.impl_style == "rtl" or self.ram_style != "block":
             return 0
-        if w == 1:
-            return math.ceil(d / 16384)
-        if w == 2:
-            return math.ceil(d / 8192)
-        if w <= 4:
-            return math.ceil(d / 4096) * math.ceil(w / 4)
-        if w <= 9:
-            return math.ceil(d / 2048) * math.ceil(w / 9)
-        if w <= 18 or d > 512:
-            return math.ceil(d / 1024) * math.ceil(w / 18)
-        return math.ceil(d / 512) * math.ceil(w / 36)
+        return bram_bands(self.adjusted_depth, self.width_bits, (9, 18, 36))
 
     def uram(self) -> int:
         if self.impl_style == "rtl" or self.ram_style != "ultra":
