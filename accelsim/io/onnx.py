@@ -5,7 +5,8 @@ the file is executed), runs ONNX shape inference, and walks the nodes in their (
 
 * float ops: Conv → ``conv2d`` (``depthwise_conv2d`` when group = C), Gemm / MatMul with a constant right
   operand → ``fc`` (3-D MatMul → ``matmul``), MaxPool / AveragePool / GlobalAveragePool → ``pool``,
-  Add of two tensors → ``add`` (Add of a constant after a MAC layer → its bias), Relu / Clip(0, 6) → the
+  Add of two tensors → ``add`` (Add of a constant after a MAC layer → its bias; after a quantized MatMul
+  in the QDQ forms of :func:`_quantized_bias`), Relu / Clip(0, 6) → the
   producing layer's ``activation``, BatchNormalization → folded into the preceding convolution
   (``w' = w·γ/√(σ²+ε)``, ``b' = (b − μ)·γ/√(σ²+ε) + β``), Flatten / Reshape to (N, −1) → the fc flatten,
   Softmax at the output → dropped (arg-max invariant), Identity / Dropout → dropped;
@@ -60,6 +61,7 @@ MS_OPS = ("QLinearAdd", "QLinearGlobalAveragePool")  # com.microsoft contrib ope
 _FLAT_READERS = ("Flatten", "Reshape")
 # layers that may compute in float and have their output quantized by a QuantizeLinear (transformer graphs)
 _FLOAT_IN_OPS = ("softmax", "layernorm", "gelu", "add")
+_MAC_OPS = ("fc", "matmul", "conv2d", "depthwise_conv2d")
 
 
 def _onnx():
@@ -181,6 +183,12 @@ def load_onnx(
     )
     quantized = bool(b.lq)
     attention = bool(b.sfu)  # a transformer graph: float and quantized layers may mix (onnx_attention)
+    if not attention and any("bias_add" in lq.extra for lq in b.lq.values()):
+        raise AccelsimInputError(
+            "onnx",
+            "a QDQ bias Add after a quantized MatMul (QLinearAdd of a constant) is only supported in "
+            "transformer graphs (executed by accelsim.io.onnx_attention.run_attention)",
+        )
     layers = []
     for spec in b.layers:
         try:
@@ -485,9 +493,14 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
     if op == "Add":
         x0, x1 = node.input[0], node.input[1]
         if x1 in consts or x0 in consts:
-            t = _tensor(x0 if x1 in consts else x1, tensors, node)
-            c = consts[x1 if x1 in consts else x0].value.astype(np.float64).reshape(-1)
+            tin = x0 if x1 in consts else x1
+            t = _tensor(tin, tensors, node)
+            cc = consts[x1 if x1 in consts else x0]
+            c = cc.value.astype(np.float64).reshape(-1)
             spec = next((la for la in b.layers if la["name"] == t.layer), None)
+            if spec is not None and spec["op"] in _MAC_OPS and t.layer in b.lq:
+                _quantized_bias(node, tin, cc, spec, tensors, b)
+                return
             if (
                 spec is None
                 or spec["op"] not in ("fc", "matmul", "conv2d", "depthwise_conv2d")
@@ -578,6 +591,104 @@ def _convert(node, tensors, consts, shapes, b: _Builder, numpy_helper) -> None: 
         _convert_qop(node, lname, tensors, consts, shapes, b, a)
         return
     raise _err(node, "unsupported operator")  # pragma: no cover
+
+
+def _bias_vector(node, v: np.ndarray, K: int) -> np.ndarray:
+    """A bias constant broadcast along the last axis only ((K,), (1, …, 1, K) or a scalar) → (K,)."""
+    v = np.asarray(v)
+    if any(d != 1 for d in v.shape[:-1]) or (v.ndim and v.shape[-1] not in (1, K)):
+        raise _err(
+            node, f"the bias must broadcast along the last axis only ({K} outputs), got shape {v.shape}"
+        )
+    return np.broadcast_to(v.reshape(-1), (K,)).copy()
+
+
+def _quantized_bias(node, tin: str, cc: _Const, spec: dict, tensors, b: _Builder) -> None:
+    """The bias Add of a quantized MatMul (module doc: the three forms quantization tools emit); the bias
+    becomes the matmul layer's (``b.biases`` holds its real value, the execution parameters go to LayerQ).
+
+    * (a) ``Add(DequantizeLinear(QuantizeLinear(MatMul)), DequantizeLinear(bias codes))`` before a
+      QuantizeLinear (onnxruntime's quantize_static; fused into com.microsoft QLinearAdd, or run unfused when
+      the bias codes are int32): ``LayerQ.extra['bias_add'] = {'mid': the MatMul's own output grid, 'bias':
+      float32(b − z_b)·float32(s_b)}``; the output grid is the QuantizeLinear after the Add;
+    * (b) ``Add(MatMul, DequantizeLinear(int32 codes, s_x·s_w, 0))`` before a QuantizeLinear (onnxruntime
+      fuses MatMul + Add into Gemm, then QGemm: the codes are added to the accumulator): ``bias_q``;
+    * (c) ``Add(MatMul, float constant)`` before a QuantizeLinear: onnxruntime fuses it the same way after
+      quantizing the bias itself (its WeightBiasQuantization: ``Round(float32(b) / float32(s_x·s_w))``, in
+      float32, half to even) — ``bias_q`` holds those codes."""
+    t = tensors[tin]
+    lq, lname, out, K = b.lq[t.layer], t.layer, node.output[0], spec["out_channels"]
+    readers = b.readers.get(out, [])
+    if not readers or any(r.op_type != "QuantizeLinear" for r in readers) or out in b.graph_outputs:
+        raise _err(node, "the bias Add of a quantized MatMul must be read only by QuantizeLinear nodes")
+    if (
+        lq.w_q is None
+        or spec.get("weights_are_activations")
+        or spec.get("activation", "none") != "none"
+        or lq.bias_q is not None
+        or "bias_add" in lq.extra
+        or b.consumers.get(tin, 0) != 1
+    ):
+        raise _err(
+            node,
+            "adding a constant to a quantized layer is only supported as the one bias of a MatMul, read by "
+            "nothing else",
+        )
+    f32 = np.float32
+    if t.q is not None:  # (a): a QDQ Add of the MatMul's quantized output and the dequantized bias codes
+        q_mm = b.names.get(lname, {}).get("q")
+        if lq.output is None or t.q != lq.output or q_mm is None or b.consumers.get(q_mm, 0) != 1:
+            raise _err(
+                node, "the bias Add must read the only DequantizeLinear of the MatMul's QuantizeLinear"
+            )
+        if cc.q is None or cc.codes is None:
+            raise _err(
+                node, "the bias added to a quantized MatMul output must be DequantizeLinear of integer codes"
+            )
+        scale, zp, axis = cc.q
+        shape = [1] * cc.codes.ndim
+        if axis is not None:
+            shape[axis] = -1
+        zb, sb = np.asarray(zp, np.int64).reshape(shape), np.asarray(scale, f32).reshape(shape)
+        term = _bias_vector(node, (cc.codes.astype(np.int64) - zb).astype(f32) * sb, K)  # as DequantizeLinear
+        # onnxruntime fuses DequantizeLinear ×2 → Add → QuantizeLinear into QLinearAdd when the bias codes
+        # have the activations' type and per-tensor parameters; else it runs the nodes as written
+        qlinear = None
+        if cc.codes.dtype == (np.int8 if lq.output.signed else np.uint8) and zb.size == sb.size == 1:
+            bq = TensorQ(float(sb.reshape(())), int(zb.reshape(())), 8, lq.output.signed)
+            qlinear = (_bias_vector(node, cc.codes.astype(np.int64), K), bq)
+        lq.extra["bias_add"] = {"mid": lq.output, "bias": term, "qlinear": qlinear}
+        b.names[lname]["q_mm"] = b.names[lname].pop("q")
+        lq.output = None  # set by the QuantizeLinear after the Add
+        b.biases[lname] = term.astype(np.float64)
+        tensors[out] = _Tensor(lname, t.shape, flat=t.flat)
+        return
+    if spec["op"] not in ("fc", "matmul") or lq.output is not None:
+        raise _err(node, "a constant can only be added to a quantized MatMul before its QuantizeLinear")
+    acc_scale = f32(lq.inputs[0].scale) * lq.w_scale.astype(f32)  # (K,) float32, as onnxruntime
+    if cc.q is not None:  # (b): int32 codes on the accumulator grid
+        scale, zp, _ = cc.q
+        s = np.broadcast_to(np.asarray(scale, f32).reshape(-1), (K,)) if np.size(scale) in (1, K) else None
+        if cc.codes.dtype != np.int32 or np.any(np.asarray(zp) != 0) or s is None:
+            raise _err(
+                node, "a quantized bias before the QuantizeLinear must be int32 codes with zero point 0"
+            )
+        if not np.allclose(s, acc_scale, rtol=1e-6, atol=0):
+            raise _err(
+                node,
+                f"the bias scale {s.tolist()} must be s_x·s_w = {acc_scale.tolist()} (the accumulator's grid)",
+            )
+        codes = _bias_vector(node, cc.codes, K).astype(np.int64)
+        real = codes * acc_scale.astype(np.float64)
+    else:  # (c): onnxruntime quantizes the float bias onto the accumulator grid itself
+        real = _bias_vector(node, cc.value, K).astype(np.float64)
+        r = np.rint(real.astype(f32) / acc_scale)
+        if not np.all(np.abs(r) < 2**31):
+            raise _err(node, "the bias does not fit int32 codes on the accumulator grid s_x·s_w")
+        codes = r.astype(np.int64)
+    lq.bias_q = codes
+    b.biases[lname] = real
+    tensors[out] = t
 
 
 def _act_matmul(node, lname: str, tensors, shapes, b: _Builder) -> None:

@@ -5,7 +5,18 @@ nodes of the pattern frameworks export for an attention block and maps them onto
 :mod:`accelsim.transformers` builds its zoo blocks:
 
 * ``MatMul`` (+ ``Add`` bias) of an (N, L, D) tensor with a constant → ``matmul`` (Q, K, V, output and FFN
-  projections; :mod:`accelsim.io.onnx`);
+  projections; :mod:`accelsim.io.onnx`). Under QDQ the bias is the matmul layer's (no layer of its own, so
+  the MACs stay the zoo block's) in the three forms quantization tools emit (``_quantized_bias`` in
+  :mod:`accelsim.io.onnx`): (a) onnxruntime quantize_static's QDQ Add ``Add(DQ(Q(MatMul)),
+  DQ(bias codes))`` → Q: the MatMul keeps its own output grid (``LayerQ.extra['bias_add']``), the Add is
+  executed as onnxruntime does — fused into com.microsoft QLinearAdd when the bias codes have the
+  activations' type (:func:`qlinear_add`, MLAS's AVX2 kernel), else unfused (DequantizeLinear, float32
+  Add, QuantizeLinear; int32 codes); (b) ``Add(MatMul, DQ(int32 codes, s_x·s_w, 0))`` → Q and (c)
+  ``Add(MatMul, float constant)`` → Q: onnxruntime fuses MatMul + Add into Gemm and then QGemm, which adds
+  the int32 codes to the accumulator before requantizing (for (c) it quantizes the bias itself first:
+  ``Round(float32(b) / float32(s_x·s_w))``), so both become ``LayerQ.bias_q``. Any other constant Add to
+  a quantized MatMul (e.g. a bias Add whose output is not quantized, read besides its QuantizeLinear, or
+  int32 codes on another grid) is refused in one line;
 * ``Reshape`` (N, L, D) → (N, L, H, Dh) and ``Transpose`` of that tensor: no layer. The IR keeps the
   (N, L, H·Dh) tensor and the importer only remembers which ONNX axis is which (``view``: 'n', 'l', 'h',
   'x'); ``Transpose`` back to (N, L, H, Dh) and ``Reshape`` to (N, L, D) end the head split;
@@ -27,12 +38,18 @@ Anything else on a head-split tensor is refused with a one-line
 
 :func:`run_attention` executes the imported IR in numpy the way onnxruntime's CPU kernels do: float32
 throughout; under QDQ every MatMul whose inputs and output are quantized runs on integer codes
-(``acc = Σ (x − z_x)(w − z_w)`` exact, then ``q = clamp(rint(float32(acc)·float32(s_x·s_w/s_y)) + z_y)``,
-onnxruntime's QLinearMatMul), every QuantizeLinear is ``clamp(rint(float32(v) / float32(s)) + z)``
-(round half to even, saturating), every DequantizeLinear ``float32(q − z)·float32(s)``: these codes
-equal onnxruntime's exactly. The float operators cannot all be bit-exact: onnxruntime computes softmax
-and erf with MLAS polynomial approximations and LayerNorm with its own kernel (not reproduced bit for
-bit), float MatMuls with MLAS's summation order; here softmax is ``e = exp(v − max)``, ``y = e·(1/Σe)``
+(``acc = Σ (x − z_x)(w − z_w)`` exact, plus the int32 bias codes of forms (b) and (c), then
+``q = clamp(rint(float32(acc)·float32(s_x·s_w/s_y)) + z_y)``, onnxruntime's QLinearMatMul / QGemm), a QDQ
+bias Add of form (a) as its QLinearAdd or unfused Add (above), every QuantizeLinear is
+``clamp(rint(float32(v) / float32(s)) + z)`` (round half to even, saturating), every DequantizeLinear
+``float32(q − z)·float32(s)``: these codes equal onnxruntime's exactly. One exception comes from
+onnxruntime itself: on x86-64 it leaves a QDQ MatMul of int8 activations by int8 weights without a
+(b)/(c) bias unfused (a float32 MatMul of the dequantized operands, then QuantizeLinear), so its codes
+can differ by one where that float sum lies within float32 rounding of a midpoint (rare, measured in
+docs/transformers.md); uint8 activations and biased int8 MatMuls (QGemm) are integer. The float
+operators cannot all be bit-exact: onnxruntime computes softmax and erf with MLAS polynomial
+approximations and LayerNorm with its own kernel (not reproduced bit for bit), float MatMuls with MLAS's
+summation order; here softmax is ``e = exp(v − max)``, ``y = e·(1/Σe)``
 in float32, erf and tanh are scipy/numpy's in float64 rounded to float32, LayerNorm is computed in
 float64 and rounded once. These agree with onnxruntime within a few float32 ulps, so a code after a
 QuantizeLinear of a softmax / LayerNorm / GELU output can differ by one where the float value lies within
@@ -44,7 +61,7 @@ docs/transformers.md gives the figures.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -416,13 +433,15 @@ F32 = np.float32
 @dataclass
 class AttentionRun:
     """One execution: per layer its value as the next layers read it (``values``: float32, dequantized
-    when quantized), its float output before quantization (``floats``; SFU and add layers) and its integer
-    codes (``codes``; layers followed by a QuantizeLinear). IR layout (N, L, features)."""
+    when quantized), its float output before quantization (``floats``; SFU and add layers, and the bias
+    sum of a QDQ bias Add) and its integer codes (``codes``; layers followed by a QuantizeLinear; ``inner``:
+    a MatMul's own codes before its QDQ bias Add, form (a)). IR layout (N, L, features)."""
 
     values: dict[str, np.ndarray]
     floats: dict[str, np.ndarray]
     codes: dict[str, np.ndarray]
     output_name: str
+    inner: dict[str, np.ndarray] = field(default_factory=dict)  # the MatMul codes before a QDQ bias Add
 
     @property
     def output(self) -> np.ndarray:
@@ -432,6 +451,35 @@ class AttentionRun:
 def _dq(q: np.ndarray, t: TensorQ) -> np.ndarray:
     """onnxruntime's DequantizeLinear: ``float32(q − z)·float32(s)``."""
     return (np.asarray(q, np.int64) - t.zero_point).astype(F32) * F32(t.scale)
+
+
+def _fma32(x, y, z) -> np.ndarray:
+    """float32 fused multiply-add ``round32(x·y + z)``: the product of two float32 is exact in float64 and
+    so is the sum whenever its operands span fewer than 53 bits (always here: codes below 2^16 times scale
+    ratios above 2^−20), leaving the one rounding to float32 that the FMA instruction makes."""
+    return (np.float64(x) * np.float64(y) + np.float64(z)).astype(F32)
+
+
+def qlinear_add(
+    qa: np.ndarray, ta: TensorQ, qb: np.ndarray, tb: TensorQ, out: TensorQ, scalar_a: bool = False
+) -> np.ndarray:
+    """onnxruntime's com.microsoft QLinearAdd on x86-64 (MLAS ``MlasQLinearAddKernelAvx2Helper``, the kernel
+    of every CPU with AVX2 and FMA), on the raw codes: ``r_a = float32(s_a / s_c)``, ``r_b = float32(s_b /
+    s_c)``, ``fixed = float32(z_c) − fma(r_a, z_a, r_b·z_b)``, ``v = fma(a, r_a, fma(b, r_b, fixed))``, then
+    ``cvtps2dq`` (round half to even) and saturation to int16 and to the output type. This is not the
+    unfused ``rint((DQ(a) + DQ(b)) / s_c) + z_c``, which differs by one on about 1 output in 200,000
+    (measured against onnxruntime 1.32, random uint8/int8 grids and broadcasts: this formula 0 of 18.5
+    million outputs, the unfused one 92). ``scalar_a``: input A is a single element, which onnxruntime
+    passes to the kernel as its scalar B (operands swapped)."""
+    if scalar_a:
+        qa, ta, qb, tb = qb, tb, qa, ta
+    f = F32
+    ra, rb = f(f(ta.scale) / f(out.scale)), f(f(tb.scale) / f(out.scale))
+    fixed = f(out.zero_point) - _fma32(ra, f(ta.zero_point), rb * f(tb.zero_point))
+    a, b = np.asarray(qa, np.int64).astype(f), np.asarray(qb, np.int64).astype(f)
+    r = np.rint(_fma32(a, ra, _fma32(b, rb, fixed)).astype(np.float64))
+    r = np.where(np.abs(r) < 2.0**31, r, -(2.0**31))  # cvtps2dq: out of range → INT_MIN
+    return np.clip(np.clip(r, -32768, 32767), out.qmin, out.qmax).astype(np.int64)
 
 
 def softmax_f32(v: np.ndarray, heads: int, pre: list) -> np.ndarray:
@@ -545,6 +593,15 @@ def _layer(model: AttentionModel, layer: Layer, ins, srcs, lq: LayerQ | None, en
             acc = (np.asarray(xq, np.int64) - lq.inputs[0].zero_point) @ (lq.w_q.astype(np.int64) - wz)
             if lq.bias_q is not None:
                 acc = acc + lq.bias_q
+        bias_add = lq.extra.get("bias_add")
+        if bias_add is not None and lq.output is not None:  # QDQ bias Add (form (a), module doc)
+            mid, out = bias_add["mid"], lq.output
+            q = run.inner[name] = requant_mac(acc, replace(lq, output=mid), layer, model)
+            run.floats[name] = (_dq(q, mid) + bias_add["bias"]).astype(F32)
+            if bias_add.get("qlinear") is not None and out.signed == mid.signed:
+                codes, bq = bias_add["qlinear"]
+                return qlinear_add(q, mid, np.broadcast_to(codes, q.shape), bq, out, scalar_a=q.size == 1)
+            return out.quantize(run.floats[name], float32=True)
         if lq.output is not None:
             return requant_mac(acc, lq, layer, model)
         # no QuantizeLinear after it: onnxruntime's MatMulIntegerToFloat, acc·(s_x·s_w) in float32
@@ -579,5 +636,5 @@ def _layer(model: AttentionModel, layer: Layer, ins, srcs, lq: LayerQ | None, en
 
 __all__ = [
     "AttentionModel", "AttentionRun", "attention_model", "convert_attention", "gelu_f32", "layernorm_f32",
-    "onnx_to_ir", "run_attention", "softmax_f32",
+    "onnx_to_ir", "qlinear_add", "run_attention", "softmax_f32",
 ]  # fmt: skip
