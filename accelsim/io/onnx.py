@@ -877,7 +877,7 @@ def _convert_ms(node, a: dict, tensors, consts, b: _Builder) -> None:
         N, C, H, W = ta.shape
         b.layers.append({"name": lname, "op": "add", "in_channels": C, "in_h": H, "in_w": W,
                          "inputs": [ta.layer, tb.layer]})  # fmt: skip
-        lq = LayerQ(lname, [qa, qb], qc)
+        lq = LayerQ(lname, [qa, qb], qc, extra={"qlinear_add": True})
         set_multipliers(lq, np.array([qa.scale / qc.scale, qb.scale / qc.scale]))
         b.lq[lname] = lq
         tensors[out] = _Tensor(lname, ta.shape, qc, codes=True)
