@@ -185,9 +185,13 @@ _layer_values = operator.attrgetter(*_LAYER_FIELDS)
 
 def _name_sensitive(arch: ArchitectureBase) -> bool:
     """Whether a fabric's result can depend on a layer's name: the architecture has a non-empty
-    ``*_per_layer`` mapping (e.g. Eyeriss's measured sparsity per layer, keyed by layer name)."""
+    ``*_per_layer`` mapping (e.g. Eyeriss's measured sparsity per layer, keyed by layer name) or a non-empty
+    field its class lists in ``NAME_KEYED_FIELDS``."""
+    keyed = getattr(type(arch), "NAME_KEYED_FIELDS", ())  # e.g. a streaming preset's folding per layer
     return any(
-        name.endswith("_per_layer") and isinstance(getattr(arch, name), dict) and getattr(arch, name)
+        (name.endswith("_per_layer") or name in keyed)
+        and isinstance(getattr(arch, name), dict)
+        and getattr(arch, name)
         for name in type(arch).model_fields
     )
 

@@ -140,3 +140,24 @@ def test_xnor_popcount_layers_equal_the_integer_layer(n, c, k, hw, kern, stride,
     assert np.array_equal(y, run_layer(fc, xf, wf, p, check_ranges=False).out)
     y, stats = fn(xf * 3, wf, fc, Precision(w_bits=1, a_bits=4, w_signed=True, a_signed=True), arch, 0)
     assert stats["path"] != "xnor-popcount" and np.array_equal(y, (xf * 3) @ wf.T)
+
+
+def test_same_shape_layers_keep_their_own_folding(tmp_path):
+    """simulate evaluates repeated layers once, but a streaming preset's folding is keyed by layer name:
+    two identical FC layers folded differently keep their own cycles."""
+    from accelsim import simulate
+
+    net = tmp_path / "twin.yaml"
+    net.write_text(
+        "name: twin\ninput: {channels: 64, height: 1, width: 1}\n"
+        "precision: {w_bits: 1, a_bits: 1, out_bits: 1, w_signed: true, a_signed: true}\nlayers:\n"
+        "  - {name: a, op: fc, in_channels: 64, out_channels: 64}\n"
+        "  - {name: b, op: fc, in_channels: 64, out_channels: 64}\n"
+    )
+    arch = tmp_path / "twin-arch.yaml"
+    arch.write_text(
+        "name: twin-arch\nfabric: streaming\nfrequency_hz: 1.0e8\ntechnology_nm: 28\ndevice: pynq-z1\n"
+        "folding: {a: [1, 1], b: [64, 64]}\n"
+    )
+    r = simulate(str(net), str(arch))
+    assert [x.cycles for x in r.layers] == [64 * 64, 1]

@@ -71,6 +71,8 @@ class StreamingArch(ArchitectureBase):
     )
 
     ARRAY_FIELDS: ClassVar[tuple[str, ...]] = ()
+    #: per-layer settings keyed by layer name: simulate must not share results between same-shape layers
+    NAME_KEYED_FIELDS: ClassVar[tuple[str, ...]] = ("folding", "swg_simd")
 
     @field_validator("device")
     @classmethod
