@@ -144,7 +144,7 @@ def simulate(
     )
     timing = get_fabric_hook(arch_model.fabric, "network_timing")
     if timing is not None:  # layers that run concurrently (a pipeline): the network's cycles are its own
-        report.pipeline = timing(results, arch_model, net.batch)
+        report.pipeline = timing(results, arch_model, net.batch, layers=net.layers)
         report.totals = _retimed(report.totals, report.pipeline["cycles"], net.batch, arch_model)
     report.set_action_counts(total.actions)
     if net.transformer is not None:

@@ -75,7 +75,9 @@ def _pipeline_metrics(point: DesignPoint, arch, net: Network) -> dict[str, Any]:
         net = net.with_bits(w, a, keep_layer_overrides=True)
     fabric = get_fabric(arch.fabric)
     results = [fabric.evaluate_layer(layer, net.precision_of(layer), arch) for layer in net.layers]
-    p = get_fabric_hook(arch.fabric, "network_timing")(results, arch, net.batch, check_fit=False)
+    p = get_fabric_hook(arch.fabric, "network_timing")(
+        results, arch, net.batch, check_fit=False, layers=net.layers
+    )
     latency = arch.cycles_to_s(p["cycles"])
     macs = sum(x.macs for x in net.layers)
     metrics: dict[str, Any] = {

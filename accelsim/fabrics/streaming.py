@@ -30,6 +30,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+import numpy as np
 from pydantic import Field, field_validator
 
 from accelsim.arch.base import ArchitectureBase, PeakFigures
@@ -218,27 +219,47 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: StreamingArch) -> L
     )
 
 
-def pipeline_stages(results: list[LayerResult]) -> list[Stage]:
-    """Every unit of every layer, in stream order, as a stage of the token model (a branching network is
-    taken in layer order: a skip stream's FIFO is not modelled)."""
+def pipeline_stages(results: list[LayerResult], layers: list[Layer] | None = None) -> list[Stage]:
+    """Every unit of every layer, in stream order, as a stage of the token model. With ``layers`` (the
+    network's, aligned with ``results``) a layer's first unit reads the last unit of every layer it reads
+    (``inputs``; the network input is no stage), so a residual add waits for both streams and the skip
+    stream gets its own FIFO; without, the units form a chain in layer order."""
     stages: list[Stage] = []
-    for r in results:
-        for u in getattr(r.mapping, "units", []):
+    last: dict[str, int] = {}  # layer name -> index of its last stage
+    for li, r in enumerate(results):
+        layer = layers[li] if layers is not None else None
+        if layer is None or layer.inputs is None:
+            first_srcs = [len(stages) - 1] if stages else []
+        else:
+            first_srcs = [last[n] for n in layer.inputs if n != "input"]
+        for k, u in enumerate(getattr(r.mapping, "units", [])):
             plan = u["tokens"]
             n = int(plan["tokens"])
-            up = stages[-1].tokens if stages else 0
+            srcs = first_srcs if k == 0 else [len(stages) - 1]
             win = plan.get("window")
-            if win and up == win[0] * win[1]:
-                need = window_need(*win)
-            else:
-                need = proportional_need(n, max(up, 1))
-            stages.append(Stage(u["unit"], n, int(u["cycles_per_frame"]), need, bool(plan["eager"]),
-                                int(plan["words_per_token"]), int(plan["width_bits"])))  # fmt: skip
+            needs = []
+            for src in srcs:
+                up = stages[src].tokens
+                needs.append(window_need(*win) if win and len(srcs) == 1 and up == win[0] * win[1]
+                             else proportional_need(n, up))  # fmt: skip
+            name = u["unit"]
+            if layer is not None:  # a repeated layer's result carries the first one's unit names
+                name = f"{layer.name}.swg" if name.endswith(".swg") else layer.name
+            chain = layer is None or (len(srcs) == 1 and srcs[0] == len(stages) - 1)
+            stages.append(Stage(name, n, int(u["cycles_per_frame"]), needs[0] if needs else np.zeros(n, np.int64),
+                                bool(plan["eager"]), int(plan["words_per_token"]), int(plan["width_bits"]),
+                                None if chain else tuple(zip(srcs, needs, strict=True))))  # fmt: skip
+        if layer is not None:
+            last[layer.name] = len(stages) - 1
     return stages
 
 
 def network_timing(
-    results: list[LayerResult], arch: StreamingArch, batch: int, check_fit: bool = True
+    results: list[LayerResult],
+    arch: StreamingArch,
+    batch: int,
+    check_fit: bool = True,
+    layers: list[Layer] | None = None,
 ) -> dict[str, Any]:
     """The pipeline (module docstring): II, frames/s, FINN's no-overlap bound, the overlapped latency and
     the FIFOs sized on it (:mod:`accelsim.fpga.pipeline`), the batch's cycles, and the resources (units +
@@ -253,7 +274,9 @@ def network_timing(
         for u in getattr(r.mapping, "units", []):
             for k in used:
                 used[k] += int(u[k])
-    timing = pipeline_timing(pipeline_stages(results), frames=min(batch, 2), ram_style=arch.fifo_ram_style)
+    timing = pipeline_timing(
+        pipeline_stages(results, layers), frames=min(batch, 2), ram_style=arch.fifo_ram_style
+    )
     fifo = timing.resources()
     total = {k: v + fifo.get(k, 0) for k, v in used.items()}
     dev = device(arch.device)

@@ -6,12 +6,13 @@ overlap at *token* granularity, a token being one output pixel (a vector of all 
 
 * unit ``i`` emits ``N_i`` tokens per frame and spends FINN's per-frame cycles ``C_i`` on them, token
   ``j`` taking ``s_i(j) = ⌊(j+1)·C_i/N_i⌋ − ⌊j·C_i/N_i⌋`` cycles (so a frame costs exactly ``C_i``);
-* token ``j`` needs the upstream tokens up to ``need_i(j)`` (a sliding window or max-pool needs its
+* token ``j`` needs, of each producer, the tokens up to ``need_i(j)`` (a sliding window or max-pool needs its
   window's last input pixel, an MVAU its own input vector, a fully connected layer after a flatten the
   whole input) and starts when they are complete and the unit is free (store and forward per token):
 
-  ``done_i(j) = max(done_i(j−1), done_{i−1}(need_i(j))) + s_i(j)``, ``done_{−1}(·) = 0`` (the frame is in
-  the input stream at t = 0); frames follow each other in the same token streams;
+  ``done_i(j) = max(done_i(j−1), max_p done_p(need_ip(j))) + s_i(j)`` over the unit's producers ``p`` (the
+  previous unit in a chain; both operands of a residual add); a unit reading the network input has none
+  (the frame is in the input stream at t = 0); frames follow each other in the same token streams;
 * latency = ``done`` of the last unit's last token; throughput stays FINN's ``clock / max C_i`` (the
   recurrence's steady frame interval equals it, tests/test_fpga_pipeline.py).
 
@@ -50,6 +51,17 @@ class Stage:
     eager: bool = False  # reads its input into its own line buffer on arrival (SWG, max-pool)
     words_per_token: int = 1
     width_bits: int = 1
+    #: the producers this stage reads, as (stage index, need) in stream order; None = the previous stage
+    #: with ``need`` (a chain). A stage index must be smaller than this stage's (topological order).
+    sources: tuple[tuple[int, np.ndarray], ...] | None = None
+
+
+def inputs_of(stages: list[Stage], i: int) -> tuple[tuple[int, np.ndarray], ...]:
+    """The (producer index, need) pairs of stage ``i``: its ``sources``, else the previous stage."""
+    st = stages[i]
+    if st.sources is not None:
+        return st.sources
+    return ((i - 1, st.need),) if i > 0 else ()
 
 
 def window_need(up_h: int, up_w: int, pad_t: int, pad_l: int, k_eff: int, stride: int, out_h: int,
@@ -73,70 +85,106 @@ def proportional_need(n_out: int, n_up: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _schedule(tokens, cycles, need, offsets, frames, starts, dones):  # pragma: no cover - numba
-    up_done_off = -1
-    up_n = 0
-    out = 0
+def _schedule(
+    tokens, cycles, frames, stage_off, edge_ptr, edge_src, edge_need_off, need, starts, dones
+):  # pragma: no cover - numba
     for i in range(tokens.shape[0]):
         n = tokens[i]
         c = cycles[i]
+        base = stage_off[i]
         free = 0
         for f in range(frames):
             for j in range(n):
                 s = (j + 1) * c // n - j * c // n
                 a = 0
-                if i > 0:
-                    idx = f * up_n + need[offsets[i] + j]
+                for e in range(edge_ptr[i], edge_ptr[i + 1]):
+                    src = edge_src[e]
+                    idx = f * tokens[src] + need[edge_need_off[e] + j]
                     if idx >= 0:
-                        a = dones[up_done_off + idx]
+                        d = dones[stage_off[src] + idx]
+                        if d > a:
+                            a = d
                 t0 = free if free > a else a
-                starts[out] = t0
-                dones[out] = t0 + s
+                starts[base + f * n + j] = t0
+                dones[base + f * n + j] = t0 + s
                 free = t0 + s
-                out += 1
-        up_done_off = out - n * frames
-        up_n = n
+
+
+def edges(stages: list[Stage]) -> list[tuple[int, int, np.ndarray]]:
+    """Every stream of the pipeline as (producer, consumer, the consumer's need), consumers in order;
+    checks that every producer comes before its consumer."""
+    out = []
+    for i in range(len(stages)):
+        for src, need in inputs_of(stages, i):
+            if not 0 <= src < i:
+                raise ValueError(f"stage {stages[i].name!r} reads stage {src}: producers must come first")
+            if len(need) != stages[i].tokens:
+                raise ValueError(f"stage {stages[i].name!r}: one need per output token")
+            out.append((src, i, np.asarray(need, np.int64)))
+    return out
 
 
 def schedule(stages: list[Stage], frames: int = 1) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Start and completion cycle of every token of every stage over ``frames`` frames."""
     tokens = np.array([s.tokens for s in stages], np.int64)
     cycles = np.array([s.cycles for s in stages], np.int64)
-    offsets = np.concatenate([[0], np.cumsum(tokens)[:-1]]).astype(np.int64)
-    need = np.concatenate([s.need for s in stages]).astype(np.int64) if stages else np.zeros(0, np.int64)
+    stage_off = np.concatenate([[0], np.cumsum(tokens * frames)[:-1]]).astype(np.int64)
+    es = edges(stages)
+    edge_ptr = np.zeros(len(stages) + 1, np.int64)
+    for _, dst, _ in es:
+        edge_ptr[dst + 1] += 1
+    edge_ptr = np.cumsum(edge_ptr).astype(np.int64)
+    edge_src = np.array([src for src, _, _ in es], np.int64)
+    lens = [len(nd) for _, _, nd in es]
+    edge_need_off = (
+        np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64) if es else np.zeros(0, np.int64)
+    )
+    need = np.concatenate([nd for _, _, nd in es]).astype(np.int64) if es else np.zeros(0, np.int64)
     total = int(tokens.sum()) * frames
     starts = np.zeros(total, np.int64)
     dones = np.zeros(total, np.int64)
     if stages:
-        _schedule(tokens, cycles, need, offsets, frames, starts, dones)
+        _schedule(tokens, cycles, frames, stage_off, edge_ptr, edge_src, edge_need_off, need, starts, dones)
     bounds = np.concatenate([[0], np.cumsum(tokens * frames)])
     return ([starts[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
             [dones[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)])  # fmt: skip
 
 
-def _abs_need(stage: Stage, up_tokens: int, frames: int) -> np.ndarray:
-    return (np.arange(frames, dtype=np.int64)[:, None] * up_tokens + stage.need[None, :]).ravel()
+def _abs_need(need: np.ndarray, up_tokens: int, frames: int) -> np.ndarray:
+    return (np.arange(frames, dtype=np.int64)[:, None] * up_tokens + need[None, :]).ravel()
 
 
-def max_occupancy_tokens(stages: list[Stage], starts, dones) -> list[int]:
-    """Maximum tokens waiting in the FIFO in front of each stage (0 for the first: the input stream)."""
-    occ = [0]
-    for i in range(1, len(stages)):
-        up_done = dones[i - 1]
-        if stages[i].eager:
+def edge_occupancy_tokens(stages: list[Stage], starts, dones) -> dict[tuple[int, int], int]:
+    """Maximum tokens waiting in the FIFO of every stream (producer, consumer): completed by the producer,
+    not yet read by the consumer (an eager consumer reads on arrival, any other when it starts the first
+    output that needs the token)."""
+    occ: dict[tuple[int, int], int] = {}
+    for src, dst, need in edges(stages):
+        up_done = dones[src]
+        if stages[dst].eager:
             reads = up_done
         else:
-            frames = len(starts[i]) // stages[i].tokens
-            need = _abs_need(stages[i], stages[i - 1].tokens, frames)
-            first = np.searchsorted(need, np.arange(len(up_done)), side="left")  # first output needing m
+            frames = len(starts[dst]) // stages[dst].tokens
+            nd = _abs_need(need, stages[src].tokens, frames)
+            first = np.searchsorted(nd, np.arange(len(up_done)), side="left")  # first output needing m
             reads = np.where(
-                first < len(need), starts[i][np.minimum(first, len(need) - 1)], np.iinfo(np.int64).max
+                first < len(nd), starts[dst][np.minimum(first, len(nd) - 1)], np.iinfo(np.int64).max
             )
             reads = np.maximum(reads, up_done)  # a token is read no earlier than it arrives
         arrived = np.searchsorted(up_done, up_done, side="right")
         read = np.searchsorted(np.sort(reads), up_done, side="right")
-        occ.append(int(np.max(arrived - read)) if len(up_done) else 0)
+        occ[(src, dst)] = int(np.max(arrived - read)) if len(up_done) else 0
     return occ
+
+
+def max_occupancy_tokens(stages: list[Stage], starts, dones) -> list[int]:
+    """Per stage, the maximum occupancy of the FIFO on its first input (0 for a stage without one)."""
+    occ = edge_occupancy_tokens(stages, starts, dones)
+    out = []
+    for i in range(len(stages)):
+        ins = inputs_of(stages, i)
+        out.append(occ[(ins[0][0], i)] if ins else 0)
+    return out
 
 
 def optimize_depth(depth: int) -> int:
@@ -213,18 +261,15 @@ def pipeline_timing(stages: list[Stage], frames: int = 2, ram_style: str = "bloc
     """Run ``frames`` frames through the token model; FIFO depths from the maximum occupancies (capped at a
     frame's tokens, FINN's initial "tensor size" FIFOs)."""
     starts, dones = schedule(stages, frames)
-    occ = max_occupancy_tokens(stages, starts, dones)
-    fifos = [
-        Fifo(
-            f"{s.name}.in",
-            min(o, stages[i - 1].tokens) * stages[i - 1].words_per_token,
-            stages[i - 1].width_bits,
-            max_qsrl_depth,
-            ram_style,
-        )  # fmt: skip
-        for i, (s, o) in enumerate(zip(stages, occ, strict=True))
-        if i > 0
-    ]
+    occ = edge_occupancy_tokens(stages, starts, dones)
+    fifos = []
+    for (src, dst), o in occ.items():
+        single = len(inputs_of(stages, dst)) == 1
+        name = f"{stages[dst].name}.in" if single else f"{stages[dst].name}.in.{stages[src].name}"
+        up = stages[src]
+        fifos.append(
+            Fifo(name, min(o, up.tokens) * up.words_per_token, up.width_bits, max_qsrl_depth, ram_style)
+        )
     last = dones[-1] if stages else np.zeros(0, np.int64)
     n = stages[-1].tokens if stages else 1
     frame_done = [int(last[(f + 1) * n - 1]) for f in range(frames)] if len(last) else [0] * frames
