@@ -38,14 +38,21 @@ def chains(draw, max_stages=5):
     return stages
 
 
-@settings(max_examples=examples(60), deadline=None)
-@given(stages=chains(), frames=st.integers(1, 3))
-def test_token_recurrence_equals_the_cycle_stepped_reference(stages, frames):
+def equal_to_reference(stages, frames):
+    """Every token's completion cycle and every stream's maximum occupancy equal the cycle-stepped
+    reference's; returns (starts, dones, the reference's occupancies)."""
     starts, dones = schedule(stages, frames)
     ref_done, ref_occ = simulate_cycles(stages, frames)
     for a, b in zip(dones, to_arrays(ref_done), strict=True):
         assert np.array_equal(a, b)
     assert edge_occupancy_tokens(stages, starts, dones) == ref_occ
+    return starts, dones, ref_occ
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(stages=chains(), frames=st.integers(1, 3))
+def test_token_recurrence_equals_the_cycle_stepped_reference(stages, frames):
+    starts, dones, ref_occ = equal_to_reference(stages, frames)
     assert max_occupancy_tokens(stages, starts, dones) == [0] + [
         ref_occ[(i - 1, i)] for i in range(1, len(stages))
     ]
@@ -74,11 +81,7 @@ def dags(draw, max_stages=6):
 @settings(max_examples=examples(60), deadline=None)
 @given(stages=dags(), frames=st.integers(1, 3))
 def test_branching_pipelines_equal_the_cycle_stepped_reference(stages, frames):
-    starts, dones = schedule(stages, frames)
-    ref_done, ref_occ = simulate_cycles(stages, frames)
-    for a, b in zip(dones, to_arrays(ref_done), strict=True):
-        assert np.array_equal(a, b)
-    assert edge_occupancy_tokens(stages, starts, dones) == ref_occ
+    equal_to_reference(stages, frames)
 
 
 @settings(max_examples=examples(40), deadline=None)
