@@ -30,7 +30,8 @@ NO_ENERGY_MODEL = {
 
 def _runnable(preset: str) -> tuple[str, str | None]:
     if preset in NO_ENERGY_MODEL:  # a streaming preset is folded for its own network
-        return ("bnn-pynq-sfc" if "sfc" in preset else "bnn-pynq-cnv", None)
+        nets = {"sfc": "bnn-pynq-sfc", "lfc": "bnn-pynq-lfc-padded"}
+        return (next((n for k, n in nets.items() if k in preset), "bnn-pynq-cnv"), None)
     return ("lenet5", "4/4") if preset == "quest" else ("lenet5", None)
 
 

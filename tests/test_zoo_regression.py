@@ -19,7 +19,7 @@ REL = ENERGY_REL
 
 
 #: presets added after the snapshot was taken (the cost stage changed nothing they could be compared with)
-ADDED_AFTER = {"finn-cnv-pynq", "finn-sfc-zc706", "finn-cnv-zc706"}
+ADDED_AFTER = {"finn-cnv-pynq", "finn-sfc-zc706", "finn-cnv-zc706", "finn-lfc-bnnpynq"}
 
 
 def test_the_snapshot_covers_every_preset():
