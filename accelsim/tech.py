@@ -12,8 +12,11 @@ Source: M. Horowitz, "Computing's energy problem (and what we can do about it)",
   8→32 KB slope, exponent 0.5, below 8 KB: register files and scratchpads);
 * SRAM write energy = read energy (no separate published figure);
 * DRAM: 640 pJ per 32-bit read = 20 pJ/bit, for reads and writes;
-* node scaling: switched capacitance ∝ feature size, so ``E(node) = E(45 nm) · (node/45) · (V/V₄₅)²``;
-  area ∝ (node/45)²;
+* node scaling: Stillmaker & Baas 2017 (:mod:`accelsim.scaling`), energy
+  ``E(node) = E(45 nm) · F(node, V_ref)/F(45, V_ref)`` at the reference supply
+  (:data:`accelsim.scaling.REFERENCE_VDD_V`) and area ``A(node) = A(45 nm) · area_factor(node)`` — the same
+  model the pricing stage re-prices with (so a 65 nm preset re-priced at 45 nm costs what it would declared at
+  45 nm). Until December 2026 this was the linear rule ``E ∝ node``, ``A ∝ node²``;
 * register area: one D flip-flop per bit, the Nangate 45 nm open cell library's DFF_X1, 3.23 µm × 1.4 µm
   = 4.522 µm² (``flow/platforms/nangate45/lef/NangateOpenCellLibrary.macro.mod.lef`` of
   github.com/The-OpenROAD-Project/OpenROAD-flow-scripts, 8c009b0); its full adder FA_X1 (3.04 × 1.4 =
@@ -28,13 +31,15 @@ Source: M. Horowitz, "Computing's energy problem (and what we can do about it)",
   out at 0.53–0.75× Horowitz's published 8 KB / 32 KB / 1 MB points, which ``sram_access_energy_pj``
   (the presets' default) follows.
 
-This module imports nothing else of accelsim.
+This module imports only :mod:`accelsim.scaling` of accelsim.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+
+from accelsim import scaling
 
 REFERENCE_NODE_NM = 45.0
 
@@ -82,14 +87,22 @@ DRAM_PJ_PER_BIT_BY_TYPE: dict[str, float] = {
 }  # fmt: skip
 
 
-def node_energy_factor(node_nm: float, vdd_ratio: float = 1.0) -> float:
-    """E(node)/E(45 nm) = (node/45)·vdd_ratio², C ∝ feature size and E = C·V²."""
-    return (node_nm / REFERENCE_NODE_NM) * vdd_ratio**2
+def node_energy_factor(node_nm: float) -> float:
+    """E(node)/E(45 nm) = F(node, V_ref)/F(45, V_ref) (Stillmaker & Baas 2017, :mod:`accelsim.scaling`)."""
+    return _node_energy_factor(float(node_nm))
+
+
+@functools.lru_cache(maxsize=64)
+def _node_energy_factor(node_nm: float) -> float:
+    if node_nm == REFERENCE_NODE_NM:
+        return 1.0
+    v = scaling.REFERENCE_VDD_V
+    return scaling.energy_factor(node_nm, v) / scaling.energy_factor(REFERENCE_NODE_NM, v)
 
 
 def node_area_factor(node_nm: float) -> float:
-    """A(node)/A(45 nm) = (node/45)²."""
-    return (node_nm / REFERENCE_NODE_NM) ** 2
+    """A(node)/A(45 nm): the 45 nm row of Stillmaker & Baas's area scaling (:mod:`accelsim.scaling`)."""
+    return 1.0 if node_nm == REFERENCE_NODE_NM else scaling.area_factor(float(node_nm))
 
 
 def int_mult_energy_pj(w_bits: int, a_bits: int, node_nm: float = 45.0) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import math
@@ -80,3 +81,22 @@ def energy_diff(path: str, got: dict[str, float], recorded: dict[str, float]) ->
         if not math.isclose(new[k], v, rel_tol=ENERGY_REL, abs_tol=1e-12):
             return f"{path}: energy {k} {new[k]!r} != {v!r}"
     return None
+
+
+@contextlib.contextmanager
+def linear_node_rule():
+    """Price with the node-scaling rule the recorded files were made with: ``E ∝ node``, ``A ∝ node²``
+    relative to 45 nm (accelsim.tech before December 2026; it is Stillmaker & Baas now). The recorded
+    numbers stay the reference for cycles and for energies under unchanged pricing inputs, and the scaling
+    rule is one of those inputs; tests/test_pricing.py checks the current rule itself."""
+    from accelsim import tech
+
+    saved = tech.node_energy_factor, tech.node_area_factor
+    tech.sram_access_energy_pj.cache_clear()
+    tech.node_energy_factor = lambda node_nm: node_nm / tech.REFERENCE_NODE_NM
+    tech.node_area_factor = lambda node_nm: (node_nm / tech.REFERENCE_NODE_NM) ** 2
+    try:
+        yield
+    finally:
+        tech.node_energy_factor, tech.node_area_factor = saved
+        tech.sram_access_energy_pj.cache_clear()

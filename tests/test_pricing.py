@@ -254,3 +254,48 @@ def test_total_equals_the_sum():
     b = LayerCost(20, 7, 0, 70.0, {"mac": 0.5, "dram": 4.0}, {"r": 1}, {("dram", "read", ()): 5})
     assert LayerCost.total([a, b, a]) == a + b + a
     assert LayerCost.total([]) == LayerCost.zero()
+
+
+#: presets whose physics-only model is at 45 nm already (the check below is trivial there)
+_AT_45NM = {p for p in available_presets() if p not in NO_ENERGY_MODEL and load_arch(p).technology_nm == 45}
+
+
+@pytest.mark.parametrize("preset", sorted(set(available_presets()) - set(NO_ENERGY_MODEL) - _AT_45NM))
+def test_native_scaling_and_repricing_are_one_model(preset):
+    """A physics-only preset at its node N, re-priced at 45 nm, costs what the same preset declared at 45 nm
+    costs: the native estimators and the pricing stage scale with the same Stillmaker-Baas model. Holds for
+    every action whose class re-prices (DRAM, cells and ADCs keep their own node models) and the DAC
+    (a device model of its own), and for every component area the tech tables give."""
+    net, bits = _runnable(preset)
+    physics = load_arch(preset, calibrated=False)
+    at45 = load_arch(preset, calibrated=False, technology_nm=45.0)
+    repriced, declared = ModelTable(physics, Technology(45.0)), ModelTable(at45)
+    counts = simulate(net, physics, bits=bits).action_counts()
+    keys = [k for k in counts if by_class_key(k) not in _OWN_NODE_MODEL]
+    assert keys
+    for key in keys:
+        assert repriced.energy_pj(*key) == pytest.approx(declared.energy_pj(*key), rel=1e-12), key
+    a_re, a_45 = repriced.areas_mm2(), declared.areas_mm2()
+    assert set(a_re) == set(a_45)
+    for c in a_re:
+        if by_class_key((c,)) not in _OWN_NODE_MODEL:
+            assert a_re[c] == pytest.approx(a_45[c], rel=1e-12), c
+
+
+#: components not priced from the 45 nm tables: classes with a node model of their own (DRAM, cells, ADCs,
+#: the DAC), and figures a preset gives at its native node (a published chip's die area; ISAAC-style crossbar
+#: peripherals: shift-and-add, sample-and-hold, tile and chip digital logic). Declaring another node does not
+#: re-design those; re-pricing moves them.
+_OWN_NODE_MODEL = NODE_INDEPENDENT_CLASSES | {
+    "dac",
+    "sample_hold",
+    "chip",
+    "shift_add",
+    "digital.tile",
+    "digital.chip",
+}
+
+
+def by_class_key(key: tuple) -> str:
+    name = key[0]
+    return name if name in _OWN_NODE_MODEL else name.split(".", 1)[0]

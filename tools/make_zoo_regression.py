@@ -4,6 +4,10 @@ The file pins what the fabrics computed *before* the cost stage (issue 13): ``te
 requires identical cycles and energies within 1e-9 relative from the current code, with unchanged pricing
 inputs. Regenerate only when a change is meant to move the numbers, and say so in the commit.
 
+The committed file was priced with the linear node-scaling rule accelsim used until December 2026; the test
+compares under that rule (tests/golden_util.py, ``linear_node_rule``). Regenerating would price with the
+current Stillmaker-Baas rule: then drop ``linear_node_rule`` from the test in the same commit.
+
     .venv/bin/python tools/make_zoo_regression.py [--check]
 """
 

@@ -151,6 +151,12 @@ class ArchitectureBase(StrictModel):
             return tech.int_mac_energy_pj(*args, node_nm=self.technology_nm)
         raise ValueError(f"fabric {self.fabric!r} prices no action {component}.{action}{args}")
 
+    def pricing_vdd_v(self) -> float | None:
+        """The supply voltage this architecture's estimators price at (V); None = the reference supply of
+        :mod:`accelsim.scaling`, at which the 45 nm tables are scaled to ``technology_nm``. The pricing stage
+        re-prices from this voltage."""
+        return None
+
     def component_areas_mm2(self) -> dict[str, float]:
         """Area of every on-chip component (mm², all instances) at the native technology; empty = the
         fabric has no area model."""

@@ -48,11 +48,16 @@ class ChipArchBase(ArrayArchBase):
     def pe_energy_pj_per_cycle(self, w_bits: int, a_bits: int) -> float:
         """Calibrated: the fitted constant at ``efficiency_vdd_v`` scaled by ``(vdd_v/efficiency_vdd_v)²``;
         physics only: the MACs one PE does per cycle at these widths, each a w×a multiply and a 32-bit add
-        (:func:`accelsim.tech.int_mac_energy_pj` at ``technology_nm``, nominal supply)."""
+        (:func:`accelsim.tech.int_mac_energy_pj` at ``technology_nm``, reference supply)."""
         if self.pe_energy_model == "calibrated":
             return self.pe_energy_at_efficiency_pj(w_bits, a_bits) * (self.vdd_v / self.efficiency_vdd_v) ** 2
         products, cycles = self.pe_pass(w_bits, a_bits)
         return products / cycles * tech.int_mac_energy_pj(w_bits, a_bits, 32, self.technology_nm)
+
+    def pricing_vdd_v(self) -> float | None:
+        """Calibrated: ``vdd_v`` (the PE constants are scaled to it); physics only: None, the reference
+        supply the 45 nm tables are scaled at."""
+        return self.vdd_v if self.pe_energy_model == "calibrated" else None
 
     def core_area_mm2(self) -> float | None:
         return self.chip_area_mm2

@@ -2,24 +2,20 @@
 between technologies.
 
 One object, :class:`Technology`. Every architecture has a *native* technology (its preset's
-``technology_nm``, its ``vdd_v`` where the preset records one, its ``frequency_hz``): its fabric's
+``technology_nm``, the voltage its estimators price at — a calibrated chip's ``vdd_v``, else the reference
+supply — and its ``frequency_hz``): its fabric's
 estimators price actions there. Re-pricing at another technology (``--tech NODE[,VOLTAGE]``,
 :func:`parse_tech`) multiplies every on-chip price by :func:`energy_scale` and every area by
 :func:`area_scale`; the classes of :data:`~accelsim.pricing.actions.NODE_INDEPENDENT_CLASSES` (DRAM,
 crossbar cells, ADCs) keep their energy.
 
-Scaling model: Stillmaker & Baas, "Scaling equations for the accurate prediction of CMOS device
-performance from 180 nm to 7 nm", Integration, the VLSI Journal 58 (2017). Energy per operation at node
-``n`` and supply ``V`` is proportional to ``F(n, V) = a·V² + b·V + c`` with the per-node coefficients
-below; area relative to 45 nm is the paper's area-scaling row. The coefficients are copied from the
-Accelergy project's implementation of the paper (``hwcomponents/scaling/techscaling.py``, the same table
-as ``accelergy-library-plug-in/scaling.py``), which uses the paper's LP fits at 45/32 nm and its HP fits
-at 20–7 nm; they were not checked against the paper's own tables (not in a stored source). Between listed
-nodes ``F`` and the area factor are interpolated linearly in the node; outside 7–130 nm the nearest listed
-node is used, times ``(n/n_end)^0.5`` for energy and ``n/n_end`` for area, as that implementation does.
+Scaling model: Stillmaker & Baas 2017, :mod:`accelsim.scaling` — the same model the native estimators use
+to scale the 45 nm tables to a preset's node, so re-pricing a physics-only preset at another node gives what
+the preset would cost declared at that node.
 
 Voltage: a technology without a voltage takes the native one; a native technology without a recorded
-voltage is at :data:`REFERENCE_VDD_V` (the implementation's default), so then only the node changes.
+voltage is at :data:`~accelsim.scaling.REFERENCE_VDD_V` (the voltage of the native estimators), so then only
+the node changes.
 """
 
 from __future__ import annotations
@@ -28,61 +24,11 @@ import math
 from dataclasses import dataclass
 
 from accelsim.errors import AccelsimInputError
+from accelsim.scaling import REFERENCE_VDD_V, area_factor, energy_factor
 
-#: supply voltage assumed where neither the preset nor the user gives one (hwcomponents' default)
-REFERENCE_VDD_V = 0.8
-
-#: node (nm) -> (a, b, c) of F = a·V² + b·V + c (Stillmaker & Baas 2017, via hwcomponents)
-ENERGY_COEFFICIENTS: dict[float, tuple[float, float, float]] = {
-    130.0: (7.171, -6.709, 2.904),
-    90.0: (4.762, -4.781, 2.092),
-    65.0: (3.755, -4.398, 1.975),
-    45.0: (1.103, -0.362, 0.2767),
-    32.0: (0.9559, -0.7823, 0.471),
-    20.0: (0.373, -0.1582, 0.04104),
-    16.0: (0.2958, -0.1241, 0.03024),
-    14.0: (0.2363, -0.09675, 0.02239),
-    10.0: (0.2068, -0.09311, 0.02375),
-    7.0: (0.1776, -0.09097, 0.02447),
-}
-
-#: node (nm) -> area relative to 45 nm (the 45 nm row of the paper's area-scaling matrix, via hwcomponents)
-AREA_VS_45NM: dict[float, float] = {
-    130.0: 6.4, 90.0: 2.8, 65.0: 1.5, 45.0: 1.0, 32.0: 0.46, 20.0: 0.21, 16.0: 0.19, 14.0: 0.17,
-    10.0: 0.1, 7.0: 0.059,
-}  # fmt: skip
-
-_NODES = sorted(ENERGY_COEFFICIENTS)  # ascending
-
-
-def _interpolate(node_nm: float, value, end_exponent: float) -> float:
-    """``value(n)`` at a listed node, linear in the node between listed nodes, and beyond the ends the end
-    value times ``(node/end)^end_exponent``."""
-    lo, hi = _NODES[0], _NODES[-1]
-    if node_nm <= lo:
-        return value(lo) * (node_nm / lo) ** end_exponent
-    if node_nm >= hi:
-        return value(hi) * (node_nm / hi) ** end_exponent
-    for a, b in zip(_NODES, _NODES[1:], strict=False):
-        if a <= node_nm <= b:
-            t = (node_nm - a) / (b - a)
-            return value(a) + t * (value(b) - value(a))
-    raise AssertionError("unreachable")
-
-
-def energy_factor(node_nm: float, vdd_v: float) -> float:
-    """Stillmaker–Baas ``F(node, V)``: energy per operation up to a constant factor."""
-
-    def f(n: float) -> float:
-        a, b, c = ENERGY_COEFFICIENTS[n]
-        return a * vdd_v**2 + b * vdd_v + c
-
-    return _interpolate(node_nm, f, 0.5)
-
-
-def area_factor(node_nm: float) -> float:
-    """Area at ``node_nm`` relative to 45 nm."""
-    return _interpolate(node_nm, AREA_VS_45NM.__getitem__, 1.0)
+__all__ = [
+    "REFERENCE_VDD_V", "Technology", "area_factor", "area_scale", "energy_factor", "energy_scale", "parse_tech",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +46,10 @@ class Technology:
 
     @classmethod
     def of(cls, arch) -> Technology:
-        """An architecture's native technology (its node, its recorded ``vdd_v`` if any, its clock)."""
-        return cls(float(arch.technology_nm), getattr(arch, "vdd_v", None), float(arch.frequency_hz))
+        """An architecture's native technology: its node, the voltage its estimators price at
+        (``arch.pricing_vdd_v()``: a calibrated chip's ``vdd_v``, else None = the reference supply) and its
+        clock."""
+        return cls(float(arch.technology_nm), arch.pricing_vdd_v(), float(arch.frequency_hz))
 
 
 def _voltages(native: Technology, target: Technology) -> tuple[float, float]:
