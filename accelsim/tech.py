@@ -77,13 +77,16 @@ _ADD_POINTS = ((8, 0.03), (16, 0.05), (32, 0.1))
 _SRAM64_POINTS = ((8 * 1024, 10.0), (32 * 1024, 20.0), (1024 * 1024, 100.0))
 DRAM_PJ_PER_BIT = HOROWITZ_45NM_PJ["dram32_read"] / 32.0
 
-#: DRAM energy per bit read or written, by interface (pJ/bit), as tabulated by Accelergy's CACTI plug-in
-#: (github.com/Accelergy-Project/accelergy-cacti-plug-in, ``cacti_wrapper.py``, class CactiDRAM), with
-#: the sources it gives: LPDDR4 "public data"; LPDDR Malladi et al., ISCA 2012; DDR3 Chatterjee et al.,
-#: MICRO 2017; GDDR5 and HBM2 (no source given there); HMC doi:10.1145/3093336.3037702. No stored source
-#: gives DDR4; use ``energy_pj_per_bit`` for it.
+#: DRAM energy per bit read or written, by interface (pJ/bit). As tabulated by Accelergy's CACTI plug-in
+#: (github.com/Accelergy-Project/accelergy-cacti-plug-in, ``cacti_wrapper.py``, class CactiDRAM), with the
+#: sources it gives: LPDDR4 "public data"; LPDDR Malladi et al., ISCA 2012; DDR3 Chatterjee et al., MICRO
+#: 2017; GDDR5 and HBM2 (no source given there); HMC doi:10.1145/3093336.3037702. DDR4 (no stored source
+#: tabulates it) is accelsim's own derivation, :mod:`accelsim.memory.dram_energy`: Micron's power-calculation
+#: method (TN-40-07) on the Micron 4Gb DDR4-2400 x8 currents DRAMPower lists, streaming a page per
+#: activation, plus CACTI-IO's DDR4-2400 link, the mean of a read and a write bit (29.3 pJ/bit: 11.5 core,
+#: 17.8 link). The same derivation gives DDR3-1600 55.7 pJ/bit against this table's 70 (tests/test_dram_energy.py).
 DRAM_PJ_PER_BIT_BY_TYPE: dict[str, float] = {
-    "LPDDR4": 8.0, "LPDDR": 40.0, "DDR3": 70.0, "GDDR5": 14.0, "HBM2": 3.9, "HMC": 4.2,
+    "LPDDR4": 8.0, "LPDDR": 40.0, "DDR3": 70.0, "DDR4": 29.3, "GDDR5": 14.0, "HBM2": 3.9, "HMC": 4.2,
 }  # fmt: skip
 
 

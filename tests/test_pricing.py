@@ -226,7 +226,9 @@ def test_simulate_tech_reprices_on_the_command_line(capsys):
     assert math.isfinite(rep["totals"]["energy_pj"])
 
 
-@pytest.mark.parametrize(("kind", "pj_per_bit"), [("HBM2", 3.9), ("DDR3", 70.0), ("LPDDR4", 8.0)])
+@pytest.mark.parametrize(
+    ("kind", "pj_per_bit"), [("HBM2", 3.9), ("DDR3", 70.0), ("DDR4", 29.3), ("LPDDR4", 8.0)]
+)
 def test_dram_type_sets_its_energy_per_bit(kind, pj_per_bit):
     """dram.type prices every DRAM bit at the interface's tabulated energy (accelsim.tech)."""
     arch = load_arch("tpu-v1", **{"dram.type": kind})

@@ -21,7 +21,7 @@ class DramConfig(StrictModel):
     bandwidth_bytes_per_cycle: float | None = Field(
         None, gt=0, description="sustained DRAM bandwidth in bytes per core cycle; null = unlimited"
     )
-    type: Literal["LPDDR4", "LPDDR", "DDR3", "GDDR5", "HBM2", "HMC"] | None = Field(
+    type: Literal["LPDDR4", "LPDDR", "DDR3", "DDR4", "GDDR5", "HBM2", "HMC"] | None = Field(
         None,
         description="DRAM interface: sets energy_pj_per_bit (replacing any value) from "
         "accelsim.tech.DRAM_PJ_PER_BIT_BY_TYPE",
