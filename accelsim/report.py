@@ -262,6 +262,12 @@ def render_report(report: Report, console: Any = None, wide: bool = False) -> No
             f"{_si(p['latency_no_overlap_s'], 's')} FINN's no-overlap bound; {used} on {p['device']}"
             + (f" (FIFOs included: {fifo})" if fifo else "")
         )
+        if p.get("external_weight_bytes_per_frame"):
+            console.print(
+                f"  external weights: {_si(p['external_weight_bytes_per_frame'], 'B')}/frame from DRAM, "
+                f"{p['dram_cycles_per_frame']:,} cycles/frame; compute alone "
+                f"{p['compute_initiation_interval_cycles']:,}: {p['bound']}-bound"
+            )
     if report.transformer:
         x = report.transformer
         ttft = x["time_to_first_token_s"]

@@ -158,6 +158,33 @@ def swg_cases():
     return out
 
 
+def swg_rtl_cases():
+    cls = stub_class({
+        **methods("rtl/convolutioninputgenerator_rtl.py", {"get_number_input_values", "get_buffer_depth",
+                   "get_exp_cycles", "bram_estimation", "lut_estimation", "uram_estimation", "select_impl_style"}),
+        **methods("convolutioninputgenerator.py", {"get_folded_input_shape"}),
+    })  # fmt: skip
+    out = []
+    for (c, ifm, k, s, d, simd, par, dw), a, style in itertools.product(
+        [(3, 230, 7, 2, 1, 3, 1, 0), (3, 230, 7, 2, 1, 1, 0, 0), (64, 58, 3, 1, 1, 64, 1, 0), (64, 58, 3, 1, 1, 8, 0, 0),
+         (256, 56, 1, 1, 1, 32, 0, 0), (128, 30, 3, 2, 1, 16, 0, 0), (512, 9, 3, 1, 1, 512, 1, 0),
+         (32, 114, 3, 2, 1, 4, 0, 1), (32, 114, 3, 2, 1, 8, 1, 1), (96, 30, 3, 1, 2, 96, 1, 0),
+         (16, 1024, 3, 1, 1, 1, 0, 0), (64, 300, 5, 2, 1, 4, 0, 0)],
+        [1, 4, 8], ["auto", "block", "distributed", "ultra"],
+    ):  # fmt: skip
+        ofm = (ifm - ((k - 1) * d + 1)) // s + 1
+        attrs = {"SIMD": simd, "M": 1, "IFMChannels": c, "ConvKernelDim": [k, k], "IFMDim": [ifm, ifm],
+                 "OFMDim": [ofm, ofm], "Stride": [s, s], "Dilation": [d, d], "ram_style": style,
+                 "parallel_window": par, "depthwise": dw}  # fmt: skip
+        node = cls(attrs, {"a": DT(a)})
+        out.append({"op": "swg_rtl", "params": {"channels": c, "ifm_dim": [ifm, ifm], "ofm_dim": [ofm, ofm],
+                    "kernel": [k, k], "stride": [s, s], "dilation": [d, d], "simd": simd, "a_bits": a,
+                    "ram_style": style, "parallel_window": bool(par), "depthwise": bool(dw)},
+                    "finn": {"cycles": int(node.get_exp_cycles()), "bram18": int(node.bram_estimation()),
+                             "lut": int(node.lut_estimation()), "uram": int(node.uram_estimation())}})  # fmt: skip
+    return out
+
+
 def thresholding_cases():
     cls = stub_class({**methods("thresholding.py", {"calc_tmem", "get_exp_cycles", "get_folded_input_shape",
                                                     "get_folded_output_shape"}),
@@ -191,8 +218,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed file, write nothing")
     args = parser.parse_args()
-    doc = {"finn_commit": FINN_COMMIT, "cases": mvau_cases() + vvau_cases() + swg_cases() + thresholding_cases()
-           + maxpool_cases()}  # fmt: skip
+    doc = {"finn_commit": FINN_COMMIT, "cases": mvau_cases() + vvau_cases() + swg_cases() + swg_rtl_cases()
+           + thresholding_cases() + maxpool_cases()}  # fmt: skip
     text = json.dumps(doc, indent=0) + "\n"
     if args.check:
         same = OUT.read_text() == text

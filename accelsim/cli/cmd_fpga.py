@@ -40,7 +40,7 @@ def register(apps: CliApps) -> None:
         json_path: Annotated[str | None, typer.Option("--json", help=JSON_HELP)] = None,
     ) -> None:
         """Fold a network: SetFolding for --target-fps, else the highest frame rate that fits the device."""
-        from accelsim.fabrics.streaming import StreamingArch, fold_network
+        from accelsim.fabrics.streaming import StreamingArch, fold_network, folded_fields
         from accelsim.fpga.streaming import estimate
         from accelsim.simulate import resolve_network
 
@@ -57,7 +57,8 @@ def register(apps: CliApps) -> None:
             )
         net = resolve_network(network, bits, None)
         folding, swg, units = fold_network(net, model, target_fps, (1, 1, 1, 1, 1) if full_budget else None)
-        folded = model.model_copy(update={"folding": folding, "swg_simd": swg, "target_fps": None})
+        extra = folded_fields(units)
+        folded = model.model_copy(update={"folding": folding, "swg_simd": swg, **extra, "target_fps": None})
         from accelsim.simulate import simulate
 
         report = simulate(net, folded)
@@ -72,12 +73,13 @@ def register(apps: CliApps) -> None:
             "resources": p["total_resources"], "budget": p["budget"],
             "units": [{"unit": n, "kind": type(u).__name__, "pe": getattr(u, "pe", None),
                        "simd": getattr(u, "simd", None), "cycles_per_frame": e.cycles[n]} for n, u in units],
-            "folding": {k: list(v) for k, v in folding.items()}, "swg_simd": swg,
+            "folding": {k: list(v) for k, v in folding.items()}, "swg_simd": swg, **extra,
         }  # fmt: skip
         if write is not None:
             fields = {"fabric": "streaming", **folded.model_dump(mode="json", exclude_defaults=True)}
             fields["folding"] = {k: list(v) for k, v in folding.items()}
             fields["swg_simd"] = swg
+            fields.update({k: v for k, v in extra.items() if v})
             fields["description"] = f"{model.name} folded for {network}: {doc['mode']}"
             write_output(write, yaml.safe_dump(fields, sort_keys=False), "--write")
         if json_path is not None:

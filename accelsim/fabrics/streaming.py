@@ -22,12 +22,18 @@ for the first frame (Σ every unit's per-frame cycles: "very pessimistic, it ass
 FINN ``dataflow_performance.py``) plus ``(batch − 1)·II``. The units' resources are summed and checked
 against ``device`` (FINN's board tables, :mod:`accelsim.fpga.devices`): over budget is an input error
 naming the resource. Energy: not modelled yet (an FPGA power model per resource is left to issue 15).
+
+Weights in FINN's ``external`` mem_mode (``mem_mode``, or per layer ``layer_mem_mode``) stream from DRAM
+every frame and take no weight memory on chip. All external units share ``dram.bandwidth_bytes_per_cycle``:
+with their weights ``W`` bits per frame the DRAM needs ``D = ceil(W / 8 / bandwidth)`` cycles per frame, each
+external unit gets a share of the bandwidth in proportion to its weights, so it takes ``max(its cycles, D)``
+per frame, and ``II = max(compute II, D)`` (``bound`` says which).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -37,7 +43,7 @@ from accelsim.arch.base import ArchitectureBase, PeakFigures
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.fpga.devices import DEVICES, device
-from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2D, Vvau
+from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2D, SlidingWindow2DRtl, Vvau
 from accelsim.fpga.folding import fold_unit
 from accelsim.fpga.pipeline import Stage, pipeline_timing, proportional_need, window_need
 from accelsim.fpga.streaming import MaxPool, unit_resources
@@ -59,11 +65,25 @@ class StreamingArch(ArchitectureBase):
     swg_simd: dict[str, int] = Field(
         default_factory=dict, description="sliding-window generator SIMD per layer"
     )
+    swg_impl: Literal["hls", "rtl"] = Field(
+        "hls",
+        description="FINN's sliding-window generator: the HLS one, or the RTL one (its parallel-window style "
+        "emits a whole window per cycle)",
+    )
+    swg_parallel_window: list[str] = Field(
+        default_factory=list, description="layers whose RTL generator runs parallel_window (swg_impl: rtl)"
+    )
     mem_mode: Literal["internal_embedded", "internal_decoupled", "external"] = Field(
         "internal_decoupled", description="FINN weight memory mode"
     )
+    layer_mem_mode: dict[str, Literal["internal_embedded", "internal_decoupled", "external"]] = Field(
+        default_factory=dict, description="mem_mode per layer name (overrides mem_mode)"
+    )
     ram_style: Literal["auto", "block", "distributed", "ultra"] = Field("auto", description="FINN ram_style")
     res_type: Literal["auto", "lut", "dsp"] = Field("auto", description="multipliers in LUTs or DSPs")
+    layer_res_type: dict[str, Literal["auto", "lut", "dsp"]] = Field(
+        default_factory=dict, description="res_type per layer name (overrides res_type)"
+    )
     mvau_wwidth_max: int = Field(36, ge=1, description="SetFolding's weight-stream width limit per PE")
     fifo_ram_style: Literal["block", "distributed", "ultra", "auto"] = Field(
         "block",
@@ -73,7 +93,12 @@ class StreamingArch(ArchitectureBase):
 
     ARRAY_FIELDS: ClassVar[tuple[str, ...]] = ()
     #: per-layer settings keyed by layer name: simulate must not share results between same-shape layers
-    NAME_KEYED_FIELDS: ClassVar[tuple[str, ...]] = ("folding", "swg_simd")
+    NAME_KEYED_FIELDS: ClassVar[tuple[str, ...]] = (
+        "folding",
+        "swg_simd",
+        "layer_mem_mode",
+        "swg_parallel_window",
+    )
 
     @field_validator("device")
     @classmethod
@@ -112,9 +137,11 @@ def _fold(unit, name: str, arch: StreamingArch, explicit: tuple[int, int] | None
 def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list[tuple[str, Any]]:
     """The FINN units of one layer (module docstring), folded."""
     w, a = precision.w_bits, precision.a_bits
-    common = dict(mem_mode=arch.mem_mode, ram_style=arch.ram_style, res_type=arch.res_type)
-    raw = precision.out_bits >= precision.acc_bits  # accumulators out: no thresholds (FINN noActivation)
     name = layer.name
+    mem_mode = arch.layer_mem_mode.get(name, arch.mem_mode)
+    res_type = arch.layer_res_type.get(name, arch.res_type)
+    common = dict(mem_mode=mem_mode, ram_style=arch.ram_style, res_type=res_type)
+    raw = precision.out_bits >= precision.acc_bits  # accumulators out: no thresholds (FINN noActivation)
     if layer.op in ("conv2d", "depthwise_conv2d"):
         pt, pb, pl, pr = layer.padding
         ifm = (layer.H + pt + pb, layer.W + pl + pr)
@@ -123,13 +150,20 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
                 f"layers.{name}", "the streaming fabric models square inputs, kernels, strides"
             )
         simd = arch.swg_simd.get(name)
-        swg = SlidingWindow2D(layer.C, ifm, (layer.P, layer.Q), (layer.R, layer.S), layer.stride, 1, a,
-                              layer.dilation)  # fmt: skip
-        swg = (
-            swg.__class__(**{**swg.__dict__, "simd": simd})
-            if simd
-            else (fold_unit(swg, arch.target_cycles()) if arch.target_cycles() else swg)
-        )
+        geometry = (layer.C, ifm, (layer.P, layer.Q), (layer.R, layer.S), layer.stride, 1, a, layer.dilation)
+        if arch.swg_impl == "rtl":
+            swg = SlidingWindow2DRtl(*geometry, depthwise=layer.op == "depthwise_conv2d")
+            explicit = {"simd": simd, "parallel_window": name in arch.swg_parallel_window} if simd else None
+        else:
+            swg = SlidingWindow2D(*geometry)
+            explicit = {"simd": simd} if simd else None
+        if explicit:
+            try:
+                swg = replace(swg, **explicit)
+            except ValueError as exc:
+                raise AccelsimInputError(f"swg_simd.{name}", str(exc)) from None
+        elif arch.target_cycles():
+            swg = fold_unit(swg, arch.target_cycles())
         if layer.op == "depthwise_conv2d":
             core = Vvau(channels=layer.C, kernel=(layer.R, layer.S), dim=(layer.P, layer.Q), pe=1, simd=1,
                         w_bits=w, a_bits=a, a_signed=precision.a_signed, out_bits=precision.out_bits,
@@ -171,7 +205,13 @@ def _token_plan(layer: Layer, unit: Any, precision: Precision) -> dict[str, Any]
     """How the overlapped pipeline model (:mod:`accelsim.fpga.pipeline`) sees a unit: output tokens (pixels)
     per frame, what each needs upstream (a window over the layer's input, or a proportional stream),
     whether it reads eagerly into its own line buffer, and its output stream (words per token, width)."""
-    if isinstance(unit, SlidingWindow2D):
+    if isinstance(unit, SlidingWindow2DRtl) and unit.impl_style() == "parallel":
+        k_eff = (layer.R - 1) * layer.dilation[0] + 1  # a whole window per word
+        return {"tokens": layer.P * layer.Q, "eager": True, "words_per_token": unit.channels // unit.simd,
+                "width_bits": unit.simd * unit.a_bits * unit.kernel[0] * unit.kernel[1],
+                "window": [layer.H, layer.W, layer.padding[0], layer.padding[2], k_eff, layer.stride[0],
+                           layer.P, layer.Q]}  # fmt: skip
+    if isinstance(unit, SlidingWindow2D | SlidingWindow2DRtl):
         k_eff = (layer.R - 1) * layer.dilation[0] + 1
         return {"tokens": layer.P * layer.Q, "eager": True, "words_per_token": -(-unit.kernel[0] * unit.kernel[1]
                 * unit.channels // unit.simd), "width_bits": unit.simd * unit.a_bits,
@@ -194,6 +234,25 @@ def _token_plan(layer: Layer, unit: Any, precision: Precision) -> dict[str, Any]
             "width_bits": precision.out_bits}  # fmt: skip
 
 
+def external_weight_bits(unit: Any) -> int:
+    """Weight bits an MVAU / VVAU in FINN's ``external`` mem_mode streams from DRAM every frame (FINN streams
+    the whole weight tensor per frame: nothing of it is kept on chip)."""
+    if isinstance(unit, Mvau) and unit.mem_mode == "external":
+        return unit.mw * unit.mh * unit.w_bits
+    if isinstance(unit, Vvau) and unit.mem_mode == "external":
+        return unit.channels * unit.kernel[0] * unit.kernel[1] * unit.w_bits
+    return 0
+
+
+def dram_cycles_per_frame(external_bits: int, arch: StreamingArch) -> int:
+    """Cycles the DRAM needs per frame for the external weights: ``ceil(bits / 8 / bandwidth)`` at
+    ``dram.bandwidth_bytes_per_cycle`` (0 when nothing is external or the bandwidth is unlimited)."""
+    bw = arch.dram.bandwidth_bytes_per_cycle
+    if not external_bits or bw is None:
+        return 0
+    return math.ceil(external_bits / 8 / bw)
+
+
 @register_fabric(StreamingArch)
 def evaluate_layer(layer: Layer, precision: Precision, arch: StreamingArch) -> LayerResult:
     units = layer_units(layer, precision, arch)
@@ -202,7 +261,8 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: StreamingArch) -> L
     for uname, u in units:
         rows.append({"unit": uname, "kind": type(u).__name__, "pe": getattr(u, "pe", None),
                      "simd": getattr(u, "simd", None), "cycles_per_frame": int(u.cycles()), **unit_resources(u),
-                     "tokens": _token_plan(layer, u, precision)})  # fmt: skip
+                     "tokens": _token_plan(layer, u, precision),
+                     "external_weight_bits": external_weight_bits(u)})  # fmt: skip
     core = units[-1][1]
     peak = float(getattr(core, "pe", 0) * getattr(core, "simd", 0)) if isinstance(core, Mvau | Vvau) else 0.0
     return LayerResult(
@@ -212,6 +272,7 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: StreamingArch) -> L
         accesses={
             "cycles_per_frame": per_frame,
             "unit_cycles_per_frame": sum(r["cycles_per_frame"] for r in rows),
+            "external_weight_bits_per_frame": sum(r["external_weight_bits"] for r in rows),
         },
         peak_macs_per_cycle=peak,
         mapping_efficiency=1.0 if layer.has_macs else 0.0,
@@ -219,11 +280,14 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: StreamingArch) -> L
     )
 
 
-def pipeline_stages(results: list[LayerResult], layers: list[Layer] | None = None) -> list[Stage]:
+def pipeline_stages(
+    results: list[LayerResult], layers: list[Layer] | None = None, external_min_cycles: int = 0
+) -> list[Stage]:
     """Every unit of every layer, in stream order, as a stage of the token model. With ``layers`` (the
     network's, aligned with ``results``) a layer's first unit reads the last unit of every layer it reads
     (``inputs``; the network input is no stage), so a residual add waits for both streams and the skip
-    stream gets its own FIFO; without, the units form a chain in layer order."""
+    stream gets its own FIFO; without, the units form a chain in layer order. A unit whose weights stream
+    from DRAM (``external``) takes at least ``external_min_cycles`` per frame."""
     stages: list[Stage] = []
     last: dict[str, int] = {}  # layer name -> index of its last stage
     for li, r in enumerate(results):
@@ -246,7 +310,10 @@ def pipeline_stages(results: list[LayerResult], layers: list[Layer] | None = Non
             if layer is not None:  # a repeated layer's result carries the first one's unit names
                 name = f"{layer.name}.swg" if name.endswith(".swg") else layer.name
             chain = layer is None or (len(srcs) == 1 and srcs[0] == len(stages) - 1)
-            stages.append(Stage(name, n, int(u["cycles_per_frame"]), needs[0] if needs else np.zeros(n, np.int64),
+            cycles = int(u["cycles_per_frame"])
+            if u.get("external_weight_bits"):  # its weights arrive at its share of the DRAM bandwidth
+                cycles = max(cycles, external_min_cycles)
+            stages.append(Stage(name, n, cycles, needs[0] if needs else np.zeros(n, np.int64),
                                 bool(plan["eager"]), int(plan["words_per_token"]), int(plan["width_bits"]),
                                 None if chain else tuple(zip(srcs, needs, strict=True))))  # fmt: skip
         if layer is not None:
@@ -267,15 +334,25 @@ def network_timing(
     from accelsim.fpga.devices import check_fit as fit_or_raise
 
     per_frame = [int(r.accesses.get("cycles_per_frame", 0)) for r in results]
-    ii = max(per_frame) if per_frame else 0
-    bound = sum(int(r.accesses.get("unit_cycles_per_frame", 0)) for r in results)  # every unit, as FINN sums
+    compute_ii = max(per_frame) if per_frame else 0
+    external_bits = sum(int(r.accesses.get("external_weight_bits_per_frame", 0)) for r in results)
+    dram_cycles = dram_cycles_per_frame(external_bits, arch)
+    ii = max(compute_ii, dram_cycles)
+    stretched = [
+        max(int(u["cycles_per_frame"]), dram_cycles)
+        if u.get("external_weight_bits")
+        else int(u["cycles_per_frame"])
+        for r in results
+        for u in getattr(r.mapping, "units", [])
+    ]
+    bound = sum(stretched)  # every unit, as FINN sums
     used: dict[str, int] = dict.fromkeys(("lut", "ff", "bram18", "uram", "dsp"), 0)
     for r in results:
         for u in getattr(r.mapping, "units", []):
             for k in used:
                 used[k] += int(u[k])
     timing = pipeline_timing(
-        pipeline_stages(results, layers), frames=min(batch, 2), ram_style=arch.fifo_ram_style
+        pipeline_stages(results, layers, dram_cycles), frames=min(batch, 2), ram_style=arch.fifo_ram_style
     )
     fifo = timing.resources()
     total = {k: v + fifo.get(k, 0) for k, v in used.items()}
@@ -292,6 +369,10 @@ def network_timing(
     return {
         "cycles": cycles,
         "initiation_interval_cycles": ii,
+        "compute_initiation_interval_cycles": compute_ii,
+        "external_weight_bytes_per_frame": external_bits / 8,
+        "dram_cycles_per_frame": dram_cycles,
+        "bound": "dram" if dram_cycles > compute_ii else "compute",
         "frames_per_s": arch.frequency_hz / ii if ii else math.inf,
         "latency_s": timing.first_frame_cycles / arch.frequency_hz,
         "latency_cycles": timing.first_frame_cycles,
@@ -386,22 +467,61 @@ def fold_network(
     """A folding for a whole network (issue 15, item 3): FINN's SetFolding for ``target_fps`` (with its
     two-pass relaxation over the whole pipeline), or, without a target, the resource-aware search of
     :func:`accelsim.fpga.folding_search.max_throughput_folding` under the device's budget × ``limits``
-    (default FINN's DEFAULT_RES_LIMITS). Returns ``(folding, swg_simd, units)``: the preset fields and the
-    folded units in stream order."""
+    (default FINN's DEFAULT_RES_LIMITS). When external weights make the DRAM the bottleneck
+    (:func:`dram_cycles_per_frame` above the search's interval), the search's folding is replaced by
+    SetFolding for the DRAM's interval: the same frame rate from fewer resources. Returns
+    ``(folding, swg_simd, units)``: the preset fields and the folded units in stream order
+    (:func:`folded_fields` gives the others)."""
     from accelsim.fpga.devices import DEFAULT_LIMITS
     from accelsim.fpga.folding import set_folding
     from accelsim.fpga.folding_search import max_throughput_folding
 
-    free = arch.model_copy(update={"folding": {}, "swg_simd": {}, "target_fps": None})
+    free = arch.model_copy(
+        update={"folding": {}, "swg_simd": {}, "swg_parallel_window": [], "target_fps": None}
+    )
     units = [u for layer in net.layers for u in layer_units(layer, net.precision_of(layer), free)]
+    foldable = [
+        i
+        for i, (_, u) in enumerate(units)
+        if isinstance(u, Mvau | Vvau | SlidingWindow2D | SlidingWindow2DRtl)
+    ]
+
+    def set_fold(target: int) -> list[tuple[str, Any]]:
+        folded = set_folding([units[i][1] for i in foldable], target, arch.mvau_wwidth_max)
+        out = list(units)
+        for i, f in zip(foldable, folded, strict=True):
+            out[i] = (out[i][0], f)
+        return out
+
     if target_fps is not None:
-        target = int(arch.frequency_hz / target_fps)
-        idx = [i for i, (_, u) in enumerate(units) if isinstance(u, Mvau | Vvau | SlidingWindow2D)]
-        folded = set_folding([units[i][1] for i in idx], target, arch.mvau_wwidth_max)
-        for i, f in zip(idx, folded, strict=True):
-            units[i] = (units[i][0], f)
+        units = set_fold(int(arch.frequency_hz / target_fps))
     else:
-        units = max_throughput_folding(units, device(arch.device), limits or DEFAULT_LIMITS).units
+        searched = max_throughput_folding(units, device(arch.device), limits or DEFAULT_LIMITS)
+        dram = dram_cycles_per_frame(sum(external_weight_bits(u) for _, u in units), arch)
+        units = searched.units
+        if dram > searched.initiation_interval_cycles:
+            units = set_fold(dram + 1)  # SetFolding's "met" is cycles < target
     folding = {n: (u.pe, u.simd) for n, u in units if isinstance(u, Mvau | Vvau)}
-    swg = {n.removesuffix(".swg"): u.simd for n, u in units if isinstance(u, SlidingWindow2D)}
+    swg = {
+        n.removesuffix(".swg"): u.simd
+        for n, u in units
+        if isinstance(u, SlidingWindow2D | SlidingWindow2DRtl)
+    }
     return folding, swg, units
+
+
+def folded_fields(units: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The preset fields a folding sets beyond ``folding`` / ``swg_simd``: ``swg_parallel_window`` and the
+    layers whose multipliers the search put in DSPs (``layer_res_type``)."""
+    return {
+        "swg_parallel_window": parallel_windows(units),
+        "layer_res_type": {n: "dsp" for n, u in units if isinstance(u, Mvau | Vvau) and u.res_type == "dsp"},
+    }
+
+
+def parallel_windows(units: list[tuple[str, Any]]) -> list[str]:
+    """Layers whose RTL sliding-window generator runs ``parallel_window`` (a 1×1 kernel's parallel style is
+    implied, not listed)."""
+    return [
+        n.removesuffix(".swg") for n, u in units if isinstance(u, SlidingWindow2DRtl) and u.parallel_window
+    ]

@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 
 from accelsim.errors import AccelsimInputError
-from accelsim.fabrics.streaming import StreamingArch, fold_network, layer_units
+from accelsim.fabrics.streaming import StreamingArch, fold_network, folded_fields, layer_units
 from accelsim.functional.executor import dequantize_outputs, float_execution, run_integer
 from accelsim.functional.metrics import SHIPPED_WEIGHTS, accuracy, shipped_model, sqnr_db
 from accelsim.functional.qmodel import QuantizedModel, consumers
@@ -224,7 +224,9 @@ def model_size_bits(net: Network, mac_bits: dict[str, tuple[int, int]] | None = 
 
 def _check_mappable(net: Network, arch: StreamingArch) -> None:
     """Every layer has a streaming engine (else the fabric's one-line error naming the layer)."""
-    free = arch.model_copy(update={"folding": {}, "swg_simd": {}, "target_fps": None})
+    free = arch.model_copy(
+        update={"folding": {}, "swg_simd": {}, "swg_parallel_window": [], "target_fps": None}
+    )
     for layer in net.layers:
         layer_units(layer, net.precision_of(layer), free)
 
@@ -350,8 +352,10 @@ def build(
                 break
 
     # 4: fold and simulate the per-layer-precision network
-    folding, swg, _ = fold_network(pnet, arch, target_fps, limits)
-    folded = arch.model_copy(update={"folding": folding, "swg_simd": swg, "target_fps": None})
+    folding, swg, units = fold_network(pnet, arch, target_fps, limits)
+    folded = arch.model_copy(
+        update={"folding": folding, "swg_simd": swg, **folded_fields(units), "target_fps": None}
+    )
     report = simulate(pnet, folded)
     mode = (
         f"SetFolding for {target_fps:g} frames/s"

@@ -241,6 +241,121 @@ class SlidingWindow2D:
         return int((k + s) * width_mul * depth_mul)
 
 
+def _ram_width_for_depth(depth: float) -> int:
+    """Bits per BRAM18 at a memory depth, FINN's band table (36 up to 512 deep ... 1 beyond 8,192)."""
+    for limit, width in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2)):
+        if depth <= limit:
+            return width
+    return 1
+
+
+@dataclass(frozen=True)
+class SlidingWindow2DRtl:
+    """FINN's RTL 2-D convolution input generator (``rtl/convolutioninputgenerator_rtl.py`` at 39f0c9a:
+    ``get_buffer_depth`` l.90, ``get_exp_cycles`` l.132, ``bram_estimation`` l.189, ``lut_estimation``
+    l.249, ``uram_estimation`` l.260, ``select_impl_style`` l.811).
+
+    Implementation style: ``parallel`` when ``parallel_window`` (the whole k_h·k_w window leaves per cycle;
+    SIMD must equal the channels unless depthwise) or for a 1×1 kernel, else ``default``.
+
+    * cycles, parallel: the input values, ``H_in·W_in·C/Q + 2``; default: ``B + H_out·max(W_out·k_w·k_h·C/Q,
+      s_w·W_in·C/Q)`` with the buffer ``B = ((k_h−1)·d_h·W_in + (k_w−1)·d_w + 1)·C/Q`` (depthwise adds
+      ``W_out·(s_w−1)·(C/Q−1)`` per output row and ``(s_h−1)·W_in·C/Q``);
+    * buffer depth, default: ``B`` plus stride pre-load room; parallel: ``((k_h−1)·d_h·W_in + (k_w−1)·d_w)·C/Q
+      + 2``;
+    * BRAM18 (block/auto): ``(⌈depth/16384⌉·⌈Q·A/ram_width⌉ − cascade savings)·count`` with the parallel
+      style's ``k_h − 1`` line buffers of depth ``W_in − k_w_eff + W_in·(d_h − 1)``; URAM (ultra) likewise
+      with 4096×72 blocks; LUT ``300 + Q·A·⌈depth/38⌉`` for distributed memory, else 300.
+    """
+
+    channels: int
+    ifm_dim: tuple[int, int]
+    ofm_dim: tuple[int, int]
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    simd: int
+    a_bits: int
+    dilation: tuple[int, int] = (1, 1)
+    ram_style: Literal["auto", "block", "distributed", "ultra"] = "auto"
+    parallel_window: bool = False
+    depthwise: bool = False
+
+    def __post_init__(self) -> None:
+        if self.channels % self.simd:
+            raise ValueError(f"SWG folding: SIMD {self.simd} must divide the channels {self.channels}")
+        if self.parallel_window and not self.depthwise and self.simd != self.channels:
+            raise ValueError("SWG parallel_window: SIMD must equal the channels")
+
+    def impl_style(self) -> str:
+        return "parallel" if self.parallel_window or self.kernel == (1, 1) else "default"
+
+    def buffer_depth(self) -> int:
+        k_h, k_w = self.kernel
+        w = self.ifm_dim[1]
+        s_h, s_w = self.stride
+        d_h, d_w = self.dilation
+        cf = self.channels // self.simd
+        if self.impl_style() == "parallel":
+            return ((k_h - 1) * d_h * w + (k_w - 1) * d_w) * cf + 2
+        base = ((k_h - 1) * d_h * w + (k_w - 1) * d_w + 1) * cf
+        return base + max(0, ((s_w - 1) - k_h * k_w) * cf) + max(0, ((s_h - 1) * w - k_h * k_w) * cf)
+
+    def cycles(self) -> int:
+        h, w = self.ifm_dim
+        cf = self.channels // self.simd
+        if self.impl_style() == "parallel":
+            return h * w * cf + 2
+        k_h, k_w = self.kernel
+        s_h, s_w = self.stride
+        d_h, d_w = self.dilation
+        oh, ow = self.ofm_dim
+        base = ((k_h - 1) * d_h * w + (k_w - 1) * d_w + 1) * cf
+        most = max(ow * k_w * k_h * cf, s_w * w * cf)
+        if self.depthwise:
+            most += ow * (s_w - 1) * (cf - 1)
+        out = base + oh * most
+        if self.depthwise:
+            out += (s_h - 1) * w * cf
+        return int(out)
+
+    def _buffers(self) -> tuple[int, int]:
+        """(depth, count) of the line buffers the RAM estimates count."""
+        if self.impl_style() == "default":
+            return self.buffer_depth(), 1
+        k_h, k_w = self.kernel
+        w = self.ifm_dim[1]
+        d_h, d_w = self.dilation
+        return (w - ((k_w - 1) * d_w + 1)) + w * (d_h - 1), k_h - 1
+
+    def bram18(self) -> int:
+        if self.ram_style not in ("block", "auto"):
+            return 0
+        if self.impl_style() == "parallel" and 1 in self.ifm_dim:
+            return 0
+        depth, count = self._buffers()
+        width = self.simd * self.a_bits
+        cascade_depth = math.ceil(depth / 16384)
+        cascade_width = math.ceil(width / _ram_width_for_depth(depth))
+        savings = 0
+        if depth > 16384:
+            savings = cascade_width - math.ceil(width / _ram_width_for_depth(depth % 16384))
+        return int((cascade_depth * cascade_width - savings) * count)
+
+    def uram(self) -> int:
+        if self.ram_style != "ultra" or (self.impl_style() == "parallel" and 1 in self.ifm_dim):
+            return 0
+        depth, count = self._buffers()
+        return int(math.ceil(depth / 4096) * math.ceil(self.simd * self.a_bits / 72) * count)
+
+    def lut(self) -> int:
+        ram = (
+            self.simd * self.a_bits * math.ceil(self.buffer_depth() / 38)
+            if self.ram_style == "distributed"
+            else 0
+        )
+        return 300 + int(ram)
+
+
 @dataclass(frozen=True)
 class Thresholding:
     """A thresholding unit (the quantized activation as comparisons), folded by PE."""

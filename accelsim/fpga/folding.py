@@ -5,7 +5,8 @@ Source: github.com/Xilinx/finn at 39f0c9a, ``src/finn/transformation/fpgadataflo
 cycles drop below the target or the weight stream per PE (``w_bits·SIMD``) would exceed
 ``mvau_wwidth_max`` (default 36; that last step is reverted), then PE steps through the divisors of MH
 until the target is met; thresholding units step PE through the divisors of their channels; a (non
-depthwise) sliding-window generator steps SIMD through the divisors of its input channels; a VVAU steps
+depthwise) sliding-window generator steps SIMD through the divisors of its input channels, and the RTL one
+switches to ``parallel_window`` when SIMD is maxed out and the target still not met (l.197-213); a VVAU steps
 PE through the divisors of its channels and, only when PE is exhausted and the target still not met,
 SIMD through the divisors of k_h·k_w. "Target met" is ``cycles < target`` (strictly). With
 ``two_pass_relaxation`` (default) the search runs again with the target set to the slowest unit's cycles
@@ -18,9 +19,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2D, Thresholding, Vvau
+from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2D, SlidingWindow2DRtl, Thresholding, Vvau
 
-Unit = Any  # one of Mvau, Vvau, SlidingWindow2D, Thresholding
+Unit = Any  # one of Mvau, Vvau, SlidingWindow2D, SlidingWindow2DRtl, Thresholding
 
 
 def divisors(n: int) -> list[int]:
@@ -53,6 +54,11 @@ def fold_unit(unit: Unit, target: int, mvau_wwidth_max: int = 36) -> Unit:
         return _smallest(unit, "pe", unit.channels, target)
     if isinstance(unit, SlidingWindow2D):
         return _smallest(unit, "simd", unit.channels, target)
+    if isinstance(unit, SlidingWindow2DRtl):  # the RTL generator's parallel window once SIMD is maxed out
+        unit = _smallest(replace(unit, parallel_window=False), "simd", unit.channels, target)
+        if not unit.depthwise and unit.simd == unit.channels and unit.cycles() > target:
+            unit = replace(unit, parallel_window=True)
+        return unit
     if isinstance(unit, Vvau):
         unit = replace(unit, simd=1)
         unit = _smallest(unit, "pe", unit.channels, target)

@@ -1,7 +1,9 @@
 """Resource-aware folding: the highest throughput a pipeline reaches inside a device's budget (issue 15).
 
 Every unit's options are all its legal foldings (an MVAU: PE | MH × SIMD | MW; a VVAU: PE | channels ×
-SIMD | k_h·k_w; a sliding-window generator: SIMD | channels; max-pool and stream units have none), each
+SIMD | k_h·k_w; a sliding-window generator: SIMD | channels, and for FINN's RTL one also its
+parallel-window style (SIMD = channels, or any SIMD when depthwise); an MVAU or VVAU left at
+``res_type: auto`` is offered with its multipliers in LUTs and in DSPs (not binary × binary); max-pool and stream units have none), each
 with FINN's cycles and resource estimates (:mod:`accelsim.fpga.finn_estimates`). For a cycles-per-frame
 target ``T`` each unit independently takes, among its options with ``cycles ≤ T``, the one of least
 weighted resource cost ``Σ_r used_r / (limit_r · budget_r)``; a bisection over the sorted distinct cycle
@@ -11,7 +13,9 @@ Optimality: the per-unit choice is separable, so when a single resource binds (c
 result is the exact optimum — tests/test_fpga_folding_search.py checks it against brute force over every
 combination of foldings on small pipelines. With several binding resources the weighted choice is a
 heuristic (a multi-dimensional knapsack); :func:`max_throughput_folding` also tries each resource alone as
-the cost and keeps the fastest design that fits.
+the cost, and each resource priced 1/8 to 8 times the others; with the plain weighting, picks that do not
+fit are repaired greedily (:func:`_repair`: units move, one at a time, from the over-budget resource to
+ones with room, e.g. multipliers from LUTs to idle DSPs); the fastest design that fits is kept.
 """
 
 from __future__ import annotations
@@ -23,20 +27,43 @@ import numpy as np
 
 from accelsim.errors import AccelsimInputError
 from accelsim.fpga.devices import RESOURCES, Device
-from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2D, Vvau
+from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2D, SlidingWindow2DRtl, Vvau
 from accelsim.fpga.folding import divisors
 from accelsim.fpga.streaming import unit_resources
+
+
+def _res_types(unit: Any) -> tuple[str, ...]:
+    """Multiplier resources the search may choose: a unit left to ``auto`` (FINN estimates its multipliers
+    in LUTs) may also put them in DSPs (FINN's ``resType: dsp``), except binary × binary (XNOR-popcount)."""
+    if unit.res_type != "auto" or unit.w_bits + unit.a_bits <= 2:
+        return (unit.res_type,)
+    return ("auto", "dsp")
 
 
 def options(unit: Any) -> list[Any]:
     """Every legal folding of a unit (itself when it has none)."""
     if isinstance(unit, Mvau):
-        return [replace(unit, pe=p, simd=s) for p in divisors(unit.mh) for s in divisors(unit.mw)]
+        return [
+            replace(unit, pe=p, simd=s, res_type=r)
+            for r in _res_types(unit)
+            for p in divisors(unit.mh)
+            for s in divisors(unit.mw)
+        ]
     if isinstance(unit, Vvau):
         k = unit.kernel[0] * unit.kernel[1]
-        return [replace(unit, pe=p, simd=s) for p in divisors(unit.channels) for s in divisors(k)]
+        return [
+            replace(unit, pe=p, simd=s, res_type=r)
+            for r in _res_types(unit)
+            for p in divisors(unit.channels)
+            for s in divisors(k)
+        ]
     if isinstance(unit, SlidingWindow2D):
         return [replace(unit, simd=s) for s in divisors(unit.channels)]
+    if isinstance(unit, SlidingWindow2DRtl):
+        plain = [replace(unit, simd=s, parallel_window=False) for s in divisors(unit.channels)]
+        if unit.depthwise:
+            return plain + [replace(unit, simd=s, parallel_window=True) for s in divisors(unit.channels)]
+        return plain + [replace(unit, simd=unit.channels, parallel_window=True)]
     return [unit]
 
 
@@ -76,6 +103,51 @@ def _pick(tables: list[_Table], target: int, weight: np.ndarray) -> tuple[list[i
     return picks, used
 
 
+def _repair(
+    tables: list[_Table], picks: list[int], used: np.ndarray, target: int, budget: np.ndarray
+) -> tuple[list[int], np.ndarray] | None:
+    """Greedy knapsack repair of picks that do not fit: while a resource is over budget, switch the one
+    unit whose other option (still within ``target`` cycles) frees the most of it per unit of the slack
+    resources it takes, never pushing another resource over its budget. Units trading at the same rate
+    (e.g. every 4-bit MVAU swapping LUT multipliers for DSPs) then move one at a time until the budget is
+    met, which no single weighting does. None when no switch helps."""
+    picks, used = list(picks), used.copy()
+    for _ in range(4 * len(tables) + 8):
+        over = (used - budget) / np.where(budget > 0, budget, 1.0)
+        r = int(np.argmax(over))
+        if over[r] <= 1e-12:
+            return picks, used
+        best: tuple[float, int, int] | None = None
+        for k, t in enumerate(tables):
+            ok = np.flatnonzero(t.cycles <= target)
+            delta = t.res[ok] - t.res[picks[k]]
+            after = used + delta
+            legal = (delta[:, r] < 0) & np.all(
+                (after <= np.maximum(budget, used) + 1e-9) | (np.arange(len(budget)) == r), axis=1
+            )
+            if not legal.any():
+                continue
+            taken = np.where(
+                np.arange(len(budget)) == r, 0.0, np.maximum(delta, 0) / np.where(budget > 0, budget, 1.0)
+            )
+            score = -delta[:, r] / budget[r] / (taken.sum(axis=1) + 1e-12)
+            score = np.where(legal, score, -np.inf)
+            j = int(np.argmax(score))
+            if best is None or score[j] > best[0]:
+                best = (float(score[j]), k, int(ok[j]))
+        if best is None:
+            return None
+        _, k, j = best
+        used += tables[k].res[j] - tables[k].res[picks[k]]
+        picks[k] = j
+    return None
+
+
+#: relative prices of one resource tried besides the plain weighting (a coarse Lagrangian search): 2^(k/2),
+#: 1/8 to 8
+_PRICE_RATIOS = tuple(2.0 ** (k / 2) for k in range(-6, 7) if k)
+
+
 def max_throughput_folding(
     units: list[tuple[str, Any]], device: Device, limits: tuple[float, ...] = (1, 1, 1, 1, 1)
 ) -> FoldingResult:
@@ -90,12 +162,20 @@ def max_throughput_folding(
     weights = [np.where(budget > 0, 1 / safe, 1e9)]
     weights += [np.where(np.arange(len(RESOURCES)) == i, 1.0, 1e-9) + np.where(budget > 0, 0, 1e9)
                 for i in range(len(RESOURCES)) if budget[i] > 0]  # fmt: skip
+    have = [i for i in range(len(RESOURCES)) if budget[i] > 0]
+    for i in have:  # trade one resource against the others (e.g. multipliers in LUTs or in DSPs)
+        for ratio in _PRICE_RATIOS:
+            w = weights[0].copy()
+            w[i] *= ratio
+            weights.append(w)
     best: tuple[int, list[int], np.ndarray] | None = None
     for w in weights:
         lo, hi, found = 0, len(values) - 1, None
         while lo <= hi:  # smallest target whose cheapest picks fit
             mid = (lo + hi) // 2
             got = _pick(tables, int(values[mid]), w)
+            if got is not None and w is weights[0] and not np.all(got[1] <= budget + 1e-9):
+                got = _repair(tables, *got, int(values[mid]), budget)
             if got is not None and np.all(got[1] <= budget + 1e-9):
                 found, hi = (int(values[mid]), *got), mid - 1
             else:

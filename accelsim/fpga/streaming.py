@@ -16,7 +16,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from accelsim.fpga.devices import RESOURCES, Device, check_fit
-from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2D, Thresholding, Vvau, maxpool2d_cycles
+from accelsim.fpga.finn_estimates import (
+    Mvau,
+    SlidingWindow2D,
+    SlidingWindow2DRtl,
+    Thresholding,
+    Vvau,
+    maxpool2d_cycles,
+)
 
 #: finn-examples cnv-w1a1: (PE, SIMD) of the nine MVAUs and SIMD of the six sliding-window generators
 CNV_W1A1_FOLDING = {
@@ -68,6 +75,8 @@ def unit_resources(unit: Any) -> dict[str, int]:
         out.update(lut=unit.lut(), bram18=unit.bram18(), uram=unit.uram(), dsp=unit.dsp())
     elif isinstance(unit, SlidingWindow2D):
         out.update(bram18=unit.bram18())
+    elif isinstance(unit, SlidingWindow2DRtl):
+        out.update(lut=unit.lut(), bram18=unit.bram18(), uram=unit.uram())
     elif isinstance(unit, Thresholding):
         out.update(lut=unit.lut(), bram18=unit.bram18())
     return out
