@@ -69,7 +69,10 @@ def test_the_cases_cover_every_branch():
         assert any(c["finn"][key] > 0 for c in rtl), key
     assert any(c["finn"]["lut"] > 300 for c in rtl)  # distributed line buffers
     assert {(c["params"]["parallel_window"], c["params"]["depthwise"]) for c in rtl} == {
-        (False, False), (True, False), (False, True), (True, True)
+        (False, False),
+        (True, False),
+        (False, True),
+        (True, True),
     }
 
 

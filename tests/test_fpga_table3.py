@@ -1,23 +1,48 @@
-"""FINN's ZC706 design points (survey Table 3, FINN row): the presets' foldings are what accelsim's
-resource-aware search returns today (so the committed YAML is not stale), and each fits the board."""
+"""The survey's Table 3 FPGA rows as presets: their foldings are what accelsim's resource-aware search returns
+today (so the committed YAML is not stale), and each design's units fit FINN's recommended utilisation."""
 
 import pytest
 
 from accelsim import simulate
+from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import load_arch
-from accelsim.fabrics.streaming import fold_network
-from accelsim.workload import load_network
+from accelsim.fabrics.streaming import fold_network, folded_fields
+from accelsim.simulate import resolve_network
+
+#: FINN's DEFAULT_RES_LIMITS
+LIMITS = {"lut": 0.7, "ff": 0.5, "bram18": 0.8, "uram": 0.8, "dsp": 0.8}
 
 
 @pytest.mark.parametrize(
-    "net,preset", [("bnn-pynq-sfc", "finn-sfc-zc706"), ("bnn-pynq-cnv", "finn-cnv-zc706")]
+    "net,bits,preset",
+    [
+        ("bnn-pynq-sfc", None, "finn-sfc-zc706"),
+        ("bnn-pynq-cnv", None, "finn-cnv-zc706"),
+        ("resnet50", "4/5", "sun2022-resnet50-zcu102"),
+        ("mobilenetv2", "4/5", "sun2022-mobilenetv2-zcu102"),
+        ("resnet18", "4/4", "mixmatch-resnet18-zc706"),
+    ],
 )
-def test_zc706_presets_are_the_search_result(net, preset):
+def test_table3_presets_are_the_search_result(net, bits, preset):
     arch = load_arch(preset)
-    folding, swg, _ = fold_network(load_network(net), arch)
+    network = resolve_network(net, bits, None)
+    folding, swg, units = fold_network(network, arch)
     assert {k: tuple(v) for k, v in arch.folding.items()} == folding
     assert arch.swg_simd == swg
-    p = simulate(net, arch).pipeline
-    limits = {"lut": 0.7, "ff": 0.5, "bram18": 0.8, "uram": 0.8, "dsp": 0.8}  # FINN's DEFAULT_RES_LIMITS
-    units = p["resources"]
-    assert all(units[r] <= p["budget"][r] * limits[r] for r in limits)
+    extra = folded_fields(units)
+    assert arch.swg_parallel_window == extra["swg_parallel_window"]
+    assert arch.layer_res_type == extra["layer_res_type"]
+    p = simulate(network, arch).pipeline
+    assert all(p["resources"][r] <= p["budget"][r] * LIMITS[r] for r in LIMITS)
+
+
+def test_no_layer_pipeline_of_resnet18_fits_an_xc7z020():
+    """Mix and Match's other board (survey: 77 GOPS on the XC7Z020): the search's design for ResNet-18 at
+    W4A4 needs more block RAM than the device has once its FIFOs are sized, a one-line error naming it."""
+    arch = load_arch("mixmatch-resnet18-zc706", device="pynq-z1", folding={}, swg_simd={}, layer_res_type={},
+                     swg_parallel_window=[])  # fmt: skip
+    network = resolve_network("resnet18", "4/4", None)
+    folding, swg, units = fold_network(network, arch)
+    folded = arch.model_copy(update={"folding": folding, "swg_simd": swg, **folded_fields(units)})
+    with pytest.raises(AccelsimInputError, match=r"BRAM18 but pynq-z1 offers 280"):
+        simulate(network, folded)

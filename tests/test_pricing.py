@@ -29,9 +29,14 @@ NO_ENERGY_MODEL = {
 
 
 def _runnable(preset: str) -> tuple[str, str | None]:
-    if preset in NO_ENERGY_MODEL:  # a streaming preset is folded for its own network
-        nets = {"sfc": "bnn-pynq-sfc", "lfc": "bnn-pynq-lfc-padded"}
-        return (next((n for k, n in nets.items() if k in preset), "bnn-pynq-cnv"), None)
+    if preset in NO_ENERGY_MODEL:  # a streaming preset is folded for its own network: its record's
+        import yaml
+
+        from accelsim.validation.records import RECORD_DIR
+
+        record = yaml.safe_load((RECORD_DIR / f"{preset}.yaml").read_text())
+        metric = next((f["metric"] for f in record["figures"] if f["metric"].get("network")), None)
+        return (metric["network"], metric.get("bits")) if metric else ("bnn-pynq-cnv", None)
     return ("lenet5", "4/4") if preset == "quest" else ("lenet5", None)
 
 

@@ -79,6 +79,13 @@ class StreamingArch(ArchitectureBase):
     layer_mem_mode: dict[str, Literal["internal_embedded", "internal_decoupled", "external"]] = Field(
         default_factory=dict, description="mem_mode per layer name (overrides mem_mode)"
     )
+    activation_bits: int | None = Field(
+        None,
+        ge=1,
+        le=16,
+        description="bits of every thresholded stream (FINN's thresholds emit the activation the next layer "
+        "reads); null = each layer's out_bits",
+    )
     ram_style: Literal["auto", "block", "distributed", "ultra"] = Field("auto", description="FINN ram_style")
     res_type: Literal["auto", "lut", "dsp"] = Field("auto", description="multipliers in LUTs or DSPs")
     layer_res_type: dict[str, Literal["auto", "lut", "dsp"]] = Field(
@@ -142,6 +149,7 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
     res_type = arch.layer_res_type.get(name, arch.res_type)
     common = dict(mem_mode=mem_mode, ram_style=arch.ram_style, res_type=res_type)
     raw = precision.out_bits >= precision.acc_bits  # accumulators out: no thresholds (FINN noActivation)
+    out_bits = arch.activation_bits if arch.activation_bits and not raw else precision.out_bits
     if layer.op in ("conv2d", "depthwise_conv2d"):
         pt, pb, pl, pr = layer.padding
         ifm = (layer.H + pt + pb, layer.W + pl + pr)
@@ -166,7 +174,7 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
             swg = fold_unit(swg, arch.target_cycles())
         if layer.op == "depthwise_conv2d":
             core = Vvau(channels=layer.C, kernel=(layer.R, layer.S), dim=(layer.P, layer.Q), pe=1, simd=1,
-                        w_bits=w, a_bits=a, a_signed=precision.a_signed, out_bits=precision.out_bits,
+                        w_bits=w, a_bits=a, a_signed=precision.a_signed, out_bits=out_bits,
                         no_activation=raw, **common)  # fmt: skip
         else:
             if layer.groups != 1:
@@ -174,7 +182,7 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
                     f"layers.{name}", "grouped convolutions have no streaming engine yet"
                 )
             core = Mvau(mw=layer.R * layer.S * layer.C, mh=layer.K, pe=1, simd=1, w_bits=w, a_bits=a,
-                        a_signed=precision.a_signed, out_bits=precision.out_bits, no_activation=raw,
+                        a_signed=precision.a_signed, out_bits=out_bits, no_activation=raw,
                         num_input_vectors=(1, layer.P, layer.Q), **common)  # fmt: skip
         return [(f"{name}.swg", swg), (name, _fold(core, name, arch, arch.folding.get(name)))]
     if layer.op in ("fc", "matmul"):
@@ -183,7 +191,7 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
                 f"layers.{name}", "a matmul of two activations (or over a KV cache) has no streaming engine"
             )
         core = Mvau(mw=layer.C, mh=layer.K, pe=1, simd=1, w_bits=w, a_bits=a, a_signed=precision.a_signed,
-                    out_bits=precision.out_bits, no_activation=raw, num_input_vectors=(1, layer.H * layer.W),
+                    out_bits=out_bits, no_activation=raw, num_input_vectors=(1, layer.H * layer.W),
                     **common)  # fmt: skip
         return [(name, _fold(core, name, arch, arch.folding.get(name)))]
     if layer.op == "pool":

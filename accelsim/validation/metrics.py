@@ -9,7 +9,8 @@ Quantities:
   ``dram_accesses_per_mac`` (16-bit DRAM words per MAC), ``power_w`` / ``onchip_power_w`` (energy /
   latency, with or without DRAM), ``tops_per_w`` / ``onchip_tops_per_w`` (and ``gops_per_w`` forms), ``gops``, ``inferences_per_s``,
   ``inferences_per_j``; on a pipelined fabric (streaming) also ``pipeline_frames_per_s`` (clock / initiation
-  interval), ``pipeline_latency_s`` (the overlapped latency of one frame) and the design's resources,
+  interval), ``pipeline_gops`` (2 × the selected layers' MACs per frame × that rate), ``pipeline_latency_s``
+  (the overlapped latency of one frame) and the design's resources,
   FIFOs included: ``pipeline_lut``, ``pipeline_bram18`` (RAMB18 equivalents), ``pipeline_dsp``;
 * ``compare`` (:func:`accelsim.compare.compare_suite`): ``geomean_speedup``, ``geomean_energy_ratio``.
 """
@@ -96,6 +97,7 @@ def _network(metric: Metric, arch: ArchitectureBase) -> float:
     if rep.pipeline:
         values["pipeline_frames_per_s"] = rep.pipeline["frames_per_s"]
         values["pipeline_latency_s"] = rep.pipeline["latency_s"]
+        values["pipeline_gops"] = 2 * macs / rep.batch * rep.pipeline["frames_per_s"] / 1e9
         for res in ("lut", "bram18", "dsp"):
             values[f"pipeline_{res}"] = float(rep.pipeline["total_resources"][res])
     if q not in values:
