@@ -262,6 +262,11 @@ def render_report(report: Report, console: Any = None, wide: bool = False) -> No
             f"{_si(p['latency_no_overlap_s'], 's')} FINN's no-overlap bound; {used} on {p['device']}"
             + (f" (FIFOs included: {fifo})" if fifo else "")
         )
+        if p.get("power_w"):
+            parts = ", ".join(f"{k} {v:.3g}" for k, v in p["power_w"].items() if v)
+            console.print(
+                f"  power {p['power_total_w']:.3g} W ({parts}; Vivado-report model, accelsim.fpga.power)"
+            )
         if p.get("external_weight_bytes_per_frame"):
             console.print(
                 f"  external weights: {_si(p['external_weight_bytes_per_frame'], 'B')}/frame from DRAM, "

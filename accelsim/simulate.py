@@ -16,6 +16,7 @@ from accelsim.arch.base import ArchitectureBase
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import LayerResult, get_fabric, get_fabric_hook, load_arch
 from accelsim.pricing import EnergyTable, LayerCost, ModelTable, Technology, parse_tech
+from accelsim.pricing.price import price
 from accelsim.report import LayerReport, Report, Totals
 from accelsim.workload import (
     Layer,
@@ -145,6 +146,12 @@ def simulate(
     timing = get_fabric_hook(arch_model.fabric, "network_timing")
     if timing is not None:  # layers that run concurrently (a pipeline): the network's cycles are its own
         report.pipeline = timing(results, arch_model, net.batch, layers=net.layers)
+        network_actions = report.pipeline.pop("actions", None)  # what the whole pipeline did (FPGA power)
+        if network_actions:
+            total = total + LayerCost(
+                energy_breakdown_pj=price(network_actions, table), actions=network_actions
+            )
+            report.totals = _totals(total, net.batch, arch_model, table)
         report.totals = _retimed(report.totals, report.pipeline["cycles"], net.batch, arch_model)
     report.set_action_counts(total.actions)
     if net.transformer is not None:

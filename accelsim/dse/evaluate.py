@@ -8,7 +8,9 @@ energy / latency), ``edp_pj_s`` (energy·delay), ``area_mm2`` (NaN when the fabr
 A pipelined fabric (one with a ``network_timing`` hook: streaming) is timed as ``simulate`` times it:
 ``latency_s`` is the overlapped latency of the batch, plus ``frames_per_s``, ``initiation_interval_s``
 (1 / frames per s), the design's resources ``lut``, ``bram18``, ``uram``, ``dsp``, ``ff`` (FIFOs included)
-and ``fits_device`` (a design over the device's budget is stored as infeasible, not raised).
+and ``fits_device`` (a design over the device's budget is stored as infeasible, not raised); its
+``energy_pj`` / ``power_w`` / ``edp_pj_s`` price the pipeline's network-level actions (FPGA power over the
+run, external weights read from DRAM) with the cost stage, as ``simulate`` does.
 """
 
 from __future__ import annotations
@@ -78,16 +80,20 @@ def _pipeline_metrics(point: DesignPoint, arch, net: Network) -> dict[str, Any]:
     p = get_fabric_hook(arch.fabric, "network_timing")(
         results, arch, net.batch, check_fit=False, layers=net.layers
     )
+    from accelsim.pricing import ModelTable
+    from accelsim.pricing.price import price
+
     latency = arch.cycles_to_s(p["cycles"])
     macs = sum(x.macs for x in net.layers)
+    energy = sum(price(p.get("actions", {}), ModelTable(arch)).values())  # the pipeline's FPGA power, DRAM
     metrics: dict[str, Any] = {
         "latency_s": latency,
         "latency_cycles": p["cycles"],
         "frames_per_s": p["frames_per_s"],
         "initiation_interval_s": 1 / p["frames_per_s"],
-        "energy_pj": math.nan,
-        "power_w": math.nan,
-        "edp_pj_s": math.nan,
+        "energy_pj": energy if energy else math.nan,
+        "power_w": energy * 1e-12 / latency if energy and latency else math.nan,
+        "edp_pj_s": energy * latency if energy else math.nan,
         "area_mm2": math.nan,
         "macs": macs,
         "fits_device": bool(p["fits"]),

@@ -21,7 +21,9 @@ leaves every ``II = max`` per-frame cycles (frames/s = clock / II); the batch ta
 for the first frame (Σ every unit's per-frame cycles: "very pessimistic, it assumes no overlap between executions",
 FINN ``dataflow_performance.py``) plus ``(batch − 1)·II``. The units' resources are summed and checked
 against ``device`` (FINN's board tables, :mod:`accelsim.fpga.devices`): over budget is an input error
-naming the resource. Energy: not modelled yet (an FPGA power model per resource is left to issue 15).
+naming the resource. Energy: the design's power (:mod:`accelsim.fpga.power`: device static, the Zynq
+processing system, and per used LUT, RAMB18 and DSP at the clock) over the run, reported as network-level
+action counts (``fpga.<resource>.cycle``: resource × cycles) that the cost stage prices.
 
 Weights in FINN's ``external`` mem_mode (``mem_mode``, or per layer ``layer_mem_mode``) stream from DRAM
 every frame and take no weight memory on chip. All external units share ``dram.bandwidth_bytes_per_cycle``:
@@ -120,6 +122,21 @@ class StreamingArch(ArchitectureBase):
 
     def peak(self, w_bits: int, a_bits: int) -> PeakFigures:
         raise AccelsimInputError("arch", "a streaming pipeline's peak depends on the network; simulate it")
+
+    def action_energy_pj(self, component: str, action: str, args: tuple) -> float:
+        """``fpga.<lut|bram18|dsp>.cycle``: one design-clock cycle of one used resource, its power per MHz
+        times the clock over the clock (:mod:`accelsim.fpga.power`: ``c·f_MHz / f_Hz`` J = ``c·10⁶`` pJ);
+        ``fpga.static`` / ``fpga.ps``: the device's static / processing-system power for one cycle."""
+        if component.startswith("fpga.") and action == "cycle":
+            from accelsim.fpga import power
+
+            dev = device(self.device)
+            key = component.removeprefix("fpga.")
+            one = dict.fromkeys(("lut", "bram18", "dsp"), 1.0)  # one unit of each resource
+            watts = power.power_breakdown_w(one, self.frequency_hz, dev.silicon, dev.budget()["lut"])
+            if key in watts:
+                return watts[key] / self.frequency_hz * 1e12
+        return super().action_energy_pj(component, action, args)
 
 
 @dataclass
@@ -374,6 +391,19 @@ def network_timing(
         fits = False
     done = timing.frame_done_cycles
     cycles = done[batch - 1] if batch <= len(done) else done[-1] + (batch - len(done)) * ii
+    from accelsim.fpga import power
+
+    watts = power.power_breakdown_w(total, arch.frequency_hz, dev.silicon, dev.budget()["lut"])
+    # every used resource and the device are powered for the whole run (Vivado's vectorless model: the
+    # default toggle rates do not depend on how busy a unit is); the cost stage prices these counts
+    actions = {("fpga.lut", "cycle", ()): float(total["lut"] * cycles),
+               ("fpga.bram18", "cycle", ()): float(total["bram18"] * cycles),
+               ("fpga.dsp", "cycle", ()): float(total["dsp"] * cycles),
+               ("fpga.static", "cycle", ()): float(cycles)}  # fmt: skip
+    if watts["ps"]:
+        actions[("fpga.ps", "cycle", ())] = float(cycles)
+    if external_bits:  # the external weights, read from DRAM once per frame
+        actions[("dram", "read", ())] = float(external_bits * batch)
     return {
         "cycles": cycles,
         "initiation_interval_cycles": ii,
@@ -404,6 +434,10 @@ def network_timing(
         "device": dev.name,
         "budget": dev.budget(),
         "fits": fits,
+        "power_w": watts,
+        "power_total_w": sum(watts.values()),
+        "static_source": power.static_w(dev.silicon, dev.budget()["lut"])[1],
+        "actions": {k: v for k, v in actions.items() if v},
     }
 
 

@@ -45,6 +45,16 @@ class Device:
     def budget(self) -> dict[str, int]:
         return {r: getattr(self, r) * self.slrs for r in RESOURCES}
 
+    @property
+    def silicon(self) -> str:
+        """The die the part number names, without package and speed grade (``xc7z020clg400-1`` ->
+        ``xc7z020``), as the power model keys its data."""
+        import re
+
+        first = self.part.split("-")[0]
+        m = re.match(r"(.*?)(?:clg|ffg|sbg|fbg|ffv|sbv|fig|flg)\d+$", first)
+        return m.group(1) if m else first
+
 
 DEVICES: dict[str, Device] = {
     "pynq-z1": Device("pynq-z1", "xc7z020clg400-1", 53200, 106400, 280, 0, 220),

@@ -56,6 +56,13 @@ ACTIONS: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
     "lut": {"access": (("bits",), "one look-up-table access")},
     "leakage": {"cycle": ((), "one clock cycle of static power of the component")},
     "chip": {},  # a published die area not broken down into components (area only)
+    "fpga": {
+        "cycle": (
+            (),
+            "one design-clock cycle of one used FPGA resource (fpga.lut / fpga.bram18 / fpga.dsp), or "
+            "of the device's static power (fpga.static) or processing system (fpga.ps)",
+        ),
+    },
     "digital": {
         "mac": (("w_bits", "a_bits", "acc_bits"), "one MAC on a digital vector unit"),
         "add": (("bits",), "one digital add (partial sums, vector unit)"),
@@ -64,8 +71,9 @@ ACTIONS: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
 }
 
 #: component classes whose energy does not follow the logic process node: off-chip memory, the device
-#: physics of a crossbar cell (V²·G·t) and ADCs (priced by their Walden figure of merit, given per preset)
-NODE_INDEPENDENT_CLASSES = frozenset({"dram", "cell", "adc"})
+#: physics of a crossbar cell (V²·G·t), ADCs (priced by their Walden figure of merit, given per preset) and
+#: an FPGA's resources (priced from Vivado power reports of that device family, accelsim.fpga.power)
+NODE_INDEPENDENT_CLASSES = frozenset({"dram", "cell", "adc", "fpga"})
 
 ActionKey = tuple[str, str, tuple]
 #: (component, action, args) -> count

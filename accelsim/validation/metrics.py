@@ -10,7 +10,9 @@ Quantities:
   latency, with or without DRAM), ``tops_per_w`` / ``onchip_tops_per_w`` (and ``gops_per_w`` forms), ``gops``, ``inferences_per_s``,
   ``inferences_per_j``; on a pipelined fabric (streaming) also ``pipeline_frames_per_s`` (clock / initiation
   interval), ``pipeline_gops`` (2 × the selected layers' MACs per frame × that rate), ``pipeline_latency_s``
-  (the overlapped latency of one frame) and the design's resources,
+  (the overlapped latency of one frame), ``pipeline_power_w`` (the FPGA's on-chip power at that rate,
+  accelsim.fpga.power: static, processing system, resources at the clock; DRAM not included),
+  ``pipeline_gops_per_w`` (their ratio) and the design's resources,
   FIFOs included: ``pipeline_lut``, ``pipeline_bram18`` (RAMB18 equivalents), ``pipeline_dsp``;
 * ``compare`` (:func:`accelsim.compare.compare_suite`): ``geomean_speedup``, ``geomean_energy_ratio``.
 """
@@ -98,6 +100,9 @@ def _network(metric: Metric, arch: ArchitectureBase) -> float:
         values["pipeline_frames_per_s"] = rep.pipeline["frames_per_s"]
         values["pipeline_latency_s"] = rep.pipeline["latency_s"]
         values["pipeline_gops"] = 2 * macs / rep.batch * rep.pipeline["frames_per_s"] / 1e9
+        if rep.pipeline.get("power_total_w"):
+            values["pipeline_power_w"] = rep.pipeline["power_total_w"]
+            values["pipeline_gops_per_w"] = values["pipeline_gops"] / rep.pipeline["power_total_w"]
         for res in ("lut", "bram18", "dsp"):
             values[f"pipeline_{res}"] = float(rep.pipeline["total_resources"][res])
     if q not in values:
