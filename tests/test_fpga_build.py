@@ -48,7 +48,7 @@ def test_build_reports_what_simulate_gives_for_the_folded_preset(network, tmp_pa
     for k in ("lut", "bram18", "dsp"):
         assert sum(r[k] for r in doc["layers"]) == p["resources"][k]
     assert doc["accuracy"]["budget_met"] and doc["accuracy"]["images"] == 540
-    assert doc["power"] is None and "not modelled" in doc["power_note"]
+    assert doc["power_total_w"] == pytest.approx(sum(doc["power"].values())) and doc["power"]["ps"] > 0
     # model size: 32-bit float weights and biases against 8-bit weights and 32-bit biases
     n = load_network(network)
     weights = sum(x.param_elems for x in n.layers if x.has_macs)
@@ -108,7 +108,7 @@ def test_budget_not_met_is_reported_not_hidden(capsys):
                               "--fallback-bits", "3/3", "--accuracy-budget", "0", "--target-fps", "50000"],
                              capsys)  # fmt: skip
     assert code == 0, err
-    assert "NOT met" in out and "quantization-aware training" in out and "not modelled" in out
+    assert "NOT met" in out and "quantization-aware training" in out and "power: " in out and " W (" in out
     assert "step 3" in out  # every layer was widened, one evaluation each
 
 

@@ -158,6 +158,10 @@ def _print(doc: dict, network: str, arch: str) -> None:
         f"{doc['latency_s'] * 1e6:.4g} µs overlapped ({doc['latency_no_overlap_s'] * 1e6:.4g} µs FINN "
         f"no-overlap bound); {used} on {doc['device']} (FIFOs included)"
     )
-    console.print(f"power: {doc['power_note']}")
+    if doc.get("power_total_w"):
+        parts = ", ".join(f"{k} {v:.3g}" for k, v in doc["power"].items() if v)
+        console.print(f"power: {doc['power_total_w']:.3g} W ({parts}); {doc['power_note']}")
+    else:
+        console.print(f"power: {doc['power_note']}")
     if "verilog" in doc:
         console.print(f"verilog: {len(doc['verilog'])} files written")

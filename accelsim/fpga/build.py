@@ -46,7 +46,8 @@ weight plus 32 bits per bias (PTQ's integer bias lives in the 32-bit accumulator
 requantization multipliers are not counted. Reported in Mb = 10⁶ bits.
 
 Deterministic: PTQ and the sensitivity ranking take ``seed`` (calibration sampling); no other random
-process runs. FPGA power is not modelled (the streaming fabric reports no energy).
+process runs. Power: :mod:`accelsim.fpga.power` (Vivado-report model: static, processing system and every
+used resource at the clock), as ``simulate`` reports it.
 """
 
 from __future__ import annotations
@@ -68,7 +69,10 @@ SENSITIVITY_RULES: tuple[str, ...] = ("sqnr", "conv")
 BIAS_BITS = 32
 FLOAT_BITS = 32
 _EPS = 1e-12  # accuracies are k/n: a drop equal to the budget meets it despite float rounding
-POWER_NOTE = "FPGA power is not modelled in accelsim yet (the streaming fabric reports no energy)"
+POWER_NOTE = (
+    "on-chip power from accelsim.fpga.power (Vivado-report model: device static, processing system, every used "
+    "LUT, RAMB18 and DSP at the clock); within ~30 % of Vivado on UltraScale+, unreliable on 7-series (docs/fpga.md)"
+)
 
 
 @dataclass
@@ -172,7 +176,8 @@ class BuildResult:
             "latency_no_overlap_s": p.get("latency_no_overlap_s"),
             "resources": p.get("total_resources"),
             "budget": p.get("budget"),
-            "power": None,
+            "power": p.get("power_w"),
+            "power_total_w": p.get("power_total_w"),
             "power_note": POWER_NOTE,
             "folding": {k: list(v) for k, v in self.arch.folding.items()},
             "swg_simd": dict(self.arch.swg_simd),
