@@ -21,6 +21,7 @@ LIMITS = {"lut": 0.7, "ff": 0.5, "bram18": 0.8, "uram": 0.8, "dsp": 0.8}
         ("resnet50", "4/5", "sun2022-resnet50-zcu102"),
         ("mobilenetv2", "4/5", "sun2022-mobilenetv2-zcu102"),
         ("resnet18", "4/4", "mixmatch-resnet18-zc706"),
+        ("mobilenetv2", "1/2", "fracbnn-mobilenetv2-ultra96"),
     ],
 )
 def test_table3_presets_are_the_search_result(net, bits, preset):
