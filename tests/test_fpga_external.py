@@ -134,3 +134,27 @@ def test_search_may_put_multipliers_in_dsps():
     budget = device("zc706").budget()
     for r, lim in zip(RESOURCES, DEFAULT_LIMITS, strict=True):
         assert both.resources[r] <= budget[r] * lim
+
+
+def test_rtl_mvu_packs_multiplies_into_dsps(tmp_path):
+    """With search_rtl_mvau the search may use FINN's RTL MVU: on CNV at 4/4 on a ZC706 some MVAUs become RTL
+    (⌈P/4⌉·Q DSP48E1s, 0 LUT of their own by FINN's estimate, thresholds a separate unit), the interval is
+    no longer than without, and the preset fields reproduce the design."""
+    net = resolve_network("bnn-pynq-cnv", "4/4", None)
+    plain = load_arch("finn-cnv-pynq", folding={}, swg_simd={}, device="zc706")
+    packed = plain.model_copy(update={"search_rtl_mvau": True})
+    f0, s0, u0 = fold_network(net, plain)
+    f1, s1, u1 = fold_network(net, packed)
+    ii = lambda units: max(u.cycles() for _, u in units)  # noqa: E731
+    assert ii(u1) <= ii(u0)
+    rtl = [(n, u) for n, u in u1 if isinstance(u, Mvau) and u.impl == "rtl"]
+    assert rtl and all(u.dsp_block == "DSP48E1" and u.dsp() == -(-u.pe // 4) * u.simd for _, u in rtl)
+    extra = folded_fields(u1)
+    assert set(extra["layer_mvau_impl"]) == {n for n, _ in rtl}
+    assert not set(extra["layer_res_type"]) & set(extra["layer_mvau_impl"])
+    folded = packed.model_copy(update={"folding": f1, "swg_simd": s1, **extra})
+    rep = simulate(net, folded)
+    assert rep.pipeline["initiation_interval_cycles"] == ii(u1)
+    bad = packed.model_copy(update={"layer_mvau_impl": {"conv1": "rtl"}})
+    with pytest.raises(AccelsimInputError, match="layer_mvau_impl.conv1"):
+        simulate(resolve_network("bnn-pynq-cnv", "16/16", None), bad)

@@ -63,8 +63,21 @@ class Node:
     name = "stub"
 
 
-def stub_class(sources: dict[str, str]):
-    ns = {"math": math, "np": np, "warnings": warnings, "ceil": math.ceil, "log2": math.log2}
+def util_functions(names: set[str]) -> dict:
+    """Module-level functions of FINN's ``src/finn/util/basic.py`` at FINN_COMMIT, compiled."""
+    text = subprocess.run(["git", f"--git-dir={FINN_GIT}", "show", f"{FINN_COMMIT}:src/finn/util/basic.py"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    ns: dict = {}
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef) and node.name in names:
+            exec(ast.unparse(node), ns)  # noqa: S102
+    if names - set(ns):
+        raise SystemExit(f"util/basic.py: functions not found: {names - set(ns)}")
+    return {k: ns[k] for k in names}
+
+
+def stub_class(sources: dict[str, str], extra: dict | None = None):
+    ns = {"math": math, "np": np, "warnings": warnings, "ceil": math.ceil, "log2": math.log2, **(extra or {})}
     body = "\n".join(sources.values())
     exec("class Stub:\n" + "\n".join("    " + line for line in body.splitlines()), ns)  # noqa: S102
     cls = ns["Stub"]
@@ -114,6 +127,24 @@ def mvau_cases():
                     "finn": {"cycles": int(node.get_exp_cycles()), "bram18": int(node.bram_estimation()),
                              "uram": int(node.uram_estimation()), "lut": int(node.lut_estimation()),
                              "dsp": int(node.dsp_estimation("xc7z020"))}})  # fmt: skip
+    return out
+
+
+def mvau_rtl_cases():
+    """FINN's RTL MVU: its DSP packing (per DSP block of the part) and its LUT estimate."""
+    util = util_functions({"is_versal", "get_dsp_block"})
+    cls = stub_class(methods("rtl/matrixvectoractivation_rtl.py", {"lut_estimation", "dsp_estimation"}), util)
+    out = []
+    for (mw, mh, pe, simd), part in itertools.product(
+        [(27, 64, 16, 3), (576, 64, 32, 32), (1152, 256, 4, 32), (512, 10, 5, 1), (64, 64, 1, 1), (4096, 4096, 8, 8),
+         (147, 64, 2, 49), (256, 252, 6, 16)],
+        ["xc7z020clg400-1", "xczu9eg-ffvb1156-2-e", "xcvc1902-vsva2197-2MP-e-S"],
+    ):  # fmt: skip
+        node = cls({"MW": mw, "MH": mh, "PE": pe, "SIMD": simd}, {})
+        block = util["get_dsp_block"](part)
+        out.append({"op": "mvau_rtl", "params": {"mw": mw, "mh": mh, "pe": pe, "simd": simd, "w_bits": 4, "a_bits": 4,
+                    "no_activation": True, "res_type": "dsp", "impl": "rtl", "dsp_block": block},
+                    "finn": {"lut": int(node.lut_estimation()), "dsp": int(node.dsp_estimation(part))}})  # fmt: skip
     return out
 
 
@@ -218,7 +249,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed file, write nothing")
     args = parser.parse_args()
-    doc = {"finn_commit": FINN_COMMIT, "cases": mvau_cases() + vvau_cases() + swg_cases() + swg_rtl_cases()
+    doc = {"finn_commit": FINN_COMMIT, "cases": mvau_cases() + mvau_rtl_cases() + vvau_cases() + swg_cases() + swg_rtl_cases()
            + thresholding_cases() + maxpool_cases()}  # fmt: skip
     text = json.dumps(doc, indent=0) + "\n"
     if args.check:

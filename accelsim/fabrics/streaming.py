@@ -93,6 +93,16 @@ class StreamingArch(ArchitectureBase):
     layer_res_type: dict[str, Literal["auto", "lut", "dsp"]] = Field(
         default_factory=dict, description="res_type per layer name (overrides res_type)"
     )
+    search_rtl_mvau: bool = Field(
+        False,
+        description="let the folding search use FINN's RTL MVU (DSP packing); off by default because FINN "
+        "estimates the RTL MVU's LUTs at 0, which favours it unduly",
+    )
+    layer_mvau_impl: dict[str, Literal["hls", "rtl"]] = Field(
+        default_factory=dict,
+        description="MVAU implementation per layer name: FINN's HLS MVAU (default) or its RTL MVU, which packs "
+        "multiplies into DSPs (res_type dsp, operands of at most 8 bits; thresholds become a separate unit)",
+    )
     mvau_wwidth_max: int = Field(36, ge=1, description="SetFolding's weight-stream width limit per PE")
     fifo_ram_style: Literal["block", "distributed", "ultra", "auto"] = Field(
         "block",
@@ -158,6 +168,20 @@ def _fold(unit, name: str, arch: StreamingArch, explicit: tuple[int, int] | None
     return fold_unit(unit, target, arch.mvau_wwidth_max) if target else unit
 
 
+def dsp_block(arch: StreamingArch) -> str:
+    """The device's DSP slice as FINN names it: DSP48E1 on 7-series, DSP48E2 on UltraScale+."""
+    from accelsim.fpga.power import family
+
+    return "DSP48E1" if family(device(arch.device).silicon) == "7series" else "DSP48E2"
+
+
+def _mvau(name: str, arch: StreamingArch, **fields: Any) -> Mvau:
+    try:
+        return Mvau(**{"dsp_block": dsp_block(arch), **fields})
+    except ValueError as exc:  # an RTL MVU on operands it cannot take
+        raise AccelsimInputError(f"layer_mvau_impl.{name}", str(exc)) from None
+
+
 def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list[tuple[str, Any]]:
     """The FINN units of one layer (module docstring), folded."""
     w, a = precision.w_bits, precision.a_bits
@@ -165,6 +189,8 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
     mem_mode = arch.layer_mem_mode.get(name, arch.mem_mode)
     res_type = arch.layer_res_type.get(name, arch.res_type)
     common = dict(mem_mode=mem_mode, ram_style=arch.ram_style, res_type=res_type)
+    mvau_impl = arch.layer_mvau_impl.get(name, "hls")
+    rtl = {"impl": "rtl", "res_type": "dsp"} if mvau_impl == "rtl" else {}
     raw = precision.out_bits >= precision.acc_bits  # accumulators out: no thresholds (FINN noActivation)
     out_bits = arch.activation_bits if arch.activation_bits and not raw else precision.out_bits
     if layer.op in ("conv2d", "depthwise_conv2d"):
@@ -198,18 +224,18 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
                 raise AccelsimInputError(
                     f"layers.{name}", "grouped convolutions have no streaming engine yet"
                 )
-            core = Mvau(mw=layer.R * layer.S * layer.C, mh=layer.K, pe=1, simd=1, w_bits=w, a_bits=a,
-                        a_signed=precision.a_signed, out_bits=out_bits, no_activation=raw,
-                        num_input_vectors=(1, layer.P, layer.Q), **common)  # fmt: skip
+            core = _mvau(name, arch, mw=layer.R * layer.S * layer.C, mh=layer.K, pe=1, simd=1, w_bits=w, a_bits=a,
+                         a_signed=precision.a_signed, out_bits=out_bits, no_activation=raw,
+                         num_input_vectors=(1, layer.P, layer.Q), **{**common, **rtl})  # fmt: skip
         return [(f"{name}.swg", swg), (name, _fold(core, name, arch, arch.folding.get(name)))]
     if layer.op in ("fc", "matmul"):
         if layer.weights_are_activations or layer.kv_cache:
             raise AccelsimInputError(
                 f"layers.{name}", "a matmul of two activations (or over a KV cache) has no streaming engine"
             )
-        core = Mvau(mw=layer.C, mh=layer.K, pe=1, simd=1, w_bits=w, a_bits=a, a_signed=precision.a_signed,
-                    out_bits=out_bits, no_activation=raw, num_input_vectors=(1, layer.H * layer.W),
-                    **common)  # fmt: skip
+        core = _mvau(name, arch, mw=layer.C, mh=layer.K, pe=1, simd=1, w_bits=w, a_bits=a, a_signed=precision.a_signed,
+                     out_bits=out_bits, no_activation=raw, num_input_vectors=(1, layer.H * layer.W),
+                     **{**common, **rtl})  # fmt: skip
         return [(name, _fold(core, name, arch, arch.folding.get(name)))]
     if layer.op == "pool":
         return [(name, MaxPool(layer.H, layer.R))]
@@ -538,7 +564,9 @@ def fold_network(
     if target_fps is not None:
         units = set_fold(int(arch.frequency_hz / target_fps))
     else:
-        searched = max_throughput_folding(units, device(arch.device), limits or DEFAULT_LIMITS)
+        searched = max_throughput_folding(
+            units, device(arch.device), limits or DEFAULT_LIMITS, arch.search_rtl_mvau
+        )
         dram = dram_cycles_per_frame(sum(external_weight_bits(u) for _, u in units), arch)
         units = searched.units
         if dram > searched.initiation_interval_cycles:
@@ -557,7 +585,12 @@ def folded_fields(units: list[tuple[str, Any]]) -> dict[str, Any]:
     layers whose multipliers the search put in DSPs (``layer_res_type``)."""
     return {
         "swg_parallel_window": parallel_windows(units),
-        "layer_res_type": {n: "dsp" for n, u in units if isinstance(u, Mvau | Vvau) and u.res_type == "dsp"},
+        "layer_res_type": {
+            n: "dsp"
+            for n, u in units
+            if isinstance(u, Mvau | Vvau) and u.res_type == "dsp" and getattr(u, "impl", "hls") == "hls"
+        },
+        "layer_mvau_impl": {n: "rtl" for n, u in units if isinstance(u, Mvau) and u.impl == "rtl"},
     }
 
 

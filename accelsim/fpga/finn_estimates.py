@@ -61,12 +61,36 @@ class Mvau:
     ram_style: RamStyle = "auto"
     ram_style_thresholds: Literal["auto", "block", "distributed"] = "auto"
     res_type: Literal["auto", "lut", "dsp"] = "auto"
+    #: ``hls``: FINN's HLS MVAU (thresholds fused); ``rtl``: FINN's RTL MVU (``rtl/matrixvectoractivation_rtl.py``
+    #: at 39f0c9a), which packs multiplies into DSP slices — DSP48: ``⌈P/4⌉·Q`` (l.137-146), DSP58 (Versal):
+    #: ``P·⌈Q/3⌉`` — with no LUT estimate of its own (FINN returns 0, l.134) and no fused thresholds: its
+    #: activation is a separate Thresholding unit, here folded with the MVU's PE (FINN's Thresholding
+    #: estimates on the accumulator width; it never needs more cycles than the MVU). FINN's RTL cores take
+    #: ``resType: dsp`` and at most 8-bit operands (``mvu_4sx4u`` up to 4 bits, ``mvu_8sx8u``; 9 on DSP58).
+    impl: Literal["hls", "rtl"] = "hls"
+    dsp_block: Literal["DSP48E1", "DSP48E2", "DSP58"] = "DSP48E2"
 
     def __post_init__(self) -> None:
         if self.mh % self.pe or self.mw % self.simd:
             raise ValueError(
                 f"MVAU folding: MH {self.mh} % PE {self.pe} and MW {self.mw} % SIMD {self.simd} must be 0"
             )
+        if self.impl == "rtl":
+            limit = 9 if self.dsp_block == "DSP58" else 8
+            if self.res_type != "dsp" or max(self.w_bits, self.a_bits) > limit:
+                raise ValueError(f"FINN's RTL MVU needs res_type dsp and operands of at most {limit} bits")
+
+    def _acc_width(self) -> int:
+        """FINN's minimized accumulator width (the ``alpha`` bound of the LUT model)."""
+        alpha = math.log(self.mw, 2) + self.w_bits + self.a_bits - 1 - int(self.a_signed)
+        return int(min(self.acc_bits, np.ceil(alpha + math.log(1 + pow(2, -alpha), 2) + 1)))
+
+    def thresholds(self) -> Thresholding | None:
+        """The RTL MVU's separate Thresholding unit (None for the HLS MVAU or without activation)."""
+        if self.impl != "rtl" or self.no_activation:
+            return None
+        return Thresholding(channels=self.mh, pe=self.pe, a_bits=self._acc_width(),
+                            num_input_vectors=tuple(self.num_input_vectors), ram_style="distributed")  # fmt: skip
 
     def wmem(self) -> int:
         return self.mw * self.mh // (self.pe * self.simd)
@@ -100,6 +124,9 @@ class Mvau:
         return bram_bands(omega, width, (9, 18, 36))
 
     def lut(self) -> int:
+        if self.impl == "rtl":
+            thr = self.thresholds()
+            return 0 if thr is None else thr.lut()
         p, q, w, a = self.pe, self.simd, self.w_bits, self.a_bits
         c2 = 0
         if (self.mem_mode == "internal_decoupled" and self.ram_style == "distributed") or (
@@ -108,8 +135,7 @@ class Mvau:
             c2 = (p * q * w) * math.ceil(self.wmem() / 64)
         mult = 0 if self.res_type == "dsp" else q * (2 * math.ceil((w + a) / 6) - 1) * (w + a)
         addertree = (w + a) * (2 * q - 1)
-        alpha = math.log(self.mw, 2) + w + a - 1 - int(self.a_signed)
-        acc = min(self.acc_bits, np.ceil(alpha + math.log(1 + pow(2, -alpha), 2) + 1))
+        acc = self._acc_width()
         thr = comp = 0
         if not self.no_activation and self.ram_style_thresholds == "distributed":
             thr = (2**self.out_bits - 1) * acc * math.ceil(self.tmem() / 64)
@@ -117,6 +143,10 @@ class Mvau:
         return int(300 + 1.1 * (p * (mult + addertree + acc + thr + comp)) + c2)
 
     def dsp(self) -> int:
+        if self.impl == "rtl":
+            if self.dsp_block == "DSP58":
+                return int(self.pe * np.ceil(self.simd / 3))
+            return int(np.ceil(self.pe / 4) * self.simd)
         if self.res_type != "dsp":
             return 0
         return int(self.pe * self.simd * np.ceil((self.w_bits + self.a_bits) / 48))

@@ -3,7 +3,8 @@
 Every unit's options are all its legal foldings (an MVAU: PE | MH × SIMD | MW; a VVAU: PE | channels ×
 SIMD | k_h·k_w; a sliding-window generator: SIMD | channels, and for FINN's RTL one also its
 parallel-window style (SIMD = channels, or any SIMD when depthwise); an MVAU or VVAU left at
-``res_type: auto`` is offered with its multipliers in LUTs and in DSPs (not binary × binary); max-pool and stream units have none), each
+``res_type: auto`` is offered with its multipliers in LUTs and in DSPs (not binary × binary), and an MVAU also
+as FINN's RTL MVU (DSP packing, operands of at most 8 bits) when ``rtl_mvau`` is set; max-pool and stream units have none), each
 with FINN's cycles and resource estimates (:mod:`accelsim.fpga.finn_estimates`). For a cycles-per-frame
 target ``T`` each unit independently takes, among its options with ``cycles ≤ T``, the one of least
 weighted resource cost ``Σ_r used_r / (limit_r · budget_r)``; a bisection over the sorted distinct cycle
@@ -40,15 +41,31 @@ def _res_types(unit: Any) -> tuple[str, ...]:
     return ("auto", "dsp")
 
 
-def options(unit: Any) -> list[Any]:
-    """Every legal folding of a unit (itself when it has none)."""
+def _rtl_possible(unit: Mvau) -> bool:
+    """An MVAU left to the search (HLS, ``res_type: auto``) whose operands FINN's RTL MVU takes (not binary)."""
+    limit = 9 if unit.dsp_block == "DSP58" else 8
+    return (
+        unit.impl == "hls" and unit.res_type == "auto" and unit.w_bits + unit.a_bits > 2
+        and max(unit.w_bits, unit.a_bits) <= limit
+    )  # fmt: skip
+
+
+def options(unit: Any, rtl_mvau: bool = False) -> list[Any]:
+    """Every legal folding of a unit (itself when it has none); ``rtl_mvau`` also offers FINN's RTL MVU."""
     if isinstance(unit, Mvau):
-        return [
+        out = [
             replace(unit, pe=p, simd=s, res_type=r)
             for r in _res_types(unit)
             for p in divisors(unit.mh)
             for s in divisors(unit.mw)
         ]
+        if rtl_mvau and _rtl_possible(unit):  # FINN's RTL MVU: multiplies packed into DSPs
+            out += [
+                replace(unit, pe=p, simd=s, res_type="dsp", impl="rtl")
+                for p in divisors(unit.mh)
+                for s in divisors(unit.mw)
+            ]
+        return out
     if isinstance(unit, Vvau):
         k = unit.kernel[0] * unit.kernel[1]
         return [
@@ -76,8 +93,8 @@ class _Table:
     res: np.ndarray
 
 
-def _table(unit: Any) -> _Table:
-    opts = options(unit)
+def _table(unit: Any, rtl_mvau: bool = False) -> _Table:
+    opts = options(unit, rtl_mvau)
     cycles = np.array([int(o.cycles()) for o in opts], np.int64)
     res = np.array([[unit_resources(o)[r] for r in RESOURCES] for o in opts], np.float64)
     return _Table(opts, cycles, res)
@@ -149,14 +166,17 @@ _PRICE_RATIOS = tuple(2.0 ** (k / 2) for k in range(-6, 7) if k)
 
 
 def max_throughput_folding(
-    units: list[tuple[str, Any]], device: Device, limits: tuple[float, ...] = (1, 1, 1, 1, 1)
+    units: list[tuple[str, Any]],
+    device: Device,
+    limits: tuple[float, ...] = (1, 1, 1, 1, 1),
+    rtl_mvau: bool = False,
 ) -> FoldingResult:
     """The folding of least initiation interval whose resources fit ``limits · budget`` (module docstring);
     an input error when even the fully folded pipeline does not fit."""
     budget = np.array(
         [device.budget()[r] * lim for r, lim in zip(RESOURCES, limits, strict=True)], np.float64
     )
-    tables = [_table(u) for _, u in units]
+    tables = [_table(u, rtl_mvau) for _, u in units]
     values = np.unique(np.concatenate([t.cycles for t in tables]))
     safe = np.where(budget > 0, budget, np.inf)
     weights = [np.where(budget > 0, 1 / safe, 1e9)]
