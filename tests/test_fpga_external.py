@@ -158,3 +158,28 @@ def test_rtl_mvu_packs_multiplies_into_dsps(tmp_path):
     bad = packed.model_copy(update={"layer_mvau_impl": {"conv1": "rtl"}})
     with pytest.raises(AccelsimInputError, match="layer_mvau_impl.conv1"):
         simulate(resolve_network("bnn-pynq-cnv", "16/16", None), bad)
+
+
+def test_swg_exception_caps_generator_fifos_at_one_row():
+    """FINN's CapConvolutionFIFODepths: with fifo_swg_exception, every generator-to-MVAU FIFO of
+    finn-examples' CNV holds at most one output row of the generator's words (conv0: 6,048 words unbounded,
+    30 pixels × 9 words = 270 capped), Vivado FIFOs without block RAM; other FIFOs and the timing unchanged."""
+    net = "bnn-pynq-cnv"
+    base = simulate(net, "finn-cnv-pynq").pipeline
+    capped = simulate(net, load_arch("finn-cnv-pynq", fifo_swg_exception=True)).pipeline
+    assert capped["initiation_interval_cycles"] == base["initiation_interval_cycles"]
+    assert capped["latency_cycles"] == base["latency_cycles"]
+    by_name = {f["name"]: f for f in base["fifos"]}
+    changed = 0
+    for f in capped["fifos"]:
+        b = by_name[f["name"]]
+        if f["occupancy_words"] != b["occupancy_words"]:
+            changed += 1
+            assert f["occupancy_words"] < b["occupancy_words"] and f["bram18"] <= b["bram18"]
+    assert changed >= 1
+    conv0 = next(f for f in capped["fifos"] if f["name"] == "conv0.in")
+    assert (
+        conv0["occupancy_words"] == 30 * 9
+        and next(f for f in base["fifos"] if f["name"] == "conv0.in")["occupancy_words"] == 6048
+    )
+    assert capped["fifo_resources"]["bram18"] < base["fifo_resources"]["bram18"]

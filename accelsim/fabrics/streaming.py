@@ -104,6 +104,11 @@ class StreamingArch(ArchitectureBase):
         "multiplies into DSPs (res_type dsp, operands of at most 8 bits; thresholds become a separate unit)",
     )
     mvau_wwidth_max: int = Field(36, ge=1, description="SetFolding's weight-stream width limit per PE")
+    fifo_swg_exception: bool = Field(
+        False,
+        description="FINN's CapConvolutionFIFODepths (swg_exception): cap generator-to-MVAU FIFOs at one output "
+        "row (off by default, as in FINN)",
+    )
     fifo_ram_style: Literal["block", "distributed", "ultra", "auto"] = Field(
         "block",
         description="memory of FIFOs deeper than 256 (Vivado FIFOs; FINN's vivado_ram_style — 'auto' leaves it "
@@ -364,9 +369,11 @@ def pipeline_stages(
             cycles = int(u["cycles_per_frame"])
             if u.get("external_weight_bits"):  # its weights arrive at its share of the DRAM bandwidth
                 cycles = max(cycles, external_min_cycles)
+            kind = {"SlidingWindow2D": "swg", "SlidingWindow2DRtl": "swg", "Mvau": "mvau"}.get(u["kind"], "")
             stages.append(Stage(name, n, cycles, needs[0] if needs else np.zeros(n, np.int64),
                                 bool(plan["eager"]), int(plan["words_per_token"]), int(plan["width_bits"]),
-                                None if chain else tuple(zip(srcs, needs, strict=True))))  # fmt: skip
+                                None if chain else tuple(zip(srcs, needs, strict=True)), kind,
+                                int(win[7]) if kind == "swg" and win else 0))  # fmt: skip
         if layer is not None:
             last[layer.name] = len(stages) - 1
     return stages
@@ -403,7 +410,10 @@ def network_timing(
             for k in used:
                 used[k] += int(u[k])
     timing = pipeline_timing(
-        pipeline_stages(results, layers, dram_cycles), frames=min(batch, 2), ram_style=arch.fifo_ram_style
+        pipeline_stages(results, layers, dram_cycles),
+        frames=min(batch, 2),
+        ram_style=arch.fifo_ram_style,
+        swg_exception=arch.fifo_swg_exception,
     )
     fifo = timing.resources()
     total = {k: v + fifo.get(k, 0) for k, v in used.items()}

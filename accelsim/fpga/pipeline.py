@@ -54,6 +54,10 @@ class Stage:
     #: the producers this stage reads, as (stage index, need) in stream order; None = the previous stage
     #: with ``need`` (a chain). A stage index must be smaller than this stage's (topological order).
     sources: tuple[tuple[int, np.ndarray], ...] | None = None
+    #: FINN's kind of unit, where FIFO sizing cares ("swg" a sliding-window generator, "mvau"), and the
+    #: tokens of one output row of a generator (its OFM width)
+    kind: str = ""
+    row_tokens: int = 0
 
 
 def inputs_of(stages: list[Stage], i: int) -> tuple[tuple[int, np.ndarray], ...]:
@@ -257,9 +261,16 @@ class PipelineTiming:
 
 
 def pipeline_timing(stages: list[Stage], frames: int = 2, ram_style: str = "block",
-                    max_qsrl_depth: int = 256) -> PipelineTiming:  # fmt: skip
+                    max_qsrl_depth: int = 256, swg_exception: bool = False) -> PipelineTiming:  # fmt: skip
     """Run ``frames`` frames through the token model; FIFO depths from the maximum occupancies (capped at a
-    frame's tokens, FINN's initial "tensor size" FIFOs)."""
+    frame's tokens, FINN's initial "tensor size" FIFOs).
+
+    ``swg_exception``: FINN's ``CapConvolutionFIFODepths`` (``set_fifo_depths.py`` l.132-196, off by default
+    in FINN too): a FIFO from a sliding-window generator into an MVAU is capped at one output row of the
+    generator's words (``min(optimize_depth(W_out·words per window), depth)``), its rule of thumb since the
+    generator buffers a row itself; a capped FIFO deeper than ``max_qsrl_depth`` is a Vivado FIFO with
+    ``ram_style: auto`` (no block RAM estimated). The cap sizes the FIFO; the token model's timing is not
+    re-run with it (FINN does not re-simulate either)."""
     starts, dones = schedule(stages, frames)
     occ = edge_occupancy_tokens(stages, starts, dones)
     fifos = []
@@ -267,9 +278,12 @@ def pipeline_timing(stages: list[Stage], frames: int = 2, ram_style: str = "bloc
         single = len(inputs_of(stages, dst)) == 1
         name = f"{stages[dst].name}.in" if single else f"{stages[dst].name}.in.{stages[src].name}"
         up = stages[src]
-        fifos.append(
-            Fifo(name, min(o, up.tokens) * up.words_per_token, up.width_bits, max_qsrl_depth, ram_style)
-        )
+        words, style = min(o, up.tokens) * up.words_per_token, ram_style
+        if swg_exception and up.kind == "swg" and stages[dst].kind == "mvau":
+            row = up.row_tokens * up.words_per_token
+            if row < words:
+                words, style = row, "auto"
+        fifos.append(Fifo(name, words, up.width_bits, max_qsrl_depth, style))
     last = dones[-1] if stages else np.zeros(0, np.int64)
     n = stages[-1].tokens if stages else 1
     frame_done = [int(last[(f + 1) * n - 1]) for f in range(frames)] if len(last) else [0] * frames
