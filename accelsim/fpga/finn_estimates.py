@@ -228,8 +228,8 @@ class Vvau:
 
 
 @dataclass(frozen=True)
-class SlidingWindow2D:
-    """FINN's HLS 2-D convolution input generator (square kernel, stride and input for the BRAM model)."""
+class _WindowGenerator:
+    """What every 2-D sliding-window generator of FINN is given: geometry, SIMD, input bits, RAM style."""
 
     channels: int
     ifm_dim: tuple[int, int]
@@ -240,6 +240,11 @@ class SlidingWindow2D:
     a_bits: int
     dilation: tuple[int, int] = (1, 1)
     ram_style: Literal["auto", "block", "distributed", "ultra"] = "auto"
+
+
+@dataclass(frozen=True)
+class SlidingWindow2D(_WindowGenerator):
+    """FINN's HLS 2-D convolution input generator (square kernel, stride and input for the BRAM model)."""
 
     def cycles(self) -> int:
         c, q = self.channels, self.simd
@@ -255,18 +260,7 @@ class SlidingWindow2D:
             return 0
         ifm, k, s = self.ifm_dim[0], self.kernel[0], self.stride[0]
         depth = ifm * self.channels / self.simd
-        width = (
-            36
-            if depth <= 512
-            else 18
-            if depth <= 1024
-            else 9
-            if depth <= 2048
-            else 4
-            if depth <= 4096
-            else (2 if depth <= 8192 else 1)
-        )
-        width_mul = math.ceil(self.simd * self.a_bits / width)
+        width_mul = math.ceil(self.simd * self.a_bits / _ram_width_for_depth(depth))
         depth_mul = math.ceil(ifm * self.channels / self.simd / depth)
         return int((k + s) * width_mul * depth_mul)
 
@@ -280,7 +274,7 @@ def _ram_width_for_depth(depth: float) -> int:
 
 
 @dataclass(frozen=True)
-class SlidingWindow2DRtl:
+class SlidingWindow2DRtl(_WindowGenerator):
     """FINN's RTL 2-D convolution input generator (``rtl/convolutioninputgenerator_rtl.py`` at 39f0c9a:
     ``get_buffer_depth`` l.90, ``get_exp_cycles`` l.132, ``bram_estimation`` l.189, ``lut_estimation``
     l.249, ``uram_estimation`` l.260, ``select_impl_style`` l.811).
@@ -298,15 +292,6 @@ class SlidingWindow2DRtl:
       with 4096×72 blocks; LUT ``300 + Q·A·⌈depth/38⌉`` for distributed memory, else 300.
     """
 
-    channels: int
-    ifm_dim: tuple[int, int]
-    ofm_dim: tuple[int, int]
-    kernel: tuple[int, int]
-    stride: tuple[int, int]
-    simd: int
-    a_bits: int
-    dilation: tuple[int, int] = (1, 1)
-    ram_style: Literal["auto", "block", "distributed", "ultra"] = "auto"
     parallel_window: bool = False
     depthwise: bool = False
 
