@@ -103,6 +103,9 @@ def simulate(
         )
     arch_model = arch if isinstance(arch, ArchitectureBase) else load_arch(arch)
     fabric = get_fabric(arch_model.fabric)
+    prepare = get_fabric_hook(arch_model.fabric, "prepare_arch")
+    if prepare is not None:  # e.g. a streaming preset that folds itself for this network
+        arch_model = prepare(net, arch_model)
     if table is None:
         tech = parse_tech(technology) if isinstance(technology, str) else technology
         table = ModelTable(arch_model, tech)

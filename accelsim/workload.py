@@ -543,6 +543,7 @@ WORKLOAD_DIR = Path(__file__).parent / "workloads"
 
 
 SUITES_FILE = WORKLOAD_DIR / "_suites.yaml"
+ALIASES_FILE = WORKLOAD_DIR / "_aliases.yaml"
 
 
 def available_networks() -> list[str]:
@@ -660,10 +661,19 @@ def load_network(name_or_path: str | Path) -> Network:
         if not path.exists():
             raise AccelsimInputError("network", f"file not found: {path}")
         return network_from_dict(read_yaml(path, "network"), f"network {path.name}")
-    candidate = WORKLOAD_DIR / f"{name_or_path}.yaml"
+    name = network_aliases().get(str(name_or_path), str(name_or_path))
+    candidate = WORKLOAD_DIR / f"{name}.yaml"
     if not candidate.exists():
-        raise unknown_choice("network", str(name_or_path), available_networks())
+        raise unknown_choice("network", str(name_or_path), available_networks() + sorted(network_aliases()))
     return network_from_dict(read_yaml(candidate, "network"), f"network {name_or_path}")
+
+
+def network_aliases() -> dict[str, str]:
+    """Other names of shipped networks (``_aliases.yaml``: alias -> network), e.g. ``finn-cnv`` ->
+    ``bnn-pynq-cnv``."""
+    if not ALIASES_FILE.exists():
+        return {}
+    return {str(k): str(v) for k, v in (read_yaml(ALIASES_FILE, "aliases") or {}).items()}
 
 
 def conv_output_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int = 1) -> int:

@@ -47,3 +47,34 @@ def test_no_layer_pipeline_of_resnet18_fits_an_xc7z020():
     folded = arch.model_copy(update={"folding": folding, "swg_simd": swg, **folded_fields(units)})
     with pytest.raises(AccelsimInputError, match=r"BRAM18 but pynq-z1 offers 280"):
         simulate(network, folded)
+
+
+@pytest.mark.parametrize("net,preset", [("finn-cnv", "finn-cnv-zc706"), ("finn-sfc", "finn-sfc-zc706")])
+def test_finn_zc706_folds_itself_for_the_network(net, preset):
+    """Issue 15's command, `accelsim simulate --network finn-cnv --arch finn-zc706`: the preset without a
+    folding folds itself for the network (auto_fold) and equals the per-network preset; finn-cnv is an alias."""
+    auto = simulate(net, "finn-zc706").pipeline
+    fixed = simulate(net, preset).pipeline
+    for key in ("initiation_interval_cycles", "latency_cycles", "total_resources", "power_total_w"):
+        assert auto[key] == fixed[key], key
+
+
+def test_set_folding_auto_fold_needs_a_target():
+    arch = load_arch("finn-zc706", auto_fold="set_folding")
+    with pytest.raises(AccelsimInputError, match="auto_fold"):
+        simulate("finn-sfc", arch)
+    slow = simulate("finn-sfc", load_arch("finn-zc706", auto_fold="set_folding", target_fps=1e6)).pipeline
+    assert (
+        slow["frames_per_s"] >= 1e6
+        and slow["total_resources"]["lut"]
+        < simulate("finn-sfc", "finn-zc706").pipeline["total_resources"]["lut"]
+    )
+
+
+def test_network_aliases_resolve_and_unknown_names_list_them():
+    from accelsim.workload import load_network, network_aliases
+
+    assert network_aliases()["finn-cnv"] == "bnn-pynq-cnv"
+    assert load_network("finn-lfc").name == "bnn-pynq-lfc"
+    with pytest.raises(AccelsimInputError, match="finn-cnv"):
+        load_network("finn-cnn")

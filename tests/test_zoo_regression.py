@@ -23,7 +23,7 @@ REL = ENERGY_REL
 #: presets added after the snapshot was taken (the cost stage changed nothing they could be compared with)
 ADDED_AFTER = {
     "finn-cnv-pynq", "finn-sfc-zc706", "finn-cnv-zc706", "finn-lfc-bnnpynq", "sun2022-resnet50-zcu102",
-    "sun2022-mobilenetv2-zcu102", "mixmatch-resnet18-zc706", "fracbnn-mobilenetv2-ultra96",
+    "sun2022-mobilenetv2-zcu102", "mixmatch-resnet18-zc706", "fracbnn-mobilenetv2-ultra96", "finn-zc706",
 }  # fmt: skip
 
 

@@ -397,6 +397,11 @@ def register(apps: CliApps) -> None:
             row = [name, str(len(net.layers)), f"{net.total_macs:,.0f}", f"{net.total_params:,}"]
             table.add_row(*row, *([net.description] if wide else []))
         console.print(table)
+        from accelsim.workload import network_aliases
+
+        aliases = network_aliases()
+        if aliases:
+            console.print("aliases: " + ", ".join(f"{a} = {n}" for a, n in sorted(aliases.items())))
 
     @apps.net.command("show")
     def net_show(

@@ -76,6 +76,9 @@ def _pipeline_metrics(point: DesignPoint, arch, net: Network) -> dict[str, Any]:
         w, a = parse_bits(point.bits)
         net = net.with_bits(w, a, keep_layer_overrides=True)
     fabric = get_fabric(arch.fabric)
+    prepare = get_fabric_hook(arch.fabric, "prepare_arch")
+    if prepare is not None:
+        arch = prepare(net, arch)
     results = [fabric.evaluate_layer(layer, net.precision_of(layer), arch) for layer in net.layers]
     p = get_fabric_hook(arch.fabric, "network_timing")(
         results, arch, net.batch, check_fit=False, layers=net.layers

@@ -96,7 +96,10 @@ def get_fabric_hook(name: str, hook: str) -> Callable[..., Any] | None:
 
     * ``functional_layer`` — see :func:`get_functional_layer`;
     * ``measured_arch(arch, model, execution) -> arch`` — the architecture with what a functional run
-      measured (e.g. activation sparsity driving zero gating and DRAM compression) folded in.
+      measured (e.g. activation sparsity driving zero gating and DRAM compression) folded in;
+    * ``prepare_arch(net, arch) -> arch`` — the architecture made ready for one network before its layers are
+      evaluated (a streaming preset with ``auto_fold`` folds itself for the network);
+    * ``network_timing(results, arch, batch, ...)`` — layers that run concurrently (a pipeline).
     """
     import sys
 

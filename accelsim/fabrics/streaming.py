@@ -93,6 +93,12 @@ class StreamingArch(ArchitectureBase):
     layer_res_type: dict[str, Literal["auto", "lut", "dsp"]] = Field(
         default_factory=dict, description="res_type per layer name (overrides res_type)"
     )
+    auto_fold: Literal["none", "max_throughput", "set_folding"] = Field(
+        "none",
+        description="fold for the network being simulated, when the preset gives no folding: the resource-aware "
+        "search for the highest frame rate within FINN's limits, or FINN's SetFolding for target_fps over the "
+        "whole network (two-pass relaxation); none = the preset's folding (or per-layer SetFolding for target_fps)",
+    )
     search_rtl_mvau: bool = Field(
         False,
         description="let the folding search use FINN's RTL MVU (DSP packing); off by default because FINN "
@@ -588,6 +594,26 @@ def fold_network(
         if isinstance(u, SlidingWindow2D | SlidingWindow2DRtl)
     }
     return folding, swg, units
+
+
+def prepare_arch(net, arch: StreamingArch) -> StreamingArch:
+    """``simulate``'s hook: a preset with ``auto_fold`` and no folding of its own is folded for ``net``
+    (:func:`fold_network`); any other preset is returned as it is."""
+    if arch.auto_fold == "none" or arch.folding:
+        return arch
+    if arch.auto_fold == "set_folding" and not arch.target_fps:
+        raise AccelsimInputError("auto_fold", "set_folding needs target_fps")
+    target = arch.target_fps if arch.auto_fold == "set_folding" else None
+    folding, swg, units = fold_network(net, arch, target)
+    return arch.model_copy(
+        update={
+            "folding": folding,
+            "swg_simd": swg,
+            **folded_fields(units),
+            "target_fps": None,
+            "auto_fold": "none",
+        }
+    )
 
 
 def folded_fields(units: list[tuple[str, Any]]) -> dict[str, Any]:
