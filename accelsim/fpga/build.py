@@ -71,7 +71,8 @@ FLOAT_BITS = 32
 _EPS = 1e-12  # accuracies are k/n: a drop equal to the budget meets it despite float rounding
 POWER_NOTE = (
     "on-chip power from accelsim.fpga.power (Vivado-report model: device static, processing system, every used "
-    "LUT, RAMB18 and DSP at the clock); within ~30 % of Vivado on UltraScale+, unreliable on 7-series (docs/fpga.md)"
+    "LUT, RAMB18 and DSP at the clock): Vivado's estimate to within ~30 % on most UltraScale+ designs, a factor of "
+    "2-5 on 7-series (docs/fpga.md)"
 )
 
 

@@ -11,7 +11,8 @@ Model (per device family: 7-series at 28 nm, UltraScale+ at 16 nm)::
 * The coefficients are the medians, per family, over Vivado ``report_power`` outputs of public designs
   (accelsim/data/fpga_power_reports.csv: repository, path and commit of each, found with the project's code
   search) that run one design clock — a report with several clock frequencies (after dropping debug-hub and
-  PLL-feedback clocks) does not say which clock its logic runs at and is not used for the coefficients. All
+  PLL-feedback clocks) does not say which clock its logic runs at — and use at least 2,000 LUTs (smaller
+  designs' power is mostly the clock tree and I/O); the other reports count only for static power. All
   the reports are vectorless (Vivado's default toggle rates), which is how most FPGA accelerator papers
   report power, so the model predicts Vivado's estimate, not a board measurement.
 * ``P_static``: the median "Device Static" over the reports of the same silicon; for silicon without a
@@ -40,7 +41,7 @@ def family(silicon: str) -> str:
     """``7series`` (xc7...) or ``usplus`` (xczu..., xcu..., xcvu...)."""
     if silicon.startswith("xc7"):
         return "7series"
-    if silicon.startswith(("xczu", "xcu", "xcvu")):
+    if silicon.startswith(("xczu", "xcu", "xcvu", "xck")):  # xck: Kria modules (a Zynq UltraScale+ die)
         return "usplus"
     raise ValueError(f"no power model for the family of {silicon!r}")
 
@@ -115,10 +116,20 @@ class Coefficients:
     reports: int
 
 
+#: reports smaller than this (LUTs as logic) are not used for the coefficients: their power is mostly the
+#: design-independent clock tree and I/O, not per-LUT logic
+MIN_FIT_LUTS = 2000
+
+
+def fits_coefficients(r: PowerReport) -> bool:
+    """A report the coefficients are fitted on: one design clock, at least :data:`MIN_FIT_LUTS` LUTs."""
+    return bool(r.clock_mhz) and r.lut >= MIN_FIT_LUTS
+
+
 def fit(reports: tuple[PowerReport, ...] | list[PowerReport], fam: str) -> Coefficients:
-    """Median coefficients over the single-clock reports of a family (a resource's median over the reports
-    that use it)."""
-    used = [r for r in reports if r.family == fam and r.clock_mhz]
+    """Median coefficients over the family's reports that :func:`fits_coefficients` (a resource's median over
+    the reports that use it)."""
+    used = [r for r in reports if r.family == fam and fits_coefficients(r)]
     if not used:
         raise ValueError(f"no single-clock power report for {fam}")
 
@@ -195,10 +206,10 @@ def leave_one_out() -> list[Prediction]:
     reports = load_reports()
     out = []
     for i, r in enumerate(reports):
-        if not r.clock_mhz:
+        if not fits_coefficients(r):
             continue
         others = [x for j, x in enumerate(reports) if j != i]
-        if sum(1 for x in others if x.family == r.family and x.clock_mhz) == 0:
+        if not any(x.family == r.family and fits_coefficients(x) for x in others):
             continue
         c = fit(others, r.family)
         p = r.clock_mhz * (
