@@ -98,3 +98,38 @@ def test_rtl_mvu_thresholds_are_a_separate_unit():
         Mvau(mw=576, mh=64, pe=8, simd=32, w_bits=8, a_bits=16, res_type="dsp", impl="rtl")
     with _pytest.raises(ValueError, match="RTL MVU"):
         Mvau(mw=576, mh=64, pe=8, simd=32, w_bits=4, a_bits=4, res_type="auto", impl="rtl")
+
+
+def test_log2_weights_cost_the_yosys_measured_shift_ratio():
+    """Power-of-two weights (accelsim.quant log2 codes) as shifts: the MVAU's multiplier LUTs are FINN's scaled
+    by the shift/multiply LUT ratio Yosys synth_xilinx measured (accelsim/data/yosys_mac_luts.csv): a shift
+    costs more than a 4-bit multiply at 4-bit activations (34 against 24 LUTs) and less at 16 (81 against
+    132); between table widths the ratio is linear in log2(a)."""
+    from accelsim.fpga.finn_estimates import shift_lut_ratio
+
+    assert shift_lut_ratio(4, 4) == 34 / 24 and shift_lut_ratio(4, 16) == 81 / 132
+    assert shift_lut_ratio(4, 8) < shift_lut_ratio(4, 6) < shift_lut_ratio(4, 4)
+    assert shift_lut_ratio(9, 40) == shift_lut_ratio(5, 16)  # clamped to the table
+    common = dict(mw=576, mh=64, pe=8, simd=32, w_bits=4, num_input_vectors=(1, 28, 28))
+    for a, cheaper in ((4, False), (16, True)):
+        integer, log2 = Mvau(a_bits=a, **common), Mvau(a_bits=a, weight_code="log2", **common)
+        assert (log2.lut() < integer.lut()) == cheaper
+        assert log2.cycles() == integer.cycles() and log2.bram18() == integer.bram18()
+    with pytest.raises(ValueError, match="RTL MVU"):
+        Mvau(a_bits=4, weight_code="log2", res_type="dsp", impl="rtl", **common)
+
+
+def test_the_fabric_costs_log2_layers_as_shifts():
+    from accelsim.fabrics import load_arch
+    from accelsim.fabrics.streaming import layer_units
+    from accelsim.simulate import resolve_network
+
+    net = resolve_network("lenet5", "4/16", None)
+    arch = load_arch("finn-zc706")
+    layer = next(x for x in net.layers if x.op == "fc")
+    p = net.precision_of(layer)
+    units = dict(layer_units(layer, p, arch))
+    logp = p.model_copy(update={"quantizer": "log2"})
+    log_units = dict(layer_units(layer, logp, arch))
+    assert units[layer.name].weight_code == "int" and log_units[layer.name].weight_code == "log2"
+    assert log_units[layer.name].lut() < units[layer.name].lut()

@@ -199,7 +199,8 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
     name = layer.name
     mem_mode = arch.layer_mem_mode.get(name, arch.mem_mode)
     res_type = arch.layer_res_type.get(name, arch.res_type)
-    common = dict(mem_mode=mem_mode, ram_style=arch.ram_style, res_type=res_type)
+    weight_code = "log2" if precision.quantizer == "log2" else "int"  # power-of-two weights: shifts in LUTs
+    common = dict(mem_mode=mem_mode, ram_style=arch.ram_style, res_type=res_type, weight_code=weight_code)
     mvau_impl = arch.layer_mvau_impl.get(name, "hls")
     rtl = {"impl": "rtl", "res_type": "dsp"} if mvau_impl == "rtl" else {}
     raw = precision.out_bits >= precision.acc_bits  # accumulators out: no thresholds (FINN noActivation)

@@ -32,14 +32,57 @@ tests/test_finn_estimates.py checks every value against FINN's own functions run
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 MemMode = Literal["internal_embedded", "internal_decoupled", "external"]
 RamStyle = Literal["auto", "block", "distributed", "ultra"]
+
+
+#: Yosys synth_xilinx (7-series, no DSP) LUTs of one w×a multiply and of one log2-code "multiply" (a barrel
+#: shift and a conditional negation), tools/yosys_mac_luts.py -> accelsim/data/yosys_mac_luts.csv
+_YOSYS_MAC_LUTS = Path(__file__).resolve().parent.parent / "data" / "yosys_mac_luts.csv"
+
+
+@functools.cache
+def _shift_to_mult_luts() -> dict[tuple[int, int], float]:
+    """(w_bits, a_bits) -> LUTs of a log2-code shift / LUTs of a multiply, as Yosys maps them."""
+    rows = [
+        line.split(",") for line in _YOSYS_MAC_LUTS.read_text().splitlines() if line and line[0].isdigit()
+    ]
+    return {(int(r[0]), int(r[1])): int(r[5]) / int(r[2]) for r in rows}
+
+
+def shift_lut_ratio(w_bits: int, a_bits: int) -> float:
+    """LUTs of a log2-weight shift relative to a multiply at the same widths: the Yosys table, linear in
+    log2(a) between its activation widths and clamped at its ends (weights 2-5 bits, activations 2-16)."""
+    table = _shift_to_mult_luts()
+    ws = sorted({w for w, _ in table})
+    a_list = sorted({a for _, a in table})
+    w = min(max(w_bits, ws[0]), ws[-1])
+    a = min(max(a_bits, a_list[0]), a_list[-1])
+    lo = max(x for x in a_list if x <= a)
+    hi = min(x for x in a_list if x >= a)
+    if lo == hi:
+        return table[(w, lo)]
+    t = (math.log2(a) - math.log2(lo)) / (math.log2(hi) - math.log2(lo))
+    return table[(w, lo)] + t * (table[(w, hi)] - table[(w, lo)])
+
+
+def _mac_luts(q: int, w: int, a: int, res_type: str, weight_code: str) -> tuple[float, float, int]:
+    """(multiplier LUTs, adder-tree LUTs, product bits) of one PE with ``q`` lanes: FINN's LUT multiplier
+    ``q·(2⌈(w+a)/6⌉ − 1)·(w+a)`` (0 on DSPs) and adder tree ``(w+a)·(2q − 1)``; for log2 weight codes the
+    multiplier is scaled by :func:`shift_lut_ratio` and the products are ``a + 2^(w−1)`` bits wide."""
+    bits = w + a if weight_code == "int" else a + 2 ** (w - 1)
+    mult = 0.0 if res_type == "dsp" else q * (2 * math.ceil((w + a) / 6) - 1) * (w + a)
+    if weight_code == "log2":
+        mult *= shift_lut_ratio(w, a)
+    return mult, bits * (2 * q - 1), bits
 
 
 @dataclass(frozen=True)
@@ -69,6 +112,10 @@ class Mvau:
     #: ``resType: dsp`` and at most 8-bit operands (``mvu_4sx4u`` up to 4 bits, ``mvu_8sx8u``; 9 on DSP58).
     impl: Literal["hls", "rtl"] = "hls"
     dsp_block: Literal["DSP48E1", "DSP48E2", "DSP58"] = "DSP48E2"
+    #: ``log2``: power-of-two weight codes (accelsim.quant ``log2``), multiplies done as shifts in LUTs —
+    #: FINN's multiplier LUTs scaled by the Yosys-measured shift/multiply ratio (:func:`shift_lut_ratio`)
+    #: and products ``a + 2^(w−1)`` bits wide in the adder tree and accumulator (not a FINN estimate)
+    weight_code: Literal["int", "log2"] = "int"
 
     def __post_init__(self) -> None:
         if self.mh % self.pe or self.mw % self.simd:
@@ -77,12 +124,15 @@ class Mvau:
             )
         if self.impl == "rtl":
             limit = 9 if self.dsp_block == "DSP58" else 8
-            if self.res_type != "dsp" or max(self.w_bits, self.a_bits) > limit:
-                raise ValueError(f"FINN's RTL MVU needs res_type dsp and operands of at most {limit} bits")
+            if self.res_type != "dsp" or max(self.w_bits, self.a_bits) > limit or self.weight_code != "int":
+                raise ValueError(
+                    f"FINN's RTL MVU needs res_type dsp and integer operands of at most {limit} bits"
+                )
 
     def _acc_width(self) -> int:
         """FINN's minimized accumulator width (the ``alpha`` bound of the LUT model)."""
-        alpha = math.log(self.mw, 2) + self.w_bits + self.a_bits - 1 - int(self.a_signed)
+        w_eff = self.w_bits if self.weight_code == "int" else 2 ** (self.w_bits - 1)
+        alpha = math.log(self.mw, 2) + w_eff + self.a_bits - 1 - int(self.a_signed)
         return int(min(self.acc_bits, np.ceil(alpha + math.log(1 + pow(2, -alpha), 2) + 1)))
 
     def thresholds(self) -> Thresholding | None:
@@ -133,8 +183,7 @@ class Mvau:
             self.mem_mode == "internal_embedded" and self.wmem() <= 128
         ):
             c2 = (p * q * w) * math.ceil(self.wmem() / 64)
-        mult = 0 if self.res_type == "dsp" else q * (2 * math.ceil((w + a) / 6) - 1) * (w + a)
-        addertree = (w + a) * (2 * q - 1)
+        mult, addertree, _ = _mac_luts(q, w, a, self.res_type, self.weight_code)
         acc = self._acc_width()
         thr = comp = 0
         if not self.no_activation and self.ram_style_thresholds == "distributed":
@@ -170,6 +219,7 @@ class Vvau:
     mem_mode: MemMode = "internal_decoupled"
     ram_style: RamStyle = "auto"
     res_type: Literal["auto", "lut", "dsp"] = "auto"
+    weight_code: Literal["int", "log2"] = "int"  # as Mvau.weight_code
 
     def wmem(self) -> int:
         k_h, k_w = self.kernel
@@ -210,10 +260,10 @@ class Vvau:
             self.mem_mode == "internal_embedded" and self.wmem() <= 128
         ):
             c2 = (p * q * w) * math.ceil(self.wmem() / 64)
-        mult = 0 if self.res_type == "dsp" else q * (2 * math.ceil((w + a) / 6) - 1) * (w + a)
-        addertree = (w + a) * (2 * q - 1)
+        mult, addertree, _ = _mac_luts(q, w, a, self.res_type, self.weight_code)
         k_h, k_w = self.kernel
-        alpha = math.log(k_h * k_w, 2) + w + a - 1 - int(self.a_signed)
+        w_eff = w if self.weight_code == "int" else 2 ** (w - 1)
+        alpha = math.log(k_h * k_w, 2) + w_eff + a - 1 - int(self.a_signed)
         acc = min(self.acc_bits, np.ceil(alpha + math.log(1 + pow(2, -alpha), 2) + 1))
         thr = comp = 0
         if not self.no_activation:

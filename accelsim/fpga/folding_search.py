@@ -46,7 +46,7 @@ def _rtl_possible(unit: Mvau) -> bool:
     limit = 9 if unit.dsp_block == "DSP58" else 8
     return (
         unit.impl == "hls" and unit.res_type == "auto" and unit.w_bits + unit.a_bits > 2
-        and max(unit.w_bits, unit.a_bits) <= limit
+        and max(unit.w_bits, unit.a_bits) <= limit and unit.weight_code == "int"
     )  # fmt: skip
 
 
