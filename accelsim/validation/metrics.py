@@ -82,7 +82,8 @@ def _network(metric: Metric, arch: ArchitectureBase) -> float:
     )
     q = metric.quantity
     e_j, chip_j = energy_pj * 1e-12, (energy_pj - dram_pj) * 1e-12
-    nan = float("nan")  # an energy figure of a fabric that prices no energy (streaming) is not a number
+    # a pipelined fabric (streaming) prices its energy per network, not per layer: see pipeline_power_w
+    nan = float("nan")
     values = {
         "frames_per_s": rep.batch / latency,
         "inferences_per_s": rep.batch / latency,
