@@ -68,7 +68,10 @@ def main() -> int:
     for w in W_BITS:
         for a in A_BITS:
             m, s = synth(mult_verilog(w, a)), synth(shift_verilog(w, a))
-            print(f"{w},{a},{m['luts']},{m['carry4']},{m['muxf']},{s['luts']},{s['carry4']},{s['muxf']}", flush=True)
+            print(
+                f"{w},{a},{m['luts']},{m['carry4']},{m['muxf']},{s['luts']},{s['carry4']},{s['muxf']}",
+                flush=True,
+            )
     return 0
 
 
