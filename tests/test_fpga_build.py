@@ -148,3 +148,19 @@ def test_verilog_option(tmp_path, capsys):
         assert code == 0, err
         written = json.loads(out)["verilog"]
         assert written and all(Path(p).exists() for p in written)
+
+
+def test_qat_is_algorithm_1s_last_step(capsys):
+    """With --qat the flow trains when the widened network still misses the budget: dnn2fpga-digits at 2/2
+    with 3/3 fallback, budget 0.02 — widening every layer reaches 0.8130, QAT (600 steps) 0.9593 (measured),
+    and the budget is met."""
+    code, out, err = run_cli(["fpga", "build", "-n", "dnn2fpga-digits", "-a", PRESET, "--bits", "2/2",
+                              "--fallback-bits", "3/3", "--accuracy-budget", "0.02", "--qat", "600", "--json", "-"],
+                             capsys)  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(out)
+    steps = doc["fallback"]["steps"]
+    assert "quantization-aware training" in steps[-1]["action"] and doc["fallback"]["qat_steps"] == 600
+    assert steps[-1]["accuracy_int"] > steps[-2]["accuracy_int"] + 0.1 and doc["accuracy"]["budget_met"]
+    code, _, err = run_cli(["fpga", "build", "-n", "dnn2fpga-digits", "-a", PRESET, "--qat", "-1"], capsys)
+    assert code == 2 and "--qat" in err

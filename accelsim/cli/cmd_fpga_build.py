@@ -55,7 +55,15 @@ def register(apps: CliApps) -> None:
             ),
         ] = "sqnr",
         seed: Annotated[
-            int, typer.Option(help="seed of every random process (PTQ calibration sampling)")
+            int, typer.Option(help="seed of every random process (PTQ calibration sampling, QAT batch order)")
+        ] = 0,
+        qat: Annotated[
+            int,
+            typer.Option(
+                "--qat",
+                help="Algorithm 1's last step: quantization-aware training for this many Adam steps when the "
+                "fallback still misses the budget (0 = off)",
+            ),
         ] = 0,
         full_budget: Annotated[
             bool,
@@ -99,7 +107,7 @@ def register(apps: CliApps) -> None:
         result = build(
             network, model, bits=wa, accuracy_budget=accuracy_budget, target_fps=target_fps,
             fallback_bits=wide, sensitivity=sensitivity, seed=seed,
-            limits=(1, 1, 1, 1, 1) if full_budget else None,
+            limits=(1, 1, 1, 1, 1) if full_budget else None, qat_steps=qat,
         )  # fmt: skip
         written: list[Path] = []
         if write_verilog is not None:
@@ -143,8 +151,12 @@ def _print(doc: dict, network: str, arch: str) -> None:
     if not acc["budget_met"]:
         console.print(
             f"[bold]accuracy budget NOT met[/bold] ({len(fb['widened'])} of {len(doc['layer_bits'])} layers "
-            f"widened to {doc['fallback_bits']}): Algorithm 1's last step (quantization-aware training) is not "
-            "available in accelsim"
+            f"widened to {doc['fallback_bits']})"
+            + (
+                ""
+                if any("quantization-aware" in st["action"] for st in doc["fallback"]["steps"])
+                else ": Algorithm 1's last step, quantization-aware training, runs with --qat STEPS"
+            )
         )
     bits = ", ".join(f"{k} {v}" for k, v in doc["layer_bits"].items())
     console.print(f"layer bits (W/A): {bits}")

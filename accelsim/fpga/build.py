@@ -27,9 +27,10 @@ The flow (the seed's Fig. 2 design flow, with accelsim's models standing in for 
    * ``"conv"`` (the paper's literal rule: "the sensitive layers, which in our case is the convolutional
      layer"): every convolution kept wide in one step, then one evaluation.
 
-   Algorithm 1's last step — quantization-aware training — is not available (accelsim does not train):
-   if the budget is still missed the result says so (``budget_met`` False) and keeps the last (widest)
-   precision.
+   Algorithm 1's last step — quantization-aware training — runs when asked (``qat_steps``, CLI ``--qat``)
+   and the budget is still missed: the float weights are fine-tuned with quantized forward passes at the
+   final precisions (:mod:`accelsim.functional.qat`, on the shipped training split) and quantized again.
+   If the budget is still missed the result says so (``budget_met`` False).
 4. **Fold and simulate** the per-layer-precision network on the streaming preset
    (:func:`accelsim.fabrics.streaming.fold_network`: FINN's SetFolding for ``target_fps``, else the
    resource-aware max-throughput search within the device's budget), then
@@ -111,6 +112,7 @@ class BuildResult:
     size_float_bits: int = 0
     size_quant_bits: int = 0
     seed: int = 0
+    qat_steps: int = 0
 
     @property
     def layer_bits(self) -> dict[str, tuple[int, int]]:
@@ -161,7 +163,7 @@ class BuildResult:
                 "sensitivity": self.sensitivity,
                 "steps": [s.__dict__ for s in self.steps],
                 "widened": self.widened,
-                "qat": "not available in accelsim (Algorithm 1's last step)",
+                "qat_steps": self.qat_steps,
             },
             "model_size": {
                 "float_bits": self.size_float_bits,
@@ -261,6 +263,19 @@ class _Evaluator:
         pnet = with_layer_bits(self.net, mac_bits)
         return pnet, ptq(pnet, self.w, self.cal, self.b, seed=self.seed)
 
+    def retrain(self, mac_bits: dict[str, tuple[int, int]], steps: int) -> None:
+        """Algorithm 1's last step: quantization-aware training of the float weights at ``mac_bits``
+        (:func:`accelsim.functional.qat.qat_finetune` on the shipped training split); later
+        :meth:`quantize` calls start from the retrained weights."""
+        from accelsim.functional.metrics import shipped_training_data
+        from accelsim.functional.qat import qat_finetune
+
+        data = shipped_training_data(self.net)
+        if data is None:
+            raise AccelsimInputError("--qat", f"{self.net.name!r} ships no training data")
+        pnet = with_layer_bits(self.net, mac_bits)
+        self.w, self.b = qat_finetune(pnet, self.w, self.b, data[0], data[1], steps=steps, seed=self.seed)
+
     def logits(self, model: QuantizedModel, x: np.ndarray) -> np.ndarray:
         it = run_integer(model, x, arch=self.arch, seed=self.seed, functional=self.functional)
         return dequantize_outputs(model, it)[self.net.layers[-1].name]
@@ -288,6 +303,7 @@ def build(
     sensitivity: str = "sqnr",
     seed: int = 0,
     limits: tuple[float, ...] | None = None,
+    qat_steps: int = 0,
 ) -> BuildResult:
     """Run the DNN2FPGA flow (module docstring) for ``network`` (a zoo name with shipped weights, or a
     :class:`Network` of that name) on the streaming preset ``arch``.
@@ -296,6 +312,8 @@ def build(
     ``bits``: (W, A) of every MAC layer (default: the network's). ``fallback_bits``: the width a sensitive
     layer is kept at. ``sensitivity``: ``sqnr`` (measured, stepwise) or ``conv`` (Algorithm 1's rule).
     ``target_fps``: SetFolding target; None = the max-throughput search under the device budget × ``limits``.
+    ``qat_steps``: > 0 runs Algorithm 1's last step when the fallback still misses the budget —
+    quantization-aware training (that many Adam steps) at the final precisions, then PTQ again.
     """
     from accelsim.simulate import simulate
     from accelsim.workload import load_network
@@ -304,6 +322,8 @@ def build(
         raise AccelsimInputError(
             "--arch", f"{arch.name} is a {arch.fabric} preset; fpga build takes a streaming one"
         )
+    if qat_steps < 0:
+        raise AccelsimInputError("--qat", f"must be >= 0 training steps, got {qat_steps}")
     if not 0 <= accuracy_budget <= 1:
         raise AccelsimInputError(
             "--accuracy-budget", f"must be in [0, 1] (a top-1 fraction), got {accuracy_budget:g}"
@@ -356,6 +376,14 @@ def build(
                                       acc_int, drop, drop <= accuracy_budget + _EPS))  # fmt: skip
             if steps[-1].met:
                 break
+    # 3b: Algorithm 1's last step, quantization-aware training, when the budget is still missed
+    if not steps[-1].met and qat_steps > 0:
+        ev.retrain(bits_now, qat_steps)
+        pnet, model = ev.quantize(bits_now)
+        acc_int = ev.int_accuracy(model)
+        drop = acc_float - acc_int
+        steps.append(AccuracyStep(len(steps), f"quantization-aware training, {qat_steps} steps", list(widened),
+                                  acc_int, drop, drop <= accuracy_budget + _EPS))  # fmt: skip
 
     # 4: fold and simulate the per-layer-precision network
     folding, swg, units = fold_network(pnet, arch, target_fps, limits)
@@ -375,6 +403,7 @@ def build(
         fallback_bits=wide, sensitivity_rule=sensitivity, sensitivity=ranking, steps=steps, widened=widened,
         budget_met=steps[-1].met, size_float_bits=model_size_bits(net),
         size_quant_bits=model_size_bits(pnet, bits_now), seed=seed,
+        qat_steps=qat_steps if any("quantization-aware" in st.action for st in steps) else 0,
     )  # fmt: skip
 
 

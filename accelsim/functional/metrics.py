@@ -186,6 +186,8 @@ def jsonable(obj: object) -> object:
 # ---- accuracy report (CLI: accelsim simulate --accuracy) ---------------------------------------------
 
 SHIPPED_WEIGHTS = {"lenet5-digits": "lenet5_digits.npz", "dnn2fpga-digits": "dnn2fpga_digits.npz"}
+#: the training split the shipped digit networks were trained on (tools/export_digits_train.py)
+SHIPPED_TRAINING = {"lenet5-digits": "digits_train.npz", "dnn2fpga-digits": "digits_train.npz"}
 DATA_KEYS = ("x", "data", "inputs", "test_x")
 LABEL_KEYS = ("y", "labels", "test_y")
 
@@ -205,6 +207,17 @@ def shipped_model(network, seed: int = 0):
     w = {k.rsplit(".", 1)[0]: d[k] for k in d.files if k.endswith(".weight")}
     b = {k.rsplit(".", 1)[0]: d[k] for k in d.files if k.endswith(".bias")}
     return w, b, d["test_x"] / 16.0, d["test_y"], d["calib_x"] / 16.0
+
+
+def shipped_training_data(network) -> tuple[np.ndarray, np.ndarray] | None:
+    """(train x at the network's input scale (pixels/16), train labels) of a shipped digit network, or None."""
+    from pathlib import Path
+
+    fname = SHIPPED_TRAINING.get(network.name)
+    if fname is None:
+        return None
+    d = np.load(Path(__file__).resolve().parent.parent / "data" / fname)
+    return d["train_x"] / 16.0, d["train_y"]
 
 
 def load_array(value, keys: tuple[str, ...], field: str):
