@@ -27,7 +27,12 @@ LIMITS = {"lut": 0.7, "ff": 0.5, "bram18": 0.8, "uram": 0.8, "dsp": 0.8}
 def test_table3_presets_are_the_search_result(net, bits, preset):
     arch = load_arch(preset)
     network = resolve_network(net, bits, None)
-    folding, swg, units = fold_network(network, arch)
+    free = load_arch(
+        preset, folding={}, swg_simd={}, swg_parallel_window=[], layer_res_type={}, layer_mvau_impl={}
+    )
+    folding, swg, units = fold_network(
+        network, free
+    )  # the search from scratch, not from the preset's choices
     assert {k: tuple(v) for k, v in arch.folding.items()} == folding
     assert arch.swg_simd == swg
     extra = folded_fields(units)
