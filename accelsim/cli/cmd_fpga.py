@@ -18,6 +18,28 @@ from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import load_arch
 from accelsim.io.output import write_output
 
+#: options the fpga commands share
+DeviceOption = Annotated[str | None, typer.Option(help="FPGA board (overrides the preset's)")]
+FullBudgetOption = Annotated[
+    bool, typer.Option("--full-budget", help="use 100 % of every resource, not FINN's recommended limits")
+]
+
+
+def load_streaming_arch(arch: str, device: str | None, set_: list[str], command: str):
+    """The streaming preset (or YAML) ``arch`` with ``--set`` overrides and ``--device``; any other fabric is a
+    one-line input error naming ``command``."""
+    from accelsim.fabrics.streaming import StreamingArch
+
+    overrides = parse_overrides(set_)
+    if device:
+        overrides["device"] = device
+    model = load_arch(arch, **overrides)
+    if not isinstance(model, StreamingArch):
+        raise AccelsimInputError(
+            "--arch", f"{arch} is a {model.fabric} preset; {command} takes a streaming one"
+        )
+    return model
+
 
 def register(apps: CliApps) -> None:
     @apps.fpga.command("fold")
@@ -28,11 +50,8 @@ def register(apps: CliApps) -> None:
         target_fps: Annotated[
             float | None, typer.Option("--target-fps", help="FINN's SetFolding for this frame rate")
         ] = None,
-        device: Annotated[str | None, typer.Option(help="FPGA board (overrides the preset's)")] = None,
-        full_budget: Annotated[
-            bool,
-            typer.Option("--full-budget", help="use 100 % of every resource, not FINN's recommended limits"),
-        ] = False,
+        device: DeviceOption = None,
+        full_budget: FullBudgetOption = False,
         set_: Annotated[list[str], typer.Option("--set", help="override FIELD=VALUE")] = [],  # noqa: B006
         write: Annotated[
             str | None, typer.Option("--write", help="write a preset YAML with this folding")
@@ -40,21 +59,14 @@ def register(apps: CliApps) -> None:
         json_path: Annotated[str | None, typer.Option("--json", help=JSON_HELP)] = None,
     ) -> None:
         """Fold a network: SetFolding for --target-fps, else the highest frame rate that fits the device."""
-        from accelsim.fabrics.streaming import StreamingArch, fold_network, folded_fields
+        from accelsim.fabrics.streaming import fold_network, folded_fields
         from accelsim.fpga.streaming import estimate
         from accelsim.simulate import resolve_network
 
         check_outputs(**{"--json": json_path, "--write": write})
         if target_fps is not None and target_fps <= 0:
             raise AccelsimInputError("--target-fps", "must be > 0")
-        overrides = parse_overrides(set_)
-        if device:
-            overrides["device"] = device
-        model = load_arch(arch, **overrides)
-        if not isinstance(model, StreamingArch):
-            raise AccelsimInputError(
-                "--arch", f"{arch} is a {model.fabric} preset; fpga fold takes a streaming one"
-            )
+        model = load_streaming_arch(arch, device, set_, "fpga fold")
         net = resolve_network(network, bits, None)
         folding, swg, units = fold_network(net, model, target_fps, (1, 1, 1, 1, 1) if full_budget else None)
         extra = folded_fields(units)

@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from accelsim.cli.app import CliApps
-from accelsim.cli.cmd_core import JSON_HELP, check_outputs, parse_overrides
+from accelsim.cli.cmd_core import JSON_HELP, check_outputs
+from accelsim.cli.cmd_fpga import DeviceOption, FullBudgetOption, load_streaming_arch
 from accelsim.errors import AccelsimInputError
 
 
@@ -25,7 +26,7 @@ def register(apps: CliApps) -> None:
             str, typer.Option("--network", "-n", help="network with shipped weights, e.g. dnn2fpga-digits")
         ],
         arch: Annotated[str, typer.Option("--arch", "-a", help="streaming preset name or YAML path")],
-        device: Annotated[str | None, typer.Option(help="FPGA board (overrides the preset's)")] = None,
+        device: DeviceOption = None,
         target_fps: Annotated[
             float | None,
             typer.Option(
@@ -65,12 +66,7 @@ def register(apps: CliApps) -> None:
                 "fallback still misses the budget (0 = off)",
             ),
         ] = 0,
-        full_budget: Annotated[
-            bool,
-            typer.Option(
-                "--full-budget", help="fold with 100 % of every resource, not FINN's recommended limits"
-            ),
-        ] = False,
+        full_budget: FullBudgetOption = False,
         set_: Annotated[list[str], typer.Option("--set", help="override FIELD=VALUE")] = [],  # noqa: B006
         verilog: Annotated[
             str | None, typer.Option("--verilog", help="write the pipeline's Verilog into this directory")
@@ -78,8 +74,6 @@ def register(apps: CliApps) -> None:
         json_path: Annotated[str | None, typer.Option("--json", help=JSON_HELP)] = None,
     ) -> None:
         """DNN2FPGA flow: quantize, check accuracy (fall back to wider sensitive layers), fold, simulate."""
-        from accelsim.fabrics import load_arch
-        from accelsim.fabrics.streaming import StreamingArch
         from accelsim.fpga.build import build
         from accelsim.functional.metrics import jsonable
         from accelsim.io.output import write_output
@@ -94,14 +88,7 @@ def register(apps: CliApps) -> None:
                 raise AccelsimInputError("--verilog", f"Verilog emission unavailable: {exc}") from None
             if Path(verilog).exists() and not Path(verilog).is_dir():
                 raise AccelsimInputError("--verilog", f"{verilog} exists and is not a directory")
-        overrides = parse_overrides(set_)
-        if device:
-            overrides["device"] = device
-        model = load_arch(arch, **overrides)
-        if not isinstance(model, StreamingArch):
-            raise AccelsimInputError(
-                "--arch", f"{arch} is a {model.fabric} preset; fpga build takes a streaming one"
-            )
+        model = load_streaming_arch(arch, device, set_, "fpga build")
         wa = parse_bits(bits, "--bits") if bits else None
         wide = parse_bits(fallback_bits, "--fallback-bits") if fallback_bits else None
         result = build(
