@@ -85,12 +85,11 @@ def _mac_luts(q: int, w: int, a: int, res_type: str, weight_code: str) -> tuple[
     return mult, bits * (2 * q - 1), bits
 
 
-@dataclass(frozen=True)
-class Mvau:
-    """A matrix-vector unit: MW inputs × MH outputs, folded by PE (outputs) and SIMD (inputs)."""
+@dataclass(frozen=True, kw_only=True)
+class _WeightedUnit:
+    """What FINN's MVAU and VVAU share: folding (PE, SIMD), operand widths, activation, weight memory and
+    multiplier options; the FINN formulas that differ between the two stay in each class."""
 
-    mw: int
-    mh: int
     pe: int
     simd: int
     w_bits: int
@@ -98,12 +97,45 @@ class Mvau:
     a_signed: bool = False
     out_bits: int = 1
     acc_bits: int = 32
-    num_input_vectors: tuple[int, ...] = (1,)
     no_activation: bool = False
     mem_mode: MemMode = "internal_decoupled"
     ram_style: RamStyle = "auto"
-    ram_style_thresholds: Literal["auto", "block", "distributed"] = "auto"
     res_type: Literal["auto", "lut", "dsp"] = "auto"
+    #: ``log2``: power-of-two weight codes (accelsim.quant ``log2``), multiplies done as shifts in LUTs —
+    #: FINN's multiplier LUTs scaled by the Yosys-measured shift/multiply ratio (:func:`shift_lut_ratio`)
+    #: and products ``a + 2^(w−1)`` bits wide in the adder tree and accumulator (not a FINN estimate)
+    weight_code: Literal["int", "log2"] = "int"
+
+    def fan_in(self) -> int:
+        """Products summed into one output (MW of an MVAU, k_h·k_w of a VVAU)."""
+        raise NotImplementedError
+
+    def wmem(self) -> int:
+        raise NotImplementedError
+
+    def _acc_width(self) -> float:
+        """FINN's minimized accumulator width (the ``alpha`` bound of the LUT model)."""
+        w_eff = self.w_bits if self.weight_code == "int" else 2 ** (self.w_bits - 1)
+        alpha = math.log(self.fan_in(), 2) + w_eff + self.a_bits - 1 - int(self.a_signed)
+        return min(self.acc_bits, np.ceil(alpha + math.log(1 + pow(2, -alpha), 2) + 1))
+
+    def _lutram_weight_luts(self) -> int:
+        """LUTs of weights kept in LUTRAM (distributed decoupled memory, or small embedded ones)."""
+        if (self.mem_mode == "internal_decoupled" and self.ram_style == "distributed") or (
+            self.mem_mode == "internal_embedded" and self.wmem() <= 128
+        ):
+            return (self.pe * self.simd * self.w_bits) * math.ceil(self.wmem() / 64)
+        return 0
+
+
+@dataclass(frozen=True)
+class Mvau(_WeightedUnit):
+    """A matrix-vector unit: MW inputs × MH outputs, folded by PE (outputs) and SIMD (inputs)."""
+
+    mw: int
+    mh: int
+    num_input_vectors: tuple[int, ...] = (1,)
+    ram_style_thresholds: Literal["auto", "block", "distributed"] = "auto"
     #: ``hls``: FINN's HLS MVAU (thresholds fused); ``rtl``: FINN's RTL MVU (``rtl/matrixvectoractivation_rtl.py``
     #: at 39f0c9a), which packs multiplies into DSP slices — DSP48: ``⌈P/4⌉·Q`` (l.137-146), DSP58 (Versal):
     #: ``P·⌈Q/3⌉`` — with no LUT estimate of its own (FINN returns 0, l.134) and no fused thresholds: its
@@ -112,10 +144,9 @@ class Mvau:
     #: ``resType: dsp`` and at most 8-bit operands (``mvu_4sx4u`` up to 4 bits, ``mvu_8sx8u``; 9 on DSP58).
     impl: Literal["hls", "rtl"] = "hls"
     dsp_block: Literal["DSP48E1", "DSP48E2", "DSP58"] = "DSP48E2"
-    #: ``log2``: power-of-two weight codes (accelsim.quant ``log2``), multiplies done as shifts in LUTs —
-    #: FINN's multiplier LUTs scaled by the Yosys-measured shift/multiply ratio (:func:`shift_lut_ratio`)
-    #: and products ``a + 2^(w−1)`` bits wide in the adder tree and accumulator (not a FINN estimate)
-    weight_code: Literal["int", "log2"] = "int"
+
+    def fan_in(self) -> int:
+        return self.mw
 
     def __post_init__(self) -> None:
         if self.mh % self.pe or self.mw % self.simd:
@@ -129,17 +160,11 @@ class Mvau:
                     f"FINN's RTL MVU needs res_type dsp and integer operands of at most {limit} bits"
                 )
 
-    def _acc_width(self) -> int:
-        """FINN's minimized accumulator width (the ``alpha`` bound of the LUT model)."""
-        w_eff = self.w_bits if self.weight_code == "int" else 2 ** (self.w_bits - 1)
-        alpha = math.log(self.mw, 2) + w_eff + self.a_bits - 1 - int(self.a_signed)
-        return int(min(self.acc_bits, np.ceil(alpha + math.log(1 + pow(2, -alpha), 2) + 1)))
-
     def thresholds(self) -> Thresholding | None:
         """The RTL MVU's separate Thresholding unit (None for the HLS MVAU or without activation)."""
         if self.impl != "rtl" or self.no_activation:
             return None
-        return Thresholding(channels=self.mh, pe=self.pe, a_bits=self._acc_width(),
+        return Thresholding(channels=self.mh, pe=self.pe, a_bits=int(self._acc_width()),
                             num_input_vectors=tuple(self.num_input_vectors), ram_style="distributed")  # fmt: skip
 
     def wmem(self) -> int:
@@ -178,11 +203,7 @@ class Mvau:
             thr = self.thresholds()
             return 0 if thr is None else thr.lut()
         p, q, w, a = self.pe, self.simd, self.w_bits, self.a_bits
-        c2 = 0
-        if (self.mem_mode == "internal_decoupled" and self.ram_style == "distributed") or (
-            self.mem_mode == "internal_embedded" and self.wmem() <= 128
-        ):
-            c2 = (p * q * w) * math.ceil(self.wmem() / 64)
+        c2 = self._lutram_weight_luts()
         mult, addertree, _ = _mac_luts(q, w, a, self.res_type, self.weight_code)
         acc = self._acc_width()
         thr = comp = 0
@@ -202,24 +223,15 @@ class Mvau:
 
 
 @dataclass(frozen=True)
-class Vvau:
+class Vvau(_WeightedUnit):
     """A vector-vector (depthwise) unit: Channels × k_h·k_w weights over Dim output pixels."""
 
     channels: int
     kernel: tuple[int, int]
     dim: tuple[int, int]
-    pe: int
-    simd: int
-    w_bits: int
-    a_bits: int
-    a_signed: bool = False
-    out_bits: int = 1
-    acc_bits: int = 32
-    no_activation: bool = False
-    mem_mode: MemMode = "internal_decoupled"
-    ram_style: RamStyle = "auto"
-    res_type: Literal["auto", "lut", "dsp"] = "auto"
-    weight_code: Literal["int", "log2"] = "int"  # as Mvau.weight_code
+
+    def fan_in(self) -> int:
+        return self.kernel[0] * self.kernel[1]
 
     def wmem(self) -> int:
         k_h, k_w = self.kernel
@@ -255,16 +267,9 @@ class Vvau:
 
     def lut(self) -> int:
         p, q, w, a = self.pe, self.simd, self.w_bits, self.a_bits
-        c2 = 0
-        if (self.mem_mode == "internal_decoupled" and self.ram_style == "distributed") or (
-            self.mem_mode == "internal_embedded" and self.wmem() <= 128
-        ):
-            c2 = (p * q * w) * math.ceil(self.wmem() / 64)
+        c2 = self._lutram_weight_luts()
         mult, addertree, _ = _mac_luts(q, w, a, self.res_type, self.weight_code)
-        k_h, k_w = self.kernel
-        w_eff = w if self.weight_code == "int" else 2 ** (w - 1)
-        alpha = math.log(k_h * k_w, 2) + w_eff + a - 1 - int(self.a_signed)
-        acc = min(self.acc_bits, np.ceil(alpha + math.log(1 + pow(2, -alpha), 2) + 1))
+        acc = self._acc_width()
         thr = comp = 0
         if not self.no_activation:
             thr = (2**self.out_bits - 1) * acc * self.tmem() / 64
