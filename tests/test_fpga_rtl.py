@@ -13,32 +13,19 @@ import numpy as np
 import pytest
 
 from accelsim.errors import AccelsimInputError
-from accelsim.fabrics.streaming import StreamingArch
 from accelsim.fpga.rtl import cosimulate, write_verilog
+from accelsim.fpga.rtl.examples import LENET_FOLDING, LENET_SWG, example_arch, mlp_example
 from accelsim.functional.executor import run_integer
 from accelsim.functional.metrics import shipped_model
 from accelsim.functional.ptq import ptq, random_weights
-from accelsim.workload import Layer, Network, NetworkInput, Precision, load_network
+from accelsim.workload import Layer, Network, NetworkInput, load_network
 
-LENET_FOLDING = {"conv1": (2, 9), "conv2": (4, 24), "fc1": (8, 16), "fc2": (8, 16), "fc3": (5, 16)}
-LENET_SWG = {"conv1": 1, "conv2": 8}
-
-
-def _arch(folding, swg=None) -> StreamingArch:
-    return StreamingArch(name="rtl", device="u250", frequency_hz=1e8, folding=folding, swg_simd=swg or {})
+_arch = example_arch
 
 
 @pytest.fixture(scope="module")
 def mlp():
-    """16 → 12 (ReLU) → 10 at W4A4, signed inputs (a nonzero input zero point folded into the bias)."""
-    net = Network(name="mlp", input=NetworkInput(channels=16), precision=Precision(w_bits=4, a_bits=4, out_bits=4),
-                  layers=[Layer(name="fc1", op="fc", in_channels=16, out_channels=12, activation="relu"),
-                          Layer(name="fc2", op="fc", in_channels=12, out_channels=10)])  # fmt: skip
-    w, b = random_weights(net, 0)
-    rng = np.random.default_rng(0)
-    model = ptq(net, w, rng.uniform(-1, 1, (64, 16)), b, w_bits=4, a_bits=4)
-    x = model.input_q.quantize(rng.uniform(-1, 1, (4, 16)))
-    return model, _arch({"fc1": (4, 8), "fc2": (5, 4)}), x
+    return mlp_example()
 
 
 @pytest.fixture(scope="module")

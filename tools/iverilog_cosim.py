@@ -16,15 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
-from accelsim.fabrics.streaming import StreamingArch
 from accelsim.fpga.rtl import cosimulate, write_verilog
 from accelsim.fpga.rtl.cosim import _frames, _pack
+from accelsim.fpga.rtl.examples import lenet_example, mlp_example
 from accelsim.fpga.rtl.plan import build_plan
-from accelsim.functional.metrics import shipped_model
-from accelsim.functional.ptq import ptq, random_weights
-from accelsim.workload import Layer, Network, NetworkInput, Precision, load_network
 
 
 def _iverilog_run(vfile, top: str, in_w: int, out_w: int, frames: list[int], n_out: int, work_dir) -> list:
@@ -62,30 +57,10 @@ endmodule
     return [(int(c), int(d, 16)) for c, d in re.findall(r"OUT (\d+) ([0-9a-fA-F]+)", out)]
 
 
-def _arch(folding, swg=None) -> StreamingArch:
-    return StreamingArch(name="rtl", device="u250", frequency_hz=1e8, folding=folding, swg_simd=swg or {})
-
-
 def cases():
-    """The two designs of tests/test_fpga_rtl.py: a W4A4 MLP and LeNet-5-digits at W8A8."""
-    net = Network(name="mlp", input=NetworkInput(channels=16), precision=Precision(w_bits=4, a_bits=4, out_bits=4),
-                  layers=[Layer(name="fc1", op="fc", in_channels=16, out_channels=12, activation="relu"),
-                          Layer(name="fc2", op="fc", in_channels=12, out_channels=10)])  # fmt: skip
-    w, b = random_weights(net, 0)
-    rng = np.random.default_rng(0)
-    model = ptq(net, w, rng.uniform(-1, 1, (64, 16)), b, w_bits=4, a_bits=4)
-    yield (
-        "mlp",
-        model,
-        _arch({"fc1": (4, 8), "fc2": (5, 4)}),
-        model.input_q.quantize(rng.uniform(-1, 1, (4, 16))),
-    )
-    lenet = load_network("lenet5-digits")
-    w, b, x, _, cal = shipped_model(lenet)
-    model = ptq(lenet, w, cal, b)
-    arch = _arch({"conv1": (2, 9), "conv2": (4, 24), "fc1": (8, 16), "fc2": (8, 16), "fc3": (5, 16)},
-                 {"conv1": 1, "conv2": 8})  # fmt: skip
-    yield "lenet5-digits", model, arch, model.input_q.quantize(x[:2])
+    """The designs of tests/test_fpga_rtl.py (accelsim.fpga.rtl.examples)."""
+    yield ("mlp", *mlp_example())
+    yield ("lenet5-digits", *lenet_example())
 
 
 def main() -> int:
