@@ -16,15 +16,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+from digits_training import digits_split
 
 
 def main(out: str) -> int:
-    d = load_digits()
-    x = d.images.astype(np.uint8)[:, None]
-    y = d.target.astype(np.int64)
-    xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.3, stratify=y, random_state=0)
+    xtr, xte, ytr, yte = digits_split()
     shipped = np.load(Path(__file__).resolve().parents[1] / "accelsim" / "data" / "dnn2fpga_digits.npz")
     if not (np.array_equal(shipped["test_x"], xte) and np.array_equal(shipped["test_y"], yte)):
         raise SystemExit("the split differs from the shipped test images")

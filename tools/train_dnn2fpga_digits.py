@@ -34,8 +34,7 @@ import sys
 
 import numpy as np
 import torch
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+from digits_training import digits_split, save, train
 from torch import nn
 
 EPOCHS = 400
@@ -61,33 +60,10 @@ class Dnn2FpgaDigits(nn.Module):
 def main(out_path: str) -> None:
     torch.manual_seed(0)
     np.random.seed(0)
-    digits = load_digits()
-    images = digits.images.astype(np.uint8)[:, None, :, :]  # 0..16
-    labels = digits.target.astype(np.int64)
-    x_tr, x_te, y_tr, y_te = train_test_split(images, labels, test_size=0.3, stratify=labels, random_state=0)
+    x_tr, x_te, y_tr, y_te = digits_split()
     model = Dnn2FpgaDigits()
-    opt = torch.optim.Adam(model.parameters(), lr=LR)
-    xt = torch.tensor(x_tr, dtype=torch.float32) / 16.0
-    yt = torch.tensor(y_tr)
-    gen = torch.Generator().manual_seed(0)
-    for _epoch in range(EPOCHS):
-        perm = torch.randperm(len(xt), generator=gen)
-        for i in range(0, len(xt), BATCH):
-            idx = perm[i : i + BATCH]
-            opt.zero_grad()
-            loss = nn.functional.cross_entropy(model(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-    model.eval()
-    with torch.no_grad():
-        pred = model(torch.tensor(x_te, dtype=torch.float32) / 16.0).argmax(1).numpy()
-    acc = float((pred == y_te).mean())
-    arrays = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}
-    np.savez_compressed(
-        out_path, **arrays, test_x=x_te, test_y=y_te.astype(np.uint8), calib_x=x_tr[:128],
-        float_test_acc=np.float32(acc),
-    )  # fmt: skip
-    print(f"float test accuracy {acc:.4f} on {len(y_te)} images -> {out_path}")
+    train(model, torch.optim.Adam(model.parameters(), lr=LR), x_tr, y_tr, epochs=EPOCHS, batch=BATCH)
+    save(model, out_path, x_tr, x_te, y_te)
 
 
 if __name__ == "__main__":

@@ -36,8 +36,7 @@ import sys
 
 import numpy as np
 import torch
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+from digits_training import digits_split, save, train
 from torch import nn
 
 D_MODEL, HEADS, D_FF, BLOCKS, TOKENS, PATCH = 32, 2, 64, 2, 16, 2
@@ -96,41 +95,13 @@ def main(out_path: str) -> None:
     torch.manual_seed(0)
     np.random.seed(0)
     torch.set_num_threads(1)
-    digits = load_digits()
-    images = digits.images.astype(np.uint8)  # 0..16, [n, 8, 8]
-    labels = digits.target.astype(np.int64)
-    x_tr, x_te, y_tr, y_te = train_test_split(images, labels, test_size=0.3, stratify=labels, random_state=0)
+    x_tr, x_te, y_tr, y_te = digits_split(channel_axis=False)
     model = TinyTransformer()
     epochs = 300
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
-    steps = epochs * math.ceil(len(x_tr) / 64)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
-    xt = torch.tensor(x_tr, dtype=torch.float32) / 16.0
-    yt = torch.tensor(y_tr)
-    gen = torch.Generator().manual_seed(0)
-    for _epoch in range(epochs):
-        model.train()
-        perm = torch.randperm(len(xt), generator=gen)
-        for i in range(0, len(xt), 64):
-            idx = perm[i : i + 64]
-            opt.zero_grad()
-            loss = nn.functional.cross_entropy(model(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-            sched.step()
-    model.eval()
-    with torch.no_grad():
-        pred = model(torch.tensor(x_te, dtype=torch.float32) / 16.0).argmax(1).numpy()
-    acc = float((pred == y_te).mean())
-    arrays = {}
-    for k, v in model.state_dict().items():
-        name = k.replace("blocks.", "b")  # blocks.0.q.weight -> b0.q.weight
-        arrays[name] = v.detach().numpy().astype(np.float32)
-    np.savez_compressed(
-        out_path, **arrays, test_x=x_te, test_y=y_te.astype(np.uint8), calib_x=x_tr[:128],
-        float_test_acc=np.float32(acc),
-    )  # fmt: skip
-    print(f"float test accuracy {acc:.4f} on {len(y_te)} images -> {out_path}")
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs * math.ceil(len(x_tr) / 64))
+    train(model, opt, x_tr, y_tr, epochs=epochs, batch=64, sched=sched)
+    save(model, out_path, x_tr, x_te, y_te, rename=lambda k: k.replace("blocks.", "b"))  # blocks.0.q -> b0.q
 
 
 if __name__ == "__main__":
