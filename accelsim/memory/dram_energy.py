@@ -146,12 +146,10 @@ def load_catalog() -> tuple[dict[str, DramDevice], dict[str, DramLink]]:
     """The shipped devices and links (accelsim/data/dram_devices.yaml), by interface type."""
     from pathlib import Path
 
-    import yaml
+    from accelsim.workload import read_yaml
 
-    data = yaml.safe_load((Path(__file__).resolve().parent.parent / "data" / "dram_devices.yaml").read_text())
+    data = read_yaml(Path(__file__).resolve().parent.parent / "data" / "dram_devices.yaml", "dram_devices")
     devices = {
-        k: DramDevice(**{f: v for f, v in d.items() if f not in ("source",)})
-        for k, d in data["devices"].items()
+        k: DramDevice(**{f: v for f, v in d.items() if f != "source"}) for k, d in data["devices"].items()
     }
-    links = {k: DramLink(**d) for k, d in data["links"].items()}
-    return devices, links
+    return devices, {k: DramLink(**d) for k, d in data["links"].items()}
