@@ -38,9 +38,11 @@ def resolve_network(
     batch: int | None,
     seq_len: int | None = None,
     phase: str | None = None,
+    quantizer: str | None = None,
 ):
     """The network to simulate: loaded (a transformer model of :mod:`accelsim.transformers` built at
-    ``seq_len`` and ``phase``), at the global ``bits`` ('W/A' or 'W4A8KV4') and ``batch`` when given.
+    ``seq_len`` and ``phase``), at the global ``bits`` ('W/A' or 'W4A8KV4'), ``batch`` and weight
+    ``quantizer`` (every layer's) when given.
     Wrong types are a one-line :class:`AccelsimInputError`; implausible sizes a :class:`SizeWarning`."""
     from accelsim import transformers
 
@@ -70,6 +72,8 @@ def resolve_network(
     b = coerce_batch(batch)
     if b is not None:
         net = net.with_batch(b)
+    if quantizer is not None:
+        net = net.with_quantizer(quantizer)
     for message in implausible_sizes(net):
         warnings.warn(message, SizeWarning, stacklevel=3)
     return net
@@ -85,6 +89,7 @@ def simulate(
     table: EnergyTable | None = None,
     seq_len: int | None = None,
     phase: str | None = None,
+    quantizer: str | None = None,
 ) -> Report:
     """Simulate every layer of ``network`` on ``arch``.
 
@@ -93,9 +98,11 @@ def simulate(
     by ``table`` (e.g. a user's Accelergy ERT/ART, :mod:`accelsim.pricing.accelergy`), else by the
     architecture's own estimators at ``technology`` (``"28,0.9"`` or a :class:`Technology`; default: the
     preset's native technology). ``seq_len`` and ``phase`` ('prefill' or 'decode') build a transformer
-    model of :mod:`accelsim.transformers` (``network`` = its name).
+    model of :mod:`accelsim.transformers` (``network`` = its name). ``quantizer`` sets every layer's weight
+    quantizer (a name of :mod:`accelsim.quant`; fabrics that build their datapath from it, such as the
+    streaming fabric's log2 shifts, price it).
     """
-    net = resolve_network(network, bits, batch, seq_len, phase)
+    net = resolve_network(network, bits, batch, seq_len, phase, quantizer)
     check_quantizers(net)
     if not isinstance(arch, ArchitectureBase | str | Path):
         raise AccelsimInputError(

@@ -533,6 +533,20 @@ class Network(StrictModel):
 
         return self.model_copy(update={"precision": default, "layers": [retarget(x) for x in self.layers]})
 
+    def with_quantizer(self, quantizer: str) -> Network:
+        """Same network with every precision (the default and each layer's own) using ``quantizer``, a name of
+        :mod:`accelsim.quant` (e.g. ``log2``: power-of-two weights, which a streaming fabric maps to shifts)."""
+
+        def retarget(layer: Layer) -> Layer:
+            if layer.precision is None:
+                return layer
+            return layer.model_copy(
+                update={"precision": layer.precision.model_copy(update={"quantizer": quantizer})}
+            )
+
+        default = self.precision.model_copy(update={"quantizer": quantizer})
+        return self.model_copy(update={"precision": default, "layers": [retarget(x) for x in self.layers]})
+
     def mac_layers(self) -> list[Layer]:
         return [layer for layer in self.layers if layer.has_macs]
 

@@ -14,19 +14,22 @@ LIMITS = {"lut": 0.7, "ff": 0.5, "bram18": 0.8, "uram": 0.8, "dsp": 0.8}
 
 
 @pytest.mark.parametrize(
-    "net,bits,preset",
+    "net,bits,preset,quantizer",
     [
-        ("bnn-pynq-sfc", None, "finn-sfc-zc706"),
-        ("bnn-pynq-cnv", None, "finn-cnv-zc706"),
-        ("resnet50", "4/5", "sun2022-resnet50-zcu102"),
-        ("mobilenetv2", "4/5", "sun2022-mobilenetv2-zcu102"),
-        ("resnet18", "4/4", "mixmatch-resnet18-zc706"),
-        ("mobilenetv2", "1/2", "fracbnn-mobilenetv2-ultra96"),
+        ("bnn-pynq-sfc", None, "finn-sfc-zc706", None),
+        ("bnn-pynq-cnv", None, "finn-cnv-zc706", None),
+        ("resnet50", "4/5", "sun2022-resnet50-zcu102", None),
+        ("mobilenetv2", "4/5", "sun2022-mobilenetv2-zcu102", None),
+        ("resnet18", "4/4", "mixmatch-resnet18-zc706", None),
+        ("mobilenetv2", "1/2", "fracbnn-mobilenetv2-ultra96", None),
+        ("finn-cnv", "1/1", "fbna-cnv-xc7z020", None),
+        ("resnet18", "4/16", "chen2020-resnet18-zcu102", "log2"),
+        ("lenet5-mstar", "4/6", "wei2019-lenet5-xc7k325t", None),
     ],
 )
-def test_table3_presets_are_the_search_result(net, bits, preset):
+def test_table3_presets_are_the_search_result(net, bits, preset, quantizer):
     arch = load_arch(preset)
-    network = resolve_network(net, bits, None)
+    network = resolve_network(net, bits, None, quantizer=quantizer)
     free = load_arch(
         preset, folding={}, swg_simd={}, swg_parallel_window=[], layer_res_type={}, layer_mvau_impl={}
     )
@@ -51,6 +54,25 @@ def test_no_layer_pipeline_of_resnet18_fits_an_xc7z020():
     folding, swg, units = fold_network(network, arch)
     folded = arch.model_copy(update={"folding": folding, "swg_simd": swg, **folded_fields(units)})
     with pytest.raises(AccelsimInputError, match=r"BRAM18 but pynq-z1 offers 280"):
+        simulate(network, folded)
+
+
+def test_chen2020_needs_capped_generator_fifos_and_prices_shifts():
+    """Chen 2020's preset: power-of-two weights become LUT shifts (no DSP, no threshold memory: the 16-bit
+    activations are requantized by shifts); without FINN's CapConvolutionFIFODepths the 16-bit generator FIFOs
+    of the searched design exceed the ZCU102's block RAM, a one-line error naming it."""
+    network = resolve_network("resnet18", "4/16", None, quantizer="log2")
+    p = simulate(network, "chen2020-resnet18-zcu102").pipeline
+    assert p["total_resources"]["dsp"] == 0
+    uniform = simulate(resolve_network("resnet18", "4/16", None), "chen2020-resnet18-zcu102").pipeline
+    assert (
+        uniform["total_resources"]["lut"] > p["total_resources"]["lut"]
+    )  # a 16x4 multiply costs more than a shift
+    free = load_arch("chen2020-resnet18-zcu102", fifo_swg_exception=False, folding={}, swg_simd={},
+                     swg_parallel_window=[], layer_res_type={})  # fmt: skip
+    folding, swg, units = fold_network(network, free)
+    folded = free.model_copy(update={"folding": folding, "swg_simd": swg, **folded_fields(units)})
+    with pytest.raises(AccelsimInputError, match=r"BRAM18 but zcu102 offers 1,824"):
         simulate(network, folded)
 
 
@@ -83,3 +105,25 @@ def test_network_aliases_resolve_and_unknown_names_list_them():
     assert load_network("finn-lfc").name == "bnn-pynq-lfc"
     with pytest.raises(AccelsimInputError, match="finn-cnv"):
         load_network("finn-cnn")
+
+
+def test_simulate_quantizer_option_sets_every_layers_weight_quantizer(tmp_path, capsys):
+    """`accelsim simulate --quantizer log2` without --accuracy: every layer's weights are power-of-two codes,
+    so the streaming fabric prices shifts (Chen 2020's row: `--bits 4/16 --quantizer log2`)."""
+    import json
+
+    from cli_util import run_cli
+
+    from accelsim.workload import load_network
+
+    net = load_network("resnet18").with_quantizer("log2")
+    assert {net.precision_of(x).quantizer for x in net.layers} == {"log2"}
+    out = tmp_path / "r.json"
+    args = ["simulate", "-n", "resnet18", "-a", "chen2020-resnet18-zcu102", "--bits", "4/16", "--quiet"]
+    code, _, err = run_cli([*args, "--quantizer", "log2", "--json", str(out)], capsys)
+    assert code == 0, err
+    lut = json.loads(out.read_text())["pipeline"]["total_resources"]["lut"]
+    expected = simulate("resnet18", "chen2020-resnet18-zcu102", bits="4/16", quantizer="log2").pipeline
+    assert lut == expected["total_resources"]["lut"]
+    code, _, err = run_cli([*args, "--quantizer", "nope"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "quantizer" in err

@@ -24,6 +24,7 @@ REL = ENERGY_REL
 ADDED_AFTER = {
     "finn-cnv-pynq", "finn-sfc-zc706", "finn-cnv-zc706", "finn-lfc-bnnpynq", "sun2022-resnet50-zcu102",
     "sun2022-mobilenetv2-zcu102", "mixmatch-resnet18-zc706", "fracbnn-mobilenetv2-ultra96", "finn-zc706",
+    "fbna-cnv-xc7z020", "chen2020-resnet18-zcu102", "wei2019-lenet5-xc7k325t",
 }  # fmt: skip
 
 

@@ -1,5 +1,5 @@
 """Refold streaming presets with the current search and write them back, keeping their header comments and
-descriptive fields: ``.venv/bin/python tools/refold_presets.py PRESET:NETWORK[:BITS] ...``.
+descriptive fields: ``.venv/bin/python tools/refold_presets.py PRESET:NETWORK[:BITS[:QUANTIZER]] ...``.
 
 tests/test_fpga_table3.py fails when a preset's folding is no longer what the search returns; this is how the
 presets are brought back in line (and the change is then a deliberate, reviewed diff)."""
@@ -27,13 +27,13 @@ class _Flow(list):
 yaml.add_representer(_Flow, lambda d, x: d.represent_sequence("tag:yaml.org,2002:seq", x, flow_style=True))
 
 
-def refold(preset: str, network: str, bits: str | None) -> None:
+def refold(preset: str, network: str, bits: str | None, quantizer: str | None = None) -> None:
     path = PRESET_DIR / f"{preset}.yaml"
     text = path.read_text()
     header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
     fields = yaml.safe_load(text)
     arch = load_arch(preset, **{k: ([] if k == "swg_parallel_window" else {}) for k in FOLDING_FIELDS})
-    folding, swg, units = fold_network(resolve_network(network, bits, None), arch)
+    folding, swg, units = fold_network(resolve_network(network, bits, None, quantizer=quantizer), arch)
     new = {"folding": {k: _Flow(v) for k, v in folding.items()}, "swg_simd": swg, **folded_fields(units)}
     out = {k: v for k, v in fields.items() if k not in FOLDING_FIELDS}
     out.update({k: v for k, v in new.items() if v})
@@ -44,7 +44,7 @@ def refold(preset: str, network: str, bits: str | None) -> None:
 def main(argv: list[str]) -> int:
     for spec in argv:
         preset, network, *rest = spec.split(":")
-        refold(preset, network, rest[0] if rest else None)
+        refold(preset, network, rest[0] if rest else None, rest[1] if len(rest) > 1 else None)
     return 0
 
 

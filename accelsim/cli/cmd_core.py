@@ -199,7 +199,9 @@ def register(apps: CliApps) -> None:
         quantizer: Annotated[
             str,
             typer.Option(
-                help="--accuracy: weight quantizer (uniform, qnn, dorefa, bwn, twn, ttq, log2, ...)"
+                help="weight quantizer (uniform, qnn, dorefa, bwn, twn, ttq, log2, ...): with --accuracy the PTQ's; "
+                "otherwise every layer's, for fabrics that build their datapath from it (e.g. streaming: log2 "
+                "weights as shifts)"
             ),
         ] = "uniform",
         act_quantizer: Annotated[
@@ -350,8 +352,8 @@ def register(apps: CliApps) -> None:
         accuracy_only = {"--data": data, "--labels": labels, "--calib": calib, "--max-images": max_images,
                          "--keep-first-last-bits": keep_first_last_bits}  # fmt: skip
         given = [k for k, v in accuracy_only.items() if v is not None]
-        given += [k for k, v, d in (("--quantizer", quantizer, "uniform"), ("--act-quantizer", act_quantizer,
-                  "uniform"), ("--ptq-method", ptq_method, "minmax")) if v != d]  # fmt: skip
+        given += [k for k, v, d in (("--act-quantizer", act_quantizer, "uniform"),
+                  ("--ptq-method", ptq_method, "minmax")) if v != d]  # fmt: skip
         if given:
             raise AccelsimInputError(given[0], "only applies with --accuracy")
         if onnx is not None:
@@ -362,7 +364,7 @@ def register(apps: CliApps) -> None:
             net = network
         report = simulate(
             net, arch_model, bits=bits, batch=batch, progress=not quiet, technology=technology, table=table,
-            seq_len=seq_len, phase=phase,
+            seq_len=seq_len, phase=phase, quantizer=None if quantizer == "uniform" else quantizer,
         )  # fmt: skip
         if accelergy is not None:
             from accelsim.io.accelergy import write_accelergy

@@ -47,6 +47,9 @@ def register(apps: CliApps) -> None:
         network: Annotated[str, typer.Option("--network", "-n", help="network name or YAML path")],
         arch: Annotated[str, typer.Option("--arch", "-a", help="streaming preset name or YAML path")],
         bits: Annotated[str | None, typer.Option(help="global W/A bits, e.g. 1/1")] = None,
+        quantizer: Annotated[
+            str | None, typer.Option(help="every layer's weight quantizer, e.g. log2 (weights as shifts)")
+        ] = None,
         target_fps: Annotated[
             float | None, typer.Option("--target-fps", help="FINN's SetFolding for this frame rate")
         ] = None,
@@ -67,7 +70,10 @@ def register(apps: CliApps) -> None:
         if target_fps is not None and target_fps <= 0:
             raise AccelsimInputError("--target-fps", "must be > 0")
         model = load_streaming_arch(arch, device, set_, "fpga fold")
-        net = resolve_network(network, bits, None)
+        net = resolve_network(network, bits, None, quantizer=quantizer)
+        from accelsim.simulate import check_quantizers
+
+        check_quantizers(net)
         folding, swg, units = fold_network(net, model, target_fps, (1, 1, 1, 1, 1) if full_budget else None)
         extra = folded_fields(units)
         folded = model.model_copy(update={"folding": folding, "swg_simd": swg, **extra, "target_fps": None})

@@ -88,6 +88,12 @@ class StreamingArch(ArchitectureBase):
         description="bits of every thresholded stream (FINN's thresholds emit the activation the next layer "
         "reads); null = each layer's out_bits",
     )
+    activation_impl: Literal["thresholds", "shift"] = Field(
+        "thresholds",
+        description="how MVAU/VVAU outputs become the next activation: FINN's fused thresholds, or a fixed-point "
+        "shift requantizer (accelsim.fpga.requant; for wide activations, e.g. 16 bit, whose 2^bits - 1 thresholds "
+        "per channel no design stores)",
+    )
     ram_style: Literal["auto", "block", "distributed", "ultra"] = Field("auto", description="FINN ram_style")
     res_type: Literal["auto", "lut", "dsp"] = Field("auto", description="multipliers in LUTs or DSPs")
     layer_res_type: dict[str, Literal["auto", "lut", "dsp"]] = Field(
@@ -200,7 +206,8 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
     mem_mode = arch.layer_mem_mode.get(name, arch.mem_mode)
     res_type = arch.layer_res_type.get(name, arch.res_type)
     weight_code = "log2" if precision.quantizer == "log2" else "int"  # power-of-two weights: shifts in LUTs
-    common = dict(mem_mode=mem_mode, ram_style=arch.ram_style, res_type=res_type, weight_code=weight_code)
+    common = dict(mem_mode=mem_mode, ram_style=arch.ram_style, res_type=res_type, weight_code=weight_code,
+                  activation_impl=arch.activation_impl)  # fmt: skip
     mvau_impl = arch.layer_mvau_impl.get(name, "hls")
     rtl = {"impl": "rtl", "res_type": "dsp"} if mvau_impl == "rtl" else {}
     raw = precision.out_bits >= precision.acc_bits  # accumulators out: no thresholds (FINN noActivation)

@@ -74,6 +74,20 @@ def shift_lut_ratio(w_bits: int, a_bits: int) -> float:
     return table[(w, lo)] + t * (table[(w, hi)] - table[(w, lo)])
 
 
+#: Yosys synth_xilinx LUTs of one shift requantizer (tools/yosys_requant_luts.py), the check of
+#: :func:`shift_requant_luts`
+YOSYS_REQUANT_LUTS = Path(__file__).resolve().parent.parent / "data" / "yosys_requant_luts.csv"
+
+
+def shift_requant_luts(acc_bits: int, out_bits: int) -> int:
+    """LUTs of one fixed-point requantizer (:mod:`accelsim.fpga.requant`; not a FINN unit): one LUT per output
+    bit for the saturating multiplexer plus one LUT6 per 6 of the ``acc − out`` dropped bits for the overflow
+    test, ``O + ⌈(A − O)/6⌉`` (the rounding adder maps to the carry chain). Against Yosys 0.23's
+    ``synth_xilinx`` of the unit (accelsim/data/yosys_requant_luts.csv, 18 widths A 12-32 × O 2-16, the
+    worst of three shifts each): −2 to +1 LUTs."""
+    return out_bits + max(0, math.ceil((acc_bits - out_bits) / 6))
+
+
 def _mac_luts(q: int, w: int, a: int, res_type: str, weight_code: str) -> tuple[float, float, int]:
     """(multiplier LUTs, adder-tree LUTs, product bits) of one PE with ``q`` lanes: FINN's LUT multiplier
     ``q·(2⌈(w+a)/6⌉ − 1)·(w+a)`` (0 on DSPs) and adder tree ``(w+a)·(2q − 1)``; for log2 weight codes the
@@ -105,6 +119,10 @@ class _WeightedUnit:
     #: FINN's multiplier LUTs scaled by the Yosys-measured shift/multiply ratio (:func:`shift_lut_ratio`)
     #: and products ``a + 2^(w−1)`` bits wide in the adder tree and accumulator (not a FINN estimate)
     weight_code: Literal["int", "log2"] = "int"
+    #: ``thresholds``: FINN's fused multi-threshold activation; ``shift``: a fixed-point requantizer per PE
+    #: (:mod:`accelsim.fpga.requant`, :func:`shift_requant_luts`; not a FINN estimate) — no threshold memory,
+    #: for wide activations whose ``2^out_bits − 1`` thresholds per channel no design would store
+    activation_impl: Literal["thresholds", "shift"] = "thresholds"
 
     def fan_in(self) -> int:
         """Products summed into one output (MW of an MVAU, k_h·k_w of a VVAU)."""
@@ -126,6 +144,22 @@ class _WeightedUnit:
         ):
             return (self.pe * self.simd * self.w_bits) * math.ceil(self.wmem() / 64)
         return 0
+
+    def _shift_requant(self) -> bool:
+        return self.activation_impl == "shift" and not self.no_activation
+
+    def _activation_luts(self, acc: float, tmem_ceil: bool, counted: bool) -> float:
+        """Per-PE activation LUTs: FINN's threshold memory and comparators (``counted``: when FINN counts
+        them), or the shift requantizer."""
+        if self.no_activation:
+            return 0.0
+        if self._shift_requant():
+            return float(shift_requant_luts(int(acc), self.out_bits))
+        if not counted:
+            return 0.0
+        n = 2**self.out_bits - 1
+        t = math.ceil(self.tmem() / 64) if tmem_ceil else self.tmem() / 64
+        return n * acc * t + n * acc
 
 
 @dataclass(frozen=True)
@@ -162,7 +196,7 @@ class Mvau(_WeightedUnit):
 
     def thresholds(self) -> Thresholding | None:
         """The RTL MVU's separate Thresholding unit (None for the HLS MVAU or without activation)."""
-        if self.impl != "rtl" or self.no_activation:
+        if self.impl != "rtl" or self.no_activation or self._shift_requant():
             return None
         return Thresholding(channels=self.mh, pe=self.pe, a_bits=int(self._acc_width()),
                             num_input_vectors=tuple(self.num_input_vectors), ram_style="distributed")  # fmt: skip
@@ -171,7 +205,7 @@ class Mvau(_WeightedUnit):
         return self.mw * self.mh // (self.pe * self.simd)
 
     def tmem(self) -> int:
-        return 0 if self.no_activation else self.mh // self.pe
+        return 0 if self.no_activation or self._shift_requant() else self.mh // self.pe
 
     def cycles(self) -> int:
         return int((self.mh / self.pe) * (self.mw / self.simd) * np.prod(self.num_input_vectors) / 1)
@@ -200,17 +234,16 @@ class Mvau(_WeightedUnit):
 
     def lut(self) -> int:
         if self.impl == "rtl":
+            if self._shift_requant():
+                return int(1.1 * self.pe * shift_requant_luts(int(self._acc_width()), self.out_bits))
             thr = self.thresholds()
             return 0 if thr is None else thr.lut()
         p, q, w, a = self.pe, self.simd, self.w_bits, self.a_bits
         c2 = self._lutram_weight_luts()
         mult, addertree, _ = _mac_luts(q, w, a, self.res_type, self.weight_code)
         acc = self._acc_width()
-        thr = comp = 0
-        if not self.no_activation and self.ram_style_thresholds == "distributed":
-            thr = (2**self.out_bits - 1) * acc * math.ceil(self.tmem() / 64)
-            comp = (2**self.out_bits - 1) * acc
-        return int(300 + 1.1 * (p * (mult + addertree + acc + thr + comp)) + c2)
+        act = self._activation_luts(acc, tmem_ceil=True, counted=self.ram_style_thresholds == "distributed")
+        return int(300 + 1.1 * (p * (mult + addertree + acc + act)) + c2)
 
     def dsp(self) -> int:
         if self.impl == "rtl":
@@ -238,7 +271,7 @@ class Vvau(_WeightedUnit):
         return (k_h * k_w * self.channels // self.pe) // self.simd
 
     def tmem(self) -> int:
-        return 0 if self.no_activation else self.channels // self.pe
+        return 0 if self.no_activation or self._shift_requant() else self.channels // self.pe
 
     def cycles(self) -> int:
         k_h, k_w = self.kernel
@@ -270,11 +303,8 @@ class Vvau(_WeightedUnit):
         c2 = self._lutram_weight_luts()
         mult, addertree, _ = _mac_luts(q, w, a, self.res_type, self.weight_code)
         acc = self._acc_width()
-        thr = comp = 0
-        if not self.no_activation:
-            thr = (2**self.out_bits - 1) * acc * self.tmem() / 64
-            comp = (2**self.out_bits - 1) * acc
-        return int(300 + 1.1 * (p * (mult + addertree + acc + thr + comp)) + c2)
+        act = self._activation_luts(acc, tmem_ceil=False, counted=True)
+        return int(300 + 1.1 * (p * (mult + addertree + acc + act)) + c2)
 
     def dsp(self) -> int:
         if self.res_type != "dsp":

@@ -67,7 +67,7 @@ def _network(metric: Metric, arch: ArchitectureBase) -> float:
 
     if metric.network is None:
         raise AccelsimInputError("metric.network", "a network figure needs a network")
-    rep = simulate(metric.network, arch, bits=metric.bits, batch=metric.batch)
+    rep = simulate(metric.network, arch, bits=metric.bits, batch=metric.batch, quantizer=metric.quantizer)
     layers = [
         x for x in rep.layers
         if metric.layers == "all" or (metric.layers == "conv" and x.op == "conv2d") or (metric.layers == "mac" and x.macs)

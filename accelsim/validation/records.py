@@ -48,6 +48,9 @@ class Metric(StrictModel):
     bits: str | None = Field(None, description="W/A bits (peak: required; network: global override)")
     network: str | None = Field(None, description="network name (kind network)")
     batch: int | None = Field(None, ge=1, description="batch size (kind network)")
+    quantizer: str | None = Field(
+        None, description="every layer's weight quantizer (kind network), e.g. log2"
+    )
     layers: Literal["all", "conv", "mac"] = Field("all", description="which layers a network figure covers")
     overrides: dict[str, Any] = Field(default_factory=dict, description="arch overrides the figure assumes")
     dense_layers: list[str] = Field(
