@@ -245,12 +245,32 @@ def maxpool_cases():
     return out
 
 
+def stream_cases():
+    """AddStreams and StreamingConcat cycles (``get_exp_cycles`` with the folded shapes it reads)."""
+    add = stub_class(
+        methods("addstreams.py", {"get_exp_cycles", "get_folded_output_shape", "get_folded_input_shape"})
+    )
+    out = []
+    for ch, pe, vecs in [(64, 1, [1, 56, 56]), (64, 4, [1, 56, 56]), (256, 16, [1, 14, 14]), (24, 3, [1, 28, 28]),
+                         (10, 5, [1]), (512, 512, [1, 7, 7])]:  # fmt: skip
+        node = add({"NumChannels": ch, "PE": pe, "numInputVectors": vecs}, {})
+        out.append({"op": "addstreams", "params": {"channels": ch, "pe": pe, "num_input_vectors": vecs},
+                    "finn": {"cycles": int(node.get_exp_cycles())}})  # fmt: skip
+    concat = stub_class(methods("concat.py", {"get_exp_cycles", "get_folded_output_shape", "get_normal_output_shape",
+                                              "get_total_elems"}))  # fmt: skip
+    for elems, vecs in [([64, 64], [1, 56, 56]), ([16, 32, 8], [1, 28, 28]), ([128, 128], [1])]:
+        node = concat({"ElemsPerStream": elems, "numInputVectors": vecs}, {})
+        out.append({"op": "concat", "params": {"channels": sum(elems), "num_input_vectors": vecs},
+                    "finn": {"cycles": int(node.get_exp_cycles())}})  # fmt: skip
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed file, write nothing")
     args = parser.parse_args()
     doc = {"finn_commit": FINN_COMMIT, "cases": mvau_cases() + mvau_rtl_cases() + vvau_cases() + swg_cases() + swg_rtl_cases()
-           + thresholding_cases() + maxpool_cases()}  # fmt: skip
+           + thresholding_cases() + maxpool_cases() + stream_cases()}  # fmt: skip
     text = json.dumps(doc, indent=0) + "\n"
     if args.check:
         same = OUT.read_text() == text

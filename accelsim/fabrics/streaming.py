@@ -7,8 +7,10 @@ Per layer (FINN's units and their exact cycle and resource estimates, :mod:`acce
   ``MW = k_h·k_w·C``, ``MH = K`` over ``P·Q`` input vectors, thresholds fused (the quantized activation);
 * ``depthwise_conv2d``: a sliding-window generator feeding a VVAU;
 * ``fc`` and weight ``matmul``: an MVAU (``in_h·in_w`` input vectors);
-* max ``pool``: a StreamingMaxPool; ``add`` / ``concat``: a stream unit of one output element per cycle
-  and PE (assumed, FINN's AddStreams has no estimate here);
+* max ``pool``: a StreamingMaxPool; ``add``: FINN's AddStreams (``Π numInputVectors · C/PE`` cycles, folded
+  by PE); ``concat``: FINN's StreamingConcat (one output vector per pixel); FINN estimates no resources for
+  either. FINN's DuplicateStreams at a fork (a tensor read twice) is not a unit here: it has the cycles of an
+  AddStreams of that tensor and no resources, so it would fold with the add that reads it;
 * two-activation matmuls and KV caches have no streaming engine: an input error says so.
 
 Folding: ``folding`` gives (PE, SIMD) per layer name (and ``swg_simd`` the generator's SIMD); otherwise
@@ -45,7 +47,14 @@ from accelsim.arch.base import ArchitectureBase, PeakFigures
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.fpga.devices import DEVICES, device
-from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2D, SlidingWindow2DRtl, Vvau
+from accelsim.fpga.finn_estimates import (
+    AddStreams,
+    Mvau,
+    SlidingWindow2D,
+    SlidingWindow2DRtl,
+    StreamingConcat,
+    Vvau,
+)
 from accelsim.fpga.folding import fold_unit
 from accelsim.fpga.pipeline import Stage, pipeline_timing, proportional_need, window_need
 from accelsim.fpga.streaming import MaxPool, unit_resources
@@ -62,7 +71,8 @@ class StreamingArch(ArchitectureBase):
         None, gt=0, description="SetFolding target (frames/s) for layers without an explicit folding"
     )
     folding: dict[str, tuple[int, int]] = Field(
-        default_factory=dict, description="(PE, SIMD) per layer name (MVAU / VVAU)"
+        default_factory=dict,
+        description="(PE, SIMD) per layer name (MVAU / VVAU; (PE, 1) for an add's AddStreams)",
     )
     swg_simd: dict[str, int] = Field(
         default_factory=dict, description="sliding-window generator SIMD per layer"
@@ -258,12 +268,23 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
         return [(name, _fold(core, name, arch, arch.folding.get(name)))]
     if layer.op == "pool":
         return [(name, MaxPool(layer.H, layer.R))]
+    if layer.op == "add":
+        add = AddStreams(channels=layer.K, num_input_vectors=(1, layer.P, layer.Q))
+        explicit = arch.folding.get(name)
+        if explicit is not None:
+            try:
+                return [(name, replace(add, pe=explicit[0]))]
+            except ValueError as exc:
+                raise AccelsimInputError(f"folding.{name}", str(exc)) from None
+        return [(name, fold_unit(add, arch.target_cycles()) if arch.target_cycles() else add)]
+    if layer.op == "concat":
+        return [(name, StreamingConcat(channels=layer.K, num_input_vectors=(1, layer.P, layer.Q)))]
     return [(name, _StreamUnit(layer.P * layer.Q * layer.K))]
 
 
 @dataclass(frozen=True)
 class _StreamUnit:
-    """add / concat: one output element per cycle (assumed)."""
+    """Any other element-wise layer: one output element per cycle (assumed; FINN has no such unit here)."""
 
     elements: int
 
@@ -300,6 +321,12 @@ def _token_plan(layer: Layer, unit: Any, precision: Precision) -> dict[str, Any]
         bits = unit.acc_bits if unit.no_activation else unit.out_bits
         return {"tokens": unit.dim[0] * unit.dim[1], "eager": False,
                 "words_per_token": -(-unit.channels // unit.pe), "width_bits": unit.pe * bits}  # fmt: skip
+    if isinstance(unit, AddStreams):
+        return {"tokens": layer.P * layer.Q, "eager": False, "words_per_token": unit.channels // unit.pe,
+                "width_bits": unit.pe * precision.out_bits}  # fmt: skip
+    if isinstance(unit, StreamingConcat):  # a whole output vector per pixel
+        return {"tokens": layer.P * layer.Q, "eager": False, "words_per_token": 1,
+                "width_bits": unit.channels * precision.out_bits}  # fmt: skip
     return {"tokens": layer.P * layer.Q, "eager": False, "words_per_token": layer.K,
             "width_bits": precision.out_bits}  # fmt: skip
 
@@ -575,7 +602,7 @@ def fold_network(
     foldable = [
         i
         for i, (_, u) in enumerate(units)
-        if isinstance(u, Mvau | Vvau | SlidingWindow2D | SlidingWindow2DRtl)
+        if isinstance(u, Mvau | Vvau | SlidingWindow2D | SlidingWindow2DRtl | AddStreams)
     ]
 
     def set_fold(target: int) -> list[tuple[str, Any]]:
@@ -596,6 +623,7 @@ def fold_network(
         if dram > searched.initiation_interval_cycles:
             units = set_fold(dram + 1)  # SetFolding's "met" is cycles < target
     folding = {n: (u.pe, u.simd) for n, u in units if isinstance(u, Mvau | Vvau)}
+    folding.update({n: (u.pe, 1) for n, u in units if isinstance(u, AddStreams)})
     swg = {
         n.removesuffix(".swg"): u.simd
         for n, u in units

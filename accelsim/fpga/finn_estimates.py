@@ -486,6 +486,38 @@ class Thresholding:
         return self.a_bits * self.pe + lutram
 
 
+@dataclass(frozen=True)
+class AddStreams:
+    """FINN's AddStreams (``addstreams.py``, ``get_exp_cycles`` l.139): two streams of ``channels`` summed
+    element by element in ``pe`` lanes, ``Π numInputVectors · C/PE`` cycles. FINN estimates no resources for
+    it (``HWCustomOp``'s LUT/BRAM estimates return 0), and SetFolding steps its PE through the divisors of
+    ``NumChannels`` like a thresholding unit's (``set_folding.py`` ``pe_ops``)."""
+
+    channels: int
+    num_input_vectors: tuple[int, ...] = (1,)
+    pe: int = 1
+
+    def __post_init__(self) -> None:
+        if self.channels % self.pe:
+            raise ValueError(f"AddStreams folding: NumChannels {self.channels} % PE {self.pe} must be 0")
+
+    def cycles(self) -> int:
+        return int(np.prod((*self.num_input_vectors, self.channels // self.pe)))
+
+
+@dataclass(frozen=True)
+class StreamingConcat:
+    """FINN's StreamingConcat (``concat.py``, ``get_exp_cycles`` l.126): the inputs' channels joined into
+    one output vector per pixel, ``Π numInputVectors`` cycles (its folded shape is the normal one: a whole
+    vector per cycle). No resource estimate (FINN's 0)."""
+
+    channels: int
+    num_input_vectors: tuple[int, ...] = (1,)
+
+    def cycles(self) -> int:
+        return int(np.prod(self.num_input_vectors))
+
+
 def maxpool2d_cycles(ifm_dim: int, kernel: int) -> int:
     """StreamingMaxPool (2-D, square): ⌊W_in²·(1 + 1/k²)⌋ (FINN: "TODO: adjust inaccurate formula")."""
     return int(ifm_dim * ifm_dim * (1 + 1 / (kernel * kernel)))

@@ -4,7 +4,7 @@ Source: github.com/Xilinx/finn at 39f0c9a, ``src/finn/transformation/fpgadataflo
 (``SetFolding.apply`` l.99-245): for an MVAU, SIMD steps through the divisors of MW until the unit's
 cycles drop below the target or the weight stream per PE (``w_bits·SIMD``) would exceed
 ``mvau_wwidth_max`` (default 36; that last step is reverted), then PE steps through the divisors of MH
-until the target is met; thresholding units step PE through the divisors of their channels; a (non
+until the target is met; thresholding and AddStreams units step PE through the divisors of their channels; a (non
 depthwise) sliding-window generator steps SIMD through the divisors of its input channels, and the RTL one
 switches to ``parallel_window`` when SIMD is maxed out and the target still not met (l.197-213); a VVAU steps
 PE through the divisors of its channels and, only when PE is exhausted and the target still not met,
@@ -19,9 +19,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2D, SlidingWindow2DRtl, Thresholding, Vvau
+from accelsim.fpga.finn_estimates import (
+    AddStreams,
+    Mvau,
+    SlidingWindow2D,
+    SlidingWindow2DRtl,
+    Thresholding,
+    Vvau,
+)
 
-Unit = Any  # one of Mvau, Vvau, SlidingWindow2D, SlidingWindow2DRtl, Thresholding
+Unit = Any  # one of Mvau, Vvau, SlidingWindow2D, SlidingWindow2DRtl, Thresholding, AddStreams
 
 
 def divisors(n: int) -> list[int]:
@@ -50,7 +57,7 @@ def fold_unit(unit: Unit, target: int, mvau_wwidth_max: int = 36) -> Unit:
                 unit = replace(unit, simd=prev)
                 break
         return _smallest(unit, "pe", unit.mh, target)
-    if isinstance(unit, Thresholding):
+    if isinstance(unit, Thresholding | AddStreams):
         return _smallest(unit, "pe", unit.channels, target)
     if isinstance(unit, SlidingWindow2D):
         return _smallest(unit, "simd", unit.channels, target)
