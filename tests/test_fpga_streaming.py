@@ -236,3 +236,45 @@ def test_add_folding_is_explicit_or_set_folding_and_checked():
     target = load_arch("finn-cnv-zc706", folding={}, swg_simd={}, target_fps=clock / 10_000)
     row = next(r for r in simulate(net, target).layers if r.name == layer.name)
     assert row.cycles == 8192  # SetFolding: the least PE with cycles < 10,000 cycles (16,384 / 2)
+
+
+# ---- pools: the units FINN's conversion picks ---------------------------------------------------------------
+
+
+def test_pool_layers_become_the_units_finn_converts_them_to():
+    """StreamingMaxPool only for a max pool with kernel = stride and no padding (CNV's 2x2/2); a global average
+    pool is a GlobalAccPool; ResNet's padded 3x3 stride-2 max pool and LeNet-5's average pools are a depthwise
+    generator + FINN's Pool, whose cycles are (C·k²/PE)·H_out·W_out."""
+    from accelsim.fabrics import load_arch
+    from accelsim.fabrics.streaming import layer_units
+    from accelsim.fpga.finn_estimates import GlobalAccPool, Pool, SlidingWindow2DRtl
+    from accelsim.workload import load_network
+
+    arch = load_arch("finn-cnv-zc706", folding={}, swg_simd={}, swg_impl="rtl")
+
+    def units(net_name: str, layer_name: str):
+        net = load_network(net_name)
+        layer = next(x for x in net.layers if x.name == layer_name)
+        return layer, layer_units(layer, net.precision_of(layer), arch)
+
+    _, cnv = units("bnn-pynq-cnv", "pool1")
+    assert [type(u).__name__ for _, u in cnv] == ["MaxPool"]
+    layer, stem = units("resnet18", "maxpool")
+    assert [type(u) for _, u in stem] == [SlidingWindow2DRtl, Pool] and stem[0][1].depthwise
+    assert stem[1][1].cycles() == 64 * 9 * 56 * 56 == layer.C * 9 * layer.P * layer.Q
+    _, gap = units("resnet18", "avgpool")
+    assert [type(u) for _, u in gap] == [GlobalAccPool] and gap[0][1].cycles() == 7 * 7 * 512 + 512
+    _, lenet = units("lenet5", "pool1")
+    assert [type(u) for _, u in lenet] == [SlidingWindow2DRtl, Pool] and lenet[1][
+        1
+    ].cycles() == 6 * 4 * 14 * 14
+
+
+def test_global_acc_pool_accumulates_its_input_as_it_arrives():
+    """GlobalAccPool reads eagerly (it sums as pixels arrive), so the FIFO in front of it does not have to
+    queue the whole 7x7x512 map."""
+    from accelsim import simulate
+
+    p = simulate("resnet18", "mixmatch-resnet18-zc706", bits="4/4").pipeline
+    fifo = next(f for f in p["fifos"] if f["name"] == "avgpool.in")
+    assert fifo["occupancy_words"] < 7 * 7 * 512 // 8

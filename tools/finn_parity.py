@@ -246,7 +246,8 @@ def maxpool_cases():
 
 
 def stream_cases():
-    """AddStreams and StreamingConcat cycles (``get_exp_cycles`` with the folded shapes it reads)."""
+    """AddStreams, StreamingConcat, GlobalAccPool and Pool cycles (``get_exp_cycles`` with the folded shapes
+    it reads)."""
     add = stub_class(
         methods("addstreams.py", {"get_exp_cycles", "get_folded_output_shape", "get_folded_input_shape"})
     )
@@ -261,6 +262,22 @@ def stream_cases():
     for elems, vecs in [([64, 64], [1, 56, 56]), ([16, 32, 8], [1, 28, 28]), ([128, 128], [1])]:
         node = concat({"ElemsPerStream": elems, "numInputVectors": vecs}, {})
         out.append({"op": "concat", "params": {"channels": sum(elems), "num_input_vectors": vecs},
+                    "finn": {"cycles": int(node.get_exp_cycles())}})  # fmt: skip
+    gap = stub_class(methods("globalaccpool.py", {"get_exp_cycles", "get_folded_input_shape"}))
+    for ch, pe, vecs in [
+        (512, 1, [1, 7, 7]),
+        (2048, 8, [1, 7, 7]),
+        (64, 4, [1, 8, 8]),
+        (1280, 1280, [1, 7, 7]),
+    ]:
+        node = gap({"NumChannels": ch, "PE": pe, "numInputVectors": vecs}, {})
+        out.append({"op": "globalaccpool", "params": {"channels": ch, "pe": pe, "num_input_vectors": vecs},
+                    "finn": {"cycles": int(node.get_exp_cycles())}})  # fmt: skip
+    pool = stub_class(methods("pool.py", {"get_exp_cycles"}))
+    for ch, pe, k, odim in [(64, 1, [3, 3], [56, 56]), (64, 8, [3, 3], [56, 56]), (6, 3, [2, 2], [14, 14]),
+                            (16, 16, [2, 2], [5, 5]), (32, 2, [3, 3], [7, 7])]:  # fmt: skip
+        node = pool({"Channels": ch, "PE": pe, "KernelSize": k, "OutImgDims": odim, "BatchSize": 1}, {})
+        out.append({"op": "pool", "params": {"channels": ch, "pe": pe, "kernel": k, "ofm_dim": odim},
                     "finn": {"cycles": int(node.get_exp_cycles())}})  # fmt: skip
     return out
 

@@ -7,7 +7,9 @@ Per layer (FINN's units and their exact cycle and resource estimates, :mod:`acce
   ``MW = k_h·k_w·C``, ``MH = K`` over ``P·Q`` input vectors, thresholds fused (the quantized activation);
 * ``depthwise_conv2d``: a sliding-window generator feeding a VVAU;
 * ``fc`` and weight ``matmul``: an MVAU (``in_h·in_w`` input vectors);
-* max ``pool``: a StreamingMaxPool; ``add``: FINN's AddStreams (``Π numInputVectors · C/PE`` cycles, folded
+* ``pool``: FINN's units as its conversion picks them — StreamingMaxPool (max, kernel = stride, no padding),
+  GlobalAccPool (a global average pool), else a depthwise sliding-window generator + FINN's Pool (an average
+  pool, an overlapping or padded max pool), each folded by PE; ``add``: FINN's AddStreams (``Π numInputVectors · C/PE`` cycles, folded
   by PE); ``concat``: FINN's StreamingConcat (one output vector per pixel); FINN estimates no resources for
   either. FINN's DuplicateStreams at a fork (a tensor read twice) is not a unit here: it has the cycles of an
   AddStreams of that tensor and no resources, so it would fold with the add that reads it;
@@ -49,7 +51,9 @@ from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.fpga.devices import DEVICES, device
 from accelsim.fpga.finn_estimates import (
     AddStreams,
+    GlobalAccPool,
     Mvau,
+    Pool,
     SlidingWindow2D,
     SlidingWindow2DRtl,
     StreamingConcat,
@@ -72,7 +76,7 @@ class StreamingArch(ArchitectureBase):
     )
     folding: dict[str, tuple[int, int]] = Field(
         default_factory=dict,
-        description="(PE, SIMD) per layer name (MVAU / VVAU; (PE, 1) for an add's AddStreams)",
+        description="(PE, SIMD) per layer name (MVAU / VVAU; (PE, 1) for an add's AddStreams or a pool's Pool / GlobalAccPool)",
     )
     swg_simd: dict[str, int] = Field(
         default_factory=dict, description="sliding-window generator SIMD per layer"
@@ -223,27 +227,7 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
     raw = precision.out_bits >= precision.acc_bits  # accumulators out: no thresholds (FINN noActivation)
     out_bits = arch.activation_bits if arch.activation_bits and not raw else precision.out_bits
     if layer.op in ("conv2d", "depthwise_conv2d"):
-        pt, pb, pl, pr = layer.padding
-        ifm = (layer.H + pt + pb, layer.W + pl + pr)
-        if ifm[0] != ifm[1] or layer.R != layer.S or layer.stride[0] != layer.stride[1]:
-            raise AccelsimInputError(
-                f"layers.{name}", "the streaming fabric models square inputs, kernels, strides"
-            )
-        simd = arch.swg_simd.get(name)
-        geometry = (layer.C, ifm, (layer.P, layer.Q), (layer.R, layer.S), layer.stride, 1, a, layer.dilation)
-        if arch.swg_impl == "rtl":
-            swg = SlidingWindow2DRtl(*geometry, depthwise=layer.op == "depthwise_conv2d")
-            explicit = {"simd": simd, "parallel_window": name in arch.swg_parallel_window} if simd else None
-        else:
-            swg = SlidingWindow2D(*geometry)
-            explicit = {"simd": simd} if simd else None
-        if explicit:
-            try:
-                swg = replace(swg, **explicit)
-            except ValueError as exc:
-                raise AccelsimInputError(f"swg_simd.{name}", str(exc)) from None
-        elif arch.target_cycles():
-            swg = fold_unit(swg, arch.target_cycles())
+        swg = _window_generator(layer, a, arch, depthwise=layer.op == "depthwise_conv2d")
         if layer.op == "depthwise_conv2d":
             core = Vvau(channels=layer.C, kernel=(layer.R, layer.S), dim=(layer.P, layer.Q), pe=1, simd=1,
                         w_bits=w, a_bits=a, a_signed=precision.a_signed, out_bits=out_bits,
@@ -267,19 +251,80 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
                      **{**common, **rtl})  # fmt: skip
         return [(name, _fold(core, name, arch, arch.folding.get(name)))]
     if layer.op == "pool":
-        return [(name, MaxPool(layer.H, layer.R))]
+        return _pool_units(layer, a, arch)
     if layer.op == "add":
-        add = AddStreams(channels=layer.K, num_input_vectors=(1, layer.P, layer.Q))
-        explicit = arch.folding.get(name)
-        if explicit is not None:
-            try:
-                return [(name, replace(add, pe=explicit[0]))]
-            except ValueError as exc:
-                raise AccelsimInputError(f"folding.{name}", str(exc)) from None
-        return [(name, fold_unit(add, arch.target_cycles()) if arch.target_cycles() else add)]
+        return [
+            (
+                name,
+                _fold_pe(AddStreams(channels=layer.K, num_input_vectors=(1, layer.P, layer.Q)), name, arch),
+            )
+        ]
     if layer.op == "concat":
         return [(name, StreamingConcat(channels=layer.K, num_input_vectors=(1, layer.P, layer.Q)))]
     return [(name, _StreamUnit(layer.P * layer.Q * layer.K))]
+
+
+def _window_generator(layer: Layer, a_bits: int, arch: StreamingArch, depthwise: bool):
+    """The sliding-window generator of a convolution or pool layer (FINN's HLS or RTL one, ``swg_impl``) on
+    the padded input, folded by ``swg_simd`` or SetFolding."""
+    name = layer.name
+    pt, pb, pl, pr = layer.padding
+    ifm = (layer.H + pt + pb, layer.W + pl + pr)
+    if ifm[0] != ifm[1] or layer.R != layer.S or layer.stride[0] != layer.stride[1]:
+        raise AccelsimInputError(
+            f"layers.{name}", "the streaming fabric models square inputs, kernels, strides"
+        )
+    simd = arch.swg_simd.get(name)
+    geometry = (layer.C, ifm, (layer.P, layer.Q), (layer.R, layer.S), layer.stride, 1, a_bits, layer.dilation)
+    if arch.swg_impl == "rtl":
+        swg = SlidingWindow2DRtl(*geometry, depthwise=depthwise)
+        explicit = {"simd": simd, "parallel_window": name in arch.swg_parallel_window} if simd else None
+    else:
+        swg = SlidingWindow2D(*geometry)
+        explicit = {"simd": simd} if simd else None
+    if explicit:
+        try:
+            return replace(swg, **explicit)
+        except ValueError as exc:
+            raise AccelsimInputError(f"swg_simd.{name}", str(exc)) from None
+    return fold_unit(swg, arch.target_cycles()) if arch.target_cycles() else swg
+
+
+def _fold_pe(unit: Any, name: str, arch: StreamingArch) -> Any:
+    """A PE-folded unit (AddStreams, Pool, GlobalAccPool): ``folding[name] = [PE, 1]``, else SetFolding for
+    ``target_fps``, else PE 1."""
+    explicit = arch.folding.get(name)
+    if explicit is not None:
+        try:
+            return replace(unit, pe=explicit[0])
+        except ValueError as exc:
+            raise AccelsimInputError(f"folding.{name}", str(exc)) from None
+    return fold_unit(unit, arch.target_cycles()) if arch.target_cycles() else unit
+
+
+def _pool_units(layer: Layer, a_bits: int, arch: StreamingArch) -> list[tuple[str, Any]]:
+    """FINN's units of a pool layer, as its conversion chooses them (``convert_to_hw_layers.py`` at 39f0c9a):
+    a max pool whose kernel equals its stride, without padding, over a divisible input: StreamingMaxPool
+    (``InferStreamingMaxPool``); a global average pool (one output pixel): GlobalAccPool
+    (``InferGlobalAccPoolLayer``); any other (an average pool, an overlapping or padded max pool):
+    ``InferPool``'s Im2Col + Pool, a depthwise sliding-window generator and FINN's Pool unit."""
+    name = layer.name
+    plain = not any(layer.padding)
+    if (
+        (layer.pool_type or "max") == "max" and plain and layer.R == layer.stride[0] and layer.S == layer.stride[1]
+        and layer.H % layer.R == 0
+    ):  # fmt: skip
+        return [(name, MaxPool(layer.H, layer.R))]
+    if (
+        layer.pool_type == "avg"
+        and plain
+        and layer.P == layer.Q == 1
+        and (layer.R, layer.S) == (layer.H, layer.W)
+    ):
+        return [(name, _fold_pe(GlobalAccPool(layer.C, (1, layer.H, layer.W)), name, arch))]
+    swg = _window_generator(layer, a_bits, arch, depthwise=True)
+    pool = Pool(channels=layer.C, kernel=(layer.R, layer.S), ofm_dim=(layer.P, layer.Q))
+    return [(f"{name}.swg", swg), (name, _fold_pe(pool, name, arch))]
 
 
 @dataclass(frozen=True)
@@ -324,6 +369,10 @@ def _token_plan(layer: Layer, unit: Any, precision: Precision) -> dict[str, Any]
     if isinstance(unit, AddStreams):
         return {"tokens": layer.P * layer.Q, "eager": False, "words_per_token": unit.channels // unit.pe,
                 "width_bits": unit.pe * precision.out_bits}  # fmt: skip
+    if isinstance(unit, Pool | GlobalAccPool):  # one output pixel per window (the whole input: global)
+        # GlobalAccPool accumulates its input as it arrives (eager); Pool reads its generator's windows
+        return {"tokens": layer.P * layer.Q, "eager": isinstance(unit, GlobalAccPool),
+                "words_per_token": unit.channels // unit.pe, "width_bits": unit.pe * precision.a_bits}  # fmt: skip
     if isinstance(unit, StreamingConcat):  # a whole output vector per pixel
         return {"tokens": layer.P * layer.Q, "eager": False, "words_per_token": 1,
                 "width_bits": unit.channels * precision.out_bits}  # fmt: skip
@@ -602,7 +651,9 @@ def fold_network(
     foldable = [
         i
         for i, (_, u) in enumerate(units)
-        if isinstance(u, Mvau | Vvau | SlidingWindow2D | SlidingWindow2DRtl | AddStreams)
+        if isinstance(
+            u, Mvau | Vvau | SlidingWindow2D | SlidingWindow2DRtl | AddStreams | Pool | GlobalAccPool
+        )
     ]
 
     def set_fold(target: int) -> list[tuple[str, Any]]:
@@ -623,7 +674,7 @@ def fold_network(
         if dram > searched.initiation_interval_cycles:
             units = set_fold(dram + 1)  # SetFolding's "met" is cycles < target
     folding = {n: (u.pe, u.simd) for n, u in units if isinstance(u, Mvau | Vvau)}
-    folding.update({n: (u.pe, 1) for n, u in units if isinstance(u, AddStreams)})
+    folding.update({n: (u.pe, 1) for n, u in units if isinstance(u, AddStreams | Pool | GlobalAccPool)})
     swg = {
         n.removesuffix(".swg"): u.simd
         for n, u in units

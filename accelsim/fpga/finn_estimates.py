@@ -518,6 +518,46 @@ class StreamingConcat:
         return int(np.prod(self.num_input_vectors))
 
 
+@dataclass(frozen=True)
+class Pool:
+    """FINN's Pool (``pool.py``, ``get_exp_cycles`` l.138): the pooling of a depthwise sliding window (FINN's
+    ``InferPool`` turns an average pool, or a max pool whose kernel exceeds its stride or that pads, into
+    Im2Col + Pool), ``(C·k_h·k_w / PE) · H_out·W_out`` cycles, PE | C. No resource estimate (FINN's 0);
+    SetFolding steps its PE through the divisors of ``Channels`` (``depthwise_op_exceptions``)."""
+
+    channels: int
+    kernel: tuple[int, int]
+    ofm_dim: tuple[int, int]
+    pe: int = 1
+
+    def __post_init__(self) -> None:
+        if self.channels % self.pe:
+            raise ValueError(f"Pool folding: Channels {self.channels} % PE {self.pe} must be 0")
+
+    def cycles(self) -> int:
+        k = self.kernel[0] * self.kernel[1]
+        return int(self.channels * k / self.pe * self.ofm_dim[0] * self.ofm_dim[1])
+
+
+@dataclass(frozen=True)
+class GlobalAccPool:
+    """FINN's GlobalAccPool (``globalaccpool.py``, ``get_exp_cycles`` l.147): a global average pool's sums,
+    ``Π numInputVectors · C/PE + C/PE`` cycles (``numInputVectors`` = the input's pixels), PE | C. No
+    resource estimate (FINN's 0); a ``pe_ops`` unit in SetFolding."""
+
+    channels: int
+    num_input_vectors: tuple[int, ...] = (1,)
+    pe: int = 1
+
+    def __post_init__(self) -> None:
+        if self.channels % self.pe:
+            raise ValueError(f"GlobalAccPool folding: NumChannels {self.channels} % PE {self.pe} must be 0")
+
+    def cycles(self) -> int:
+        folds = self.channels // self.pe
+        return int(np.prod((*self.num_input_vectors, folds)) + folds)
+
+
 def maxpool2d_cycles(ifm_dim: int, kernel: int) -> int:
     """StreamingMaxPool (2-D, square): ⌊W_in²·(1 + 1/k²)⌋ (FINN: "TODO: adjust inaccurate formula")."""
     return int(ifm_dim * ifm_dim * (1 + 1 / (kernel * kernel)))

@@ -4,7 +4,7 @@ Source: github.com/Xilinx/finn at 39f0c9a, ``src/finn/transformation/fpgadataflo
 (``SetFolding.apply`` l.99-245): for an MVAU, SIMD steps through the divisors of MW until the unit's
 cycles drop below the target or the weight stream per PE (``w_bits·SIMD``) would exceed
 ``mvau_wwidth_max`` (default 36; that last step is reverted), then PE steps through the divisors of MH
-until the target is met; thresholding and AddStreams units step PE through the divisors of their channels; a (non
+until the target is met; thresholding, AddStreams, GlobalAccPool and Pool units step PE through the divisors of their channels; a (non
 depthwise) sliding-window generator steps SIMD through the divisors of its input channels, and the RTL one
 switches to ``parallel_window`` when SIMD is maxed out and the target still not met (l.197-213); a VVAU steps
 PE through the divisors of its channels and, only when PE is exhausted and the target still not met,
@@ -21,14 +21,16 @@ from typing import Any
 
 from accelsim.fpga.finn_estimates import (
     AddStreams,
+    GlobalAccPool,
     Mvau,
+    Pool,
     SlidingWindow2D,
     SlidingWindow2DRtl,
     Thresholding,
     Vvau,
 )
 
-Unit = Any  # one of Mvau, Vvau, SlidingWindow2D, SlidingWindow2DRtl, Thresholding, AddStreams
+Unit = Any  # one of Mvau, Vvau, SlidingWindow2D, SlidingWindow2DRtl, Thresholding, AddStreams, Pool, ...
 
 
 def divisors(n: int) -> list[int]:
@@ -57,7 +59,7 @@ def fold_unit(unit: Unit, target: int, mvau_wwidth_max: int = 36) -> Unit:
                 unit = replace(unit, simd=prev)
                 break
         return _smallest(unit, "pe", unit.mh, target)
-    if isinstance(unit, Thresholding | AddStreams):
+    if isinstance(unit, Thresholding | AddStreams | GlobalAccPool | Pool):
         return _smallest(unit, "pe", unit.channels, target)
     if isinstance(unit, SlidingWindow2D):
         return _smallest(unit, "simd", unit.channels, target)

@@ -2,9 +2,9 @@
 
 Every unit's options are all its legal foldings (an MVAU: PE | MH × SIMD | MW; a VVAU: PE | channels ×
 SIMD | k_h·k_w; a sliding-window generator: SIMD | channels, and for FINN's RTL one also its
-parallel-window style (SIMD = channels, or any SIMD when depthwise); an AddStreams: PE | channels; an MVAU or VVAU left at
+parallel-window style (SIMD = channels, or any SIMD when depthwise); an AddStreams, Pool or GlobalAccPool: PE | channels; an MVAU or VVAU left at
 ``res_type: auto`` is offered with its multipliers in LUTs and in DSPs (not binary × binary), and an MVAU also
-as FINN's RTL MVU (DSP packing, operands of at most 8 bits) when ``rtl_mvau`` is set; max-pool and concat units have none), each
+as FINN's RTL MVU (DSP packing, operands of at most 8 bits) when ``rtl_mvau`` is set; StreamingMaxPool and concat units have none), each
 with FINN's cycles and resource estimates (:mod:`accelsim.fpga.finn_estimates`). For a cycles-per-frame
 target ``T`` each unit independently takes, among its options with ``cycles ≤ T``, the one of least
 weighted resource cost ``Σ_r used_r / (limit_r · budget_r)``; a bisection over the sorted distinct cycle
@@ -28,7 +28,15 @@ import numpy as np
 
 from accelsim.errors import AccelsimInputError
 from accelsim.fpga.devices import RESOURCES, Device
-from accelsim.fpga.finn_estimates import AddStreams, Mvau, SlidingWindow2D, SlidingWindow2DRtl, Vvau
+from accelsim.fpga.finn_estimates import (
+    AddStreams,
+    GlobalAccPool,
+    Mvau,
+    Pool,
+    SlidingWindow2D,
+    SlidingWindow2DRtl,
+    Vvau,
+)
 from accelsim.fpga.folding import divisors
 from accelsim.fpga.streaming import unit_resources
 
@@ -76,7 +84,7 @@ def options(unit: Any, rtl_mvau: bool = False) -> list[Any]:
         ]
     if isinstance(unit, SlidingWindow2D):
         return [replace(unit, simd=s) for s in divisors(unit.channels)]
-    if isinstance(unit, AddStreams):
+    if isinstance(unit, AddStreams | GlobalAccPool | Pool):
         return [replace(unit, pe=p) for p in divisors(unit.channels)]
     if isinstance(unit, SlidingWindow2DRtl):
         plain = [replace(unit, simd=s, parallel_window=False) for s in divisors(unit.channels)]
@@ -90,7 +98,7 @@ def options(unit: Any, rtl_mvau: bool = False) -> list[Any]:
 class _Table:
     """One unit's options as arrays: cycles [n], resources [n, len(RESOURCES)]; ``order`` is the tie-break
     among options of equal cost: fewest cycles first, or, for a unit none of whose options costs anything
-    (FINN estimates no resources for an AddStreams), most cycles first — the least parallelism that meets
+    (FINN estimates no resources for an AddStreams or a pool), most cycles first — the least parallelism that meets
     the target, as SetFolding picks, rather than needlessly wide streams."""
 
     units: list[Any]

@@ -174,12 +174,16 @@ def build_plan(
         ok = (
             (layer.op == "conv2d" and layer.groups == 1 and layer.dilation == (1, 1))
             or layer.op == "fc"
-            or (layer.op == "pool" and (layer.pool_type or "max") == "max" and not any(layer.padding))
-        )
+            or (  # FINN's StreamingMaxPool: kernel = stride, no padding (the streaming fabric's own rule)
+                layer.op == "pool" and (layer.pool_type or "max") == "max" and not any(layer.padding)
+                and layer.R == layer.stride[0] and layer.S == layer.stride[1] and layer.H % layer.R == 0
+            )
+        )  # fmt: skip
         if not ok:
             raise AccelsimInputError(
                 f"layers.{layer.name}",
-                f"no RTL unit for {layer.op!r} (conv2d groups 1 undilated, fc and unpadded max pool are)",
+                f"no RTL unit for {layer.op!r} (conv2d groups 1 undilated, fc and a max pool whose kernel equals "
+                "its stride, unpadded, are)",
             )
         prev = layer.name
     precs = {la.name: layer_precision(model, la) for la in net.layers}
