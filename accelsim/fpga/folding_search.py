@@ -104,17 +104,14 @@ class _Table:
     units: list[Any]
     cycles: np.ndarray
     res: np.ndarray
-
-    @property
-    def order(self) -> np.ndarray:
-        return self.cycles if self.res.any() else -self.cycles
+    order: np.ndarray
 
 
 def _table(unit: Any, rtl_mvau: bool = False) -> _Table:
     opts = options(unit, rtl_mvau)
     cycles = np.array([int(o.cycles()) for o in opts], np.int64)
     res = np.array([[unit_resources(o)[r] for r in RESOURCES] for o in opts], np.float64)
-    return _Table(opts, cycles, res)
+    return _Table(opts, cycles, res, cycles if res.any() else -cycles)
 
 
 @dataclass(frozen=True)
