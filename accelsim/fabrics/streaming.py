@@ -7,12 +7,13 @@ Per layer (FINN's units and their exact cycle and resource estimates, :mod:`acce
   ``MW = k_h·k_w·C``, ``MH = K`` over ``P·Q`` input vectors, thresholds fused (the quantized activation);
 * ``depthwise_conv2d``: a sliding-window generator feeding a VVAU;
 * ``fc`` and weight ``matmul``: an MVAU (``in_h·in_w`` input vectors);
-* ``pool``: FINN's units as its conversion picks them — StreamingMaxPool (max, kernel = stride, no padding),
-  GlobalAccPool (a global average pool), else a depthwise sliding-window generator + FINN's Pool (an average
-  pool, an overlapping or padded max pool), each folded by PE; ``add``: FINN's AddStreams (``Π numInputVectors · C/PE`` cycles, folded
-  by PE); ``concat``: FINN's StreamingConcat (one output vector per pixel); FINN estimates no resources for
-  either. FINN's DuplicateStreams at a fork (a tensor read twice) is not a unit here: it has the cycles of an
-  AddStreams of that tensor and no resources, so it would fold with the add that reads it;
+* ``pool``: FINN's units as its conversion picks them — StreamingMaxPool (max, kernel = stride, no
+  padding), GlobalAccPool (a global average pool), else a depthwise sliding-window generator + FINN's Pool
+  (an average pool, an overlapping or padded max pool); the last two folded by PE;
+* ``add``: FINN's AddStreams (``Π numInputVectors · C/PE`` cycles, folded by PE); ``concat``: FINN's
+  StreamingConcat (one output vector per pixel). FINN estimates no resources for pools, adds or concats.
+  FINN's DuplicateStreams at a fork (a tensor read twice) is not a unit here: it has the cycles of an
+  AddStreams of that tensor and no resources, so it would take the least PE that meets the interval;
 * two-activation matmuls and KV caches have no streaming engine: an input error says so.
 
 Folding: ``folding`` gives (PE, SIMD) per layer name (and ``swg_simd`` the generator's SIMD); otherwise

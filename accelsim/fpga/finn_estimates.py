@@ -486,8 +486,21 @@ class Thresholding:
         return self.a_bits * self.pe + lutram
 
 
+class _PeOverChannels:
+    """A unit folded by PE over its ``channels`` (FINN asserts PE | channels)."""
+
+    channels: int
+    pe: int
+
+    def __post_init__(self) -> None:
+        if self.channels % self.pe:
+            raise ValueError(
+                f"{type(self).__name__} folding: channels {self.channels} % PE {self.pe} must be 0"
+            )
+
+
 @dataclass(frozen=True)
-class AddStreams:
+class AddStreams(_PeOverChannels):
     """FINN's AddStreams (``addstreams.py``, ``get_exp_cycles`` l.139): two streams of ``channels`` summed
     element by element in ``pe`` lanes, ``Π numInputVectors · C/PE`` cycles. FINN estimates no resources for
     it (``HWCustomOp``'s LUT/BRAM estimates return 0), and SetFolding steps its PE through the divisors of
@@ -496,10 +509,6 @@ class AddStreams:
     channels: int
     num_input_vectors: tuple[int, ...] = (1,)
     pe: int = 1
-
-    def __post_init__(self) -> None:
-        if self.channels % self.pe:
-            raise ValueError(f"AddStreams folding: NumChannels {self.channels} % PE {self.pe} must be 0")
 
     def cycles(self) -> int:
         return int(np.prod((*self.num_input_vectors, self.channels // self.pe)))
@@ -519,7 +528,7 @@ class StreamingConcat:
 
 
 @dataclass(frozen=True)
-class Pool:
+class Pool(_PeOverChannels):
     """FINN's Pool (``pool.py``, ``get_exp_cycles`` l.138): the pooling of a depthwise sliding window (FINN's
     ``InferPool`` turns an average pool, or a max pool whose kernel exceeds its stride or that pads, into
     Im2Col + Pool), ``(C·k_h·k_w / PE) · H_out·W_out`` cycles, PE | C. No resource estimate (FINN's 0);
@@ -530,17 +539,13 @@ class Pool:
     ofm_dim: tuple[int, int]
     pe: int = 1
 
-    def __post_init__(self) -> None:
-        if self.channels % self.pe:
-            raise ValueError(f"Pool folding: Channels {self.channels} % PE {self.pe} must be 0")
-
     def cycles(self) -> int:
         k = self.kernel[0] * self.kernel[1]
         return int(self.channels * k / self.pe * self.ofm_dim[0] * self.ofm_dim[1])
 
 
 @dataclass(frozen=True)
-class GlobalAccPool:
+class GlobalAccPool(_PeOverChannels):
     """FINN's GlobalAccPool (``globalaccpool.py``, ``get_exp_cycles`` l.147): a global average pool's sums,
     ``Π numInputVectors · C/PE + C/PE`` cycles (``numInputVectors`` = the input's pixels), PE | C. No
     resource estimate (FINN's 0); a ``pe_ops`` unit in SetFolding."""
@@ -548,10 +553,6 @@ class GlobalAccPool:
     channels: int
     num_input_vectors: tuple[int, ...] = (1,)
     pe: int = 1
-
-    def __post_init__(self) -> None:
-        if self.channels % self.pe:
-            raise ValueError(f"GlobalAccPool folding: NumChannels {self.channels} % PE {self.pe} must be 0")
 
     def cycles(self) -> int:
         folds = self.channels // self.pe
