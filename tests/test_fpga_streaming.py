@@ -278,3 +278,61 @@ def test_global_acc_pool_accumulates_its_input_as_it_arrives():
     p = simulate("resnet18", "mixmatch-resnet18-zc706", bits="4/4").pipeline
     fifo = next(f for f in p["fifos"] if f["name"] == "avgpool.in")
     assert fifo["occupancy_words"] < 7 * 7 * 512 // 8
+
+
+# ---- forks: FINN's DuplicateStreams ---------------------------------------------------------------------------
+
+
+def test_every_fork_gets_a_duplicate_streams_unit():
+    """ResNet-20: every tensor two layers read (the stem's output and each block's add feeding the next block)
+    gets FINN's DuplicateStreams (its readers read it), with the least PE that fits the others' interval (the
+    search's folding) or SetFolding's (a target); it takes no resources, joins FINN's latency bound, and a
+    chain (CNV) has none."""
+    from accelsim import simulate
+    from accelsim.fabrics import load_arch
+    from accelsim.fpga.finn_estimates import DuplicateStreams
+    from accelsim.workload import load_network
+
+    net = load_network("resnet20").with_bits(4, 4)
+    readers: dict[str, int] = {}
+    for i, layer in enumerate(net.layers):
+        for src in layer.inputs or [net.layers[i - 1].name if i else "input"]:
+            readers[src] = readers.get(src, 0) + 1
+    forks = {n for n, k in readers.items() if k > 1 and n != "input"}
+    assert len(forks) == 9
+    saw_folded = False
+    from accelsim.fabrics.streaming import fold_network, folded_fields
+
+    free = load_arch("finn-cnv-zc706", folding={}, swg_simd={}, swg_impl="rtl", activation_bits=4)
+    folding, swg, units = fold_network(net, free)
+    searched = free.model_copy(update={"folding": folding, "swg_simd": swg, **folded_fields(units)})
+    for arch in (load_arch("finn-cnv-zc706", folding={}, swg_simd={}, target_fps=20_000), searched):
+        rep = simulate(net, arch)
+        p = rep.pipeline
+        dups = {d["name"]: d for d in p["duplicate_streams"]}
+        assert set(dups) == {f"{n}.dup" for n in forks}
+        ii = p["initiation_interval_cycles"]
+        units = [u for x in rep.layers for u in x.mapping["units"]]
+        assert ii == max(
+            max(u["cycles_per_frame"] for u in units), *(d["cycles_per_frame"] for d in dups.values())
+        )
+        for name, d in dups.items():
+            layer = next(x for x in net.layers if x.name == name.removesuffix(".dup"))
+            unit = DuplicateStreams(layer.K, (1, layer.P * layer.Q), d["pe"])
+            assert d["cycles_per_frame"] == unit.cycles()
+            smaller = [
+                DuplicateStreams(layer.K, (1, layer.P * layer.Q), q)
+                for q in range(1, d["pe"])
+                if layer.K % q == 0
+            ]
+            if arch.target_fps:  # SetFolding: the least PE below the target
+                target = arch.target_cycles()
+                assert unit.cycles() < target or d["pe"] == layer.K
+                assert all(x.cycles() >= target for x in smaller)
+            else:
+                assert all(x.cycles() > ii for x in smaller)
+                saw_folded = saw_folded or d["pe"] > 1
+        bound = sum(u["cycles_per_frame"] for u in units) + sum(d["cycles_per_frame"] for d in dups.values())
+        assert p["latency_no_overlap_s"] * arch.frequency_hz == pytest.approx(bound)
+    assert saw_folded  # the searched design's interval (12,288) is below the stem's 32·32·16 at PE 1
+    assert simulate("bnn-pynq-cnv", "finn-cnv-zc706").pipeline["duplicate_streams"] == []

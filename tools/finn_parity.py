@@ -246,7 +246,7 @@ def maxpool_cases():
 
 
 def stream_cases():
-    """AddStreams, StreamingConcat, GlobalAccPool and Pool cycles (``get_exp_cycles`` with the folded shapes
+    """AddStreams, DuplicateStreams, StreamingConcat, GlobalAccPool and Pool cycles (``get_exp_cycles`` with the folded shapes
     it reads)."""
     add = stub_class(
         methods("addstreams.py", {"get_exp_cycles", "get_folded_output_shape", "get_folded_input_shape"})
@@ -256,6 +256,12 @@ def stream_cases():
                          (10, 5, [1]), (512, 512, [1, 7, 7])]:  # fmt: skip
         node = add({"NumChannels": ch, "PE": pe, "numInputVectors": vecs}, {})
         out.append({"op": "addstreams", "params": {"channels": ch, "pe": pe, "num_input_vectors": vecs},
+                    "finn": {"cycles": int(node.get_exp_cycles())}})  # fmt: skip
+    dup = stub_class(methods("duplicatestreams.py", {"get_exp_cycles", "get_folded_output_shape",
+                                                      "get_folded_input_shape"}))  # fmt: skip
+    for ch, pe, vecs in [(64, 1, [1, 56, 56]), (256, 8, [1, 14, 14]), (16, 16, [1, 32, 32])]:
+        node = dup({"NumChannels": ch, "PE": pe, "numInputVectors": vecs, "NumOutputStreams": 2}, {})
+        out.append({"op": "duplicatestreams", "params": {"channels": ch, "pe": pe, "num_input_vectors": vecs},
                     "finn": {"cycles": int(node.get_exp_cycles())}})  # fmt: skip
     concat = stub_class(methods("concat.py", {"get_exp_cycles", "get_folded_output_shape", "get_normal_output_shape",
                                               "get_total_elems"}))  # fmt: skip

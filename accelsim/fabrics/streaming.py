@@ -11,9 +11,9 @@ Per layer (FINN's units and their exact cycle and resource estimates, :mod:`acce
   padding), GlobalAccPool (a global average pool), else a depthwise sliding-window generator + FINN's Pool
   (an average pool, an overlapping or padded max pool); the last two folded by PE;
 * ``add``: FINN's AddStreams (``Π numInputVectors · C/PE`` cycles, folded by PE); ``concat``: FINN's
-  StreamingConcat (one output vector per pixel). FINN estimates no resources for pools, adds or concats.
-  FINN's DuplicateStreams at a fork (a tensor read twice) is not a unit here: it has the cycles of an
-  AddStreams of that tensor and no resources, so it would take the least PE that meets the interval;
+  StreamingConcat (one output vector per pixel). FINN estimates no resources for pools, adds or concats;
+* a tensor read by several layers: FINN's DuplicateStreams, a network-level unit (:func:`duplicate_streams`,
+  in the pipeline model and FINN's latency bound; no resources) with the least PE that meets the interval;
 * two-activation matmuls and KV caches have no streaming engine: an input error says so.
 
 Folding: ``folding`` gives (PE, SIMD) per layer name (and ``swg_simd`` the generator's SIMD); otherwise
@@ -52,6 +52,7 @@ from accelsim.fabrics.registry import LayerResult, register_fabric
 from accelsim.fpga.devices import DEVICES, device
 from accelsim.fpga.finn_estimates import (
     AddStreams,
+    DuplicateStreams,
     GlobalAccPool,
     Mvau,
     Pool,
@@ -428,13 +429,18 @@ def evaluate_layer(layer: Layer, precision: Precision, arch: StreamingArch) -> L
 
 
 def pipeline_stages(
-    results: list[LayerResult], layers: list[Layer] | None = None, external_min_cycles: int = 0
+    results: list[LayerResult],
+    layers: list[Layer] | None = None,
+    external_min_cycles: int = 0,
+    duplicates: dict[str, DuplicateStreams] | None = None,
 ) -> list[Stage]:
     """Every unit of every layer, in stream order, as a stage of the token model. With ``layers`` (the
     network's, aligned with ``results``) a layer's first unit reads the last unit of every layer it reads
     (``inputs``; the network input is no stage), so a residual add waits for both streams and the skip
-    stream gets its own FIFO; without, the units form a chain in layer order. A unit whose weights stream
-    from DRAM (``external``) takes at least ``external_min_cycles`` per frame."""
+    stream gets its own FIFO; a layer in ``duplicates`` (:func:`duplicate_streams`) ends in its
+    DuplicateStreams stage, which its readers read. Without ``layers`` the units form a chain in layer
+    order. A unit whose weights stream from DRAM (``external``) takes at least ``external_min_cycles`` per
+    frame."""
     stages: list[Stage] = []
     last: dict[str, int] = {}  # layer name -> index of its last stage
     for li, r in enumerate(results):
@@ -465,9 +471,48 @@ def pipeline_stages(
                                 bool(plan["eager"]), int(plan["words_per_token"]), int(plan["width_bits"]),
                                 None if chain else tuple(zip(srcs, needs, strict=True)), kind,
                                 int(win[7]) if kind == "swg" and win else 0))  # fmt: skip
+        if layer is not None and duplicates and layer.name in duplicates:
+            dup, up = duplicates[layer.name], stages[-1]
+            stages.append(Stage(f"{layer.name}.dup", up.tokens, dup.cycles(), proportional_need(up.tokens, up.tokens),
+                                False, dup.channels // dup.pe, dup.pe * up.width_bits * up.words_per_token
+                                // dup.channels))  # fmt: skip
         if layer is not None:
             last[layer.name] = len(stages) - 1
     return stages
+
+
+def duplicate_streams(
+    layers: list[Layer], results: list[LayerResult], ii: int, target: int = 0
+) -> dict[str, DuplicateStreams]:
+    """FINN's DuplicateStreams for every layer whose output more than one layer reads (``InsertDuplicateStreams``;
+    a fork of the network input is not modelled). With a SetFolding ``target`` (cycles per frame) each is
+    folded by FINN's rule (the least PE with cycles below it); otherwise it takes the least PE whose cycles fit
+    the interval ``ii`` of the other units — the search's choice for a unit without resources — or PE = C when
+    none does (then it sets the interval)."""
+    readers: dict[str, int] = {}
+    prev = "input"
+    for layer in layers:
+        for src in layer.inputs or [prev]:
+            readers[src] = readers.get(src, 0) + 1
+        prev = layer.name
+    out = {}
+    for layer, r in zip(layers, results, strict=True):
+        n = readers.get(layer.name, 0)
+        units = getattr(r.mapping, "units", [])
+        if n < 2 or not units:
+            continue
+        tokens = int(units[-1]["tokens"]["tokens"])
+        dup = DuplicateStreams(layer.K, (1, tokens), 1, n)
+        if target:
+            out[layer.name] = fold_unit(dup, target)
+            continue
+        for pe in range(1, layer.K + 1):
+            if layer.K % pe == 0:
+                dup = replace(dup, pe=pe)
+                if dup.cycles() <= ii:
+                    break
+        out[layer.name] = dup
+    return out
 
 
 def network_timing(
@@ -486,6 +531,12 @@ def network_timing(
     compute_ii = max(per_frame) if per_frame else 0
     external_bits = sum(int(r.accesses.get("external_weight_bits_per_frame", 0)) for r in results)
     dram_cycles = dram_cycles_per_frame(external_bits, arch)
+    dups = (
+        duplicate_streams(layers, results, max(compute_ii, dram_cycles), arch.target_cycles())
+        if layers is not None
+        else {}
+    )
+    compute_ii = max([compute_ii, *(d.cycles() for d in dups.values())])
     ii = max(compute_ii, dram_cycles)
     stretched = [
         max(int(u["cycles_per_frame"]), dram_cycles)
@@ -494,14 +545,14 @@ def network_timing(
         for r in results
         for u in getattr(r.mapping, "units", [])
     ]
-    bound = sum(stretched)  # every unit, as FINN sums
+    bound = sum(stretched) + sum(d.cycles() for d in dups.values())  # every unit, as FINN sums
     used: dict[str, int] = dict.fromkeys(("lut", "ff", "bram18", "uram", "dsp"), 0)
     for r in results:
         for u in getattr(r.mapping, "units", []):
             for k in used:
                 used[k] += int(u[k])
     timing = pipeline_timing(
-        pipeline_stages(results, layers, dram_cycles),
+        pipeline_stages(results, layers, dram_cycles, dups),
         frames=min(batch, 2),
         ram_style=arch.fifo_ram_style,
         swg_exception=arch.fifo_swg_exception,
@@ -542,6 +593,10 @@ def network_timing(
         "latency_s": timing.first_frame_cycles / arch.frequency_hz,
         "latency_cycles": timing.first_frame_cycles,
         "latency_no_overlap_s": bound / arch.frequency_hz,
+        "duplicate_streams": [
+            {"name": f"{n}.dup", "pe": d.pe, "outputs": d.outputs, "cycles_per_frame": d.cycles()}
+            for n, d in dups.items()
+        ],
         "resources": used,
         "fifo_resources": fifo,
         "total_resources": total,

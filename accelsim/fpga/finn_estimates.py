@@ -515,6 +515,16 @@ class AddStreams(_PeOverChannels):
 
 
 @dataclass(frozen=True)
+class DuplicateStreams(AddStreams):
+    """FINN's DuplicateStreams (``duplicatestreams.py``, ``get_exp_cycles`` l.142), which FINN inserts where a
+    tensor is read by several layers (``InsertDuplicateStreams``): the stream copied to ``outputs`` streams in
+    ``pe`` lanes, AddStreams' ``Π numInputVectors · C/PE`` cycles. No resource estimate (FINN's 0); a
+    ``pe_ops`` unit."""
+
+    outputs: int = 2
+
+
+@dataclass(frozen=True)
 class StreamingConcat:
     """FINN's StreamingConcat (``concat.py``, ``get_exp_cycles`` l.126): the inputs' channels joined into
     one output vector per pixel, ``Π numInputVectors`` cycles (its folded shape is the normal one: a whole
