@@ -120,3 +120,19 @@ def test_sweep_over_foldings_reports_pipeline_metrics_and_flags_over_budget_desi
     spec.write_text("name: bad\nbase: tpu-v1\nnetworks: [resnet18]\naxes: {rows: [8]}\nobjectives: [lut]\n")
     code, _, err = run_cli(["sweep", spec, "--store", tmp_path / "b.db"], capsys)
     assert code == 2 and "streaming" in err
+
+
+def test_a_design_that_never_fits_names_the_resource_and_the_limit():
+    """ResNet-18 W4A4 with its weights on a ZCU102: even fully folded it needs 2,667 RAMB18; the error says what
+    the device offers under FINN's recommended 80 %, or all of it with the full budget."""
+    from accelsim.fabrics import load_arch
+    from accelsim.fabrics.streaming import fold_network
+    from accelsim.simulate import resolve_network
+
+    net = resolve_network("resnet18", "4/4", None)
+    arch = load_arch("finn-zc706", device="zcu102")
+    with pytest.raises(AccelsimInputError, match=r"needs 2,667 BRAM18 but zcu102 offers 1,459 \(80% of its 1,824, "
+                       r"FINN's recommended limit\)$"):  # fmt: skip
+        fold_network(net, arch)
+    with pytest.raises(AccelsimInputError, match=r"needs 2,667 BRAM18 but zcu102 offers 1,824$"):
+        fold_network(net, arch, limits=(1, 1, 1, 1, 1))

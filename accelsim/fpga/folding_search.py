@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from accelsim.errors import AccelsimInputError
-from accelsim.fpga.devices import RESOURCES, Device
+from accelsim.fpga.devices import DEFAULT_LIMITS, RESOURCES, Device
 from accelsim.fpga.finn_estimates import (
     AddStreams,
     GlobalAccPool,
@@ -218,11 +218,13 @@ def max_throughput_folding(
             best = found
     if best is None:
         full = sum(t.res[int(np.argmin(t.res @ weights[0]))] for t in tables)
-        over = [(r, full[i], budget[i]) for i, r in enumerate(RESOURCES) if full[i] > budget[i]]
-        r, need, have = over[0] if over else (RESOURCES[0], full[0], budget[0])
+        over = [(i, r) for i, r in enumerate(RESOURCES) if full[i] > budget[i]]
+        i, r = over[0] if over else (0, RESOURCES[0])
+        whose = "FINN's recommended limit" if tuple(limits) == DEFAULT_LIMITS else "the limit given"
+        share = "" if limits[i] == 1 else f" ({limits[i]:.0%} of its {device.budget()[r]:,}, {whose})"
         raise AccelsimInputError(
-            "device", f"even the fully folded design needs {need:,.0f} {r.upper()} but {device.name} offers "
-            f"{have:,.0f}"
+            "device", f"even the fully folded design needs {full[i]:,.0f} {r.upper()} but {device.name} offers "
+            f"{budget[i]:,.0f}{share}"
         )  # fmt: skip
     target, picks, used = best
     chosen = [(name, t.units[p]) for (name, _), t, p in zip(units, tables, picks, strict=True)]
