@@ -336,3 +336,36 @@ def test_every_fork_gets_a_duplicate_streams_unit():
         assert p["latency_no_overlap_s"] * arch.frequency_hz == pytest.approx(bound)
     assert saw_folded  # the searched design's interval (12,288) is below the stem's 32·32·16 at PE 1
     assert simulate("bnn-pynq-cnv", "finn-cnv-zc706").pipeline["duplicate_streams"] == []
+
+
+def test_a_concat_branch_network_streams_through_finn_units():
+    """Two branches read the network input (no DuplicateStreams: input forks are not modelled) and meet in a
+    StreamingConcat (one whole vector per pixel: 6·6 cycles), then a depthwise conv and a global average
+    pool (GlobalAccPool); the concat waits for both branches' tokens."""
+    from accelsim import simulate
+    from accelsim.fabrics import load_arch
+    from accelsim.workload import Layer as L
+    from accelsim.workload import Network
+
+    net = Network(
+        name="cat",
+        input={"channels": 3, "height": 6, "width": 6},
+        layers=[
+            L(name="a", op="conv2d", in_channels=3, out_channels=4, in_h=6, in_w=6, kernel=3, padding=1),
+            L(name="b", op="conv2d", in_channels=3, out_channels=2, in_h=6, in_w=6, kernel=1, inputs=["input"]),
+            L(name="cat", op="concat", in_channels=6, in_h=6, in_w=6, inputs=["a", "b"], out_channels=6),
+            L(name="dw", op="depthwise_conv2d", in_channels=6, out_channels=6, in_h=6, in_w=6, kernel=3, padding=1),
+            L(name="gap", op="pool", pool_type="avg", in_channels=6, in_h=6, in_w=6, kernel=6),
+            L(name="fc", op="fc", in_channels=6, out_channels=3),
+        ],
+        precision={"w_bits": 4, "a_bits": 4},
+    )  # fmt: skip
+    rep = simulate(net, load_arch("finn-cnv-zc706", folding={}, swg_simd={}, swg_impl="rtl"))
+    kinds = {x.name: [u["kind"] for u in x.mapping["units"]] for x in rep.layers}
+    assert kinds["cat"] == ["StreamingConcat"] and kinds["gap"] == ["GlobalAccPool"]
+    assert kinds["dw"] == ["SlidingWindow2DRtl", "Vvau"]
+    cat = next(x for x in rep.layers if x.name == "cat")
+    assert cat.cycles == 6 * 6
+    p = rep.pipeline
+    assert p["duplicate_streams"] == []
+    assert {f["name"] for f in p["fifos"]} >= {"cat.in.a", "cat.in.b"}
