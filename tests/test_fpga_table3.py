@@ -72,7 +72,7 @@ def test_chen2020_needs_capped_generator_fifos_and_prices_shifts():
                      swg_parallel_window=[], layer_res_type={})  # fmt: skip
     folding, swg, units = fold_network(network, free)
     folded = free.model_copy(update={"folding": folding, "swg_simd": swg, **folded_fields(units)})
-    with pytest.raises(AccelsimInputError, match=r"BRAM18 but zcu102 offers 1,824"):
+    with pytest.raises(AccelsimInputError, match=r"needs 2,623 BRAM18 but zcu102 offers 1,824"):
         simulate(network, folded)
 
 
