@@ -207,7 +207,7 @@ def _name_sensitive(arch: ArchitectureBase) -> bool:
     keyed = getattr(type(arch), "NAME_KEYED_FIELDS", ())  # e.g. a streaming preset's folding per layer
     return any(
         (name.endswith("_per_layer") or name in keyed)
-        and isinstance(getattr(arch, name), dict)
+        and isinstance(getattr(arch, name), dict | list)
         and getattr(arch, name)
         for name in type(arch).model_fields
     )

@@ -369,3 +369,39 @@ def test_a_concat_branch_network_streams_through_finn_units():
     p = rep.pipeline
     assert p["duplicate_streams"] == []
     assert {f["name"] for f in p["fifos"]} >= {"cat.in.a", "cat.in.b"}
+
+
+def test_per_layer_settings_do_not_leak_into_same_shape_layers():
+    """layer_res_type / layer_mvau_impl are keyed by layer name: simulate must not reuse one layer's result for
+    another of the same shape (ResNet-20's layer1.0.conv1 and layer1.1.conv1)."""
+    from accelsim import simulate
+    from accelsim.fabrics import load_arch
+
+    base = dict(folding={}, swg_simd={}, target_fps=2000, activation_bits=4)
+    for field, value in (("layer_res_type", "dsp"), ("layer_mvau_impl", "rtl")):
+        arch = load_arch("finn-cnv-zc706", **base, **{field: {"layer1.0.conv1": value}})
+        rows = {x.name: x.mapping["units"][-1] for x in simulate("resnet20", arch, bits="4/4").layers}
+        assert rows["layer1.0.conv1"]["dsp"] > 0 and rows["layer1.1.conv1"]["dsp"] == 0, field
+
+
+@pytest.mark.parametrize("impl", ["hls", "rtl"])
+def test_set_folding_ties_depthwise_generators_to_their_op(impl):
+    """FINN's SetFolding gives the generator before a VVAU or Pool the op's PE as SIMD (and the RTL one
+    parallel_window when the VVAU's SIMD exceeds 1), both per layer and over the whole network."""
+    from accelsim import simulate
+    from accelsim.fabrics import load_arch
+    from accelsim.fabrics.streaming import fold_network
+    from accelsim.fpga.finn_estimates import Pool, SlidingWindow2DRtl
+    from accelsim.simulate import resolve_network
+
+    arch = load_arch("finn-cnv-zc706", device="u250", folding={}, swg_simd={}, target_fps=2000, swg_impl=impl,
+                     activation_bits=4)  # fmt: skip
+    net = resolve_network("mobilenetv2", "4/4", None)
+    pairs = [x.mapping["units"] for x in simulate(net, arch).layers if x.op == "depthwise_conv2d"]
+    assert len(pairs) == 17 and all(swg["simd"] == op["pe"] for swg, op in pairs)
+    _, _, units = fold_network(net, arch, target_fps=2000)
+    tied = [(a, b) for (_, a), (_, b) in zip(units, units[1:], strict=False) if isinstance(b, Vvau | Pool)]
+    assert len(tied) == 17 and all(a.simd == b.pe for a, b in tied)
+    assert any(b.pe > 1 for _, b in tied)
+    if impl == "rtl":
+        assert all(a.parallel_window == (b.simd > 1) for a, b in tied if isinstance(a, SlidingWindow2DRtl))

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field, PositiveInt, field_validator
 
 from accelsim.arch.base import ArchitectureBase, PeakFigures
 from accelsim.errors import AccelsimInputError
@@ -61,7 +61,7 @@ from accelsim.fpga.finn_estimates import (
     StreamingConcat,
     Vvau,
 )
-from accelsim.fpga.folding import fold_unit
+from accelsim.fpga.folding import fold_unit, tie_depthwise_generator
 from accelsim.fpga.pipeline import Stage, pipeline_timing, proportional_need, window_need
 from accelsim.fpga.streaming import MaxPool, unit_resources
 from accelsim.mappings import LayerMapping
@@ -76,11 +76,11 @@ class StreamingArch(ArchitectureBase):
     target_fps: float | None = Field(
         None, gt=0, description="SetFolding target (frames/s) for layers without an explicit folding"
     )
-    folding: dict[str, tuple[int, int]] = Field(
+    folding: dict[str, tuple[PositiveInt, PositiveInt]] = Field(
         default_factory=dict,
         description="(PE, SIMD) per layer name (MVAU / VVAU; (PE, 1) for an add's AddStreams or a pool's Pool / GlobalAccPool)",
     )
-    swg_simd: dict[str, int] = Field(
+    swg_simd: dict[str, PositiveInt] = Field(
         default_factory=dict, description="sliding-window generator SIMD per layer"
     )
     swg_impl: Literal["hls", "rtl"] = Field(
@@ -150,6 +150,8 @@ class StreamingArch(ArchitectureBase):
         "swg_simd",
         "layer_mem_mode",
         "swg_parallel_window",
+        "layer_res_type",
+        "layer_mvau_impl",
     )
 
     @field_validator("device")
@@ -190,11 +192,19 @@ class StreamingMapping(LayerMapping):
     kind: str = "streaming"
 
 
-def _fold(unit, name: str, arch: StreamingArch, explicit: tuple[int, int] | None):
+def _fold(unit: Any, name: str, arch: StreamingArch) -> Any:
+    """A unit folded by ``folding[name]`` ([PE, SIMD]; [PE, 1] for a unit folded by PE alone — AddStreams,
+    Pool, GlobalAccPool), else by SetFolding for ``target_fps``, else fully folded."""
+    explicit = arch.folding.get(name)
     if explicit is not None:
         pe, simd = explicit
+        fields = {"pe": pe, "simd": simd} if hasattr(unit, "simd") else {"pe": pe}
+        if "simd" not in fields and simd != 1:
+            raise AccelsimInputError(
+                f"folding.{name}", f"{type(unit).__name__} folds by PE only: SIMD must be 1"
+            )
         try:
-            return unit.__class__(**{**unit.__dict__, "pe": pe, "simd": simd})
+            return replace(unit, **fields)
         except ValueError as exc:  # PE/SIMD not dividing the layer's dimensions
             raise AccelsimInputError(f"folding.{name}", str(exc)) from None
     target = arch.target_cycles()
@@ -209,8 +219,9 @@ def dsp_block(arch: StreamingArch) -> str:
 
 
 def _mvau(name: str, arch: StreamingArch, **fields: Any) -> Mvau:
+    block = dsp_block(arch)
     try:
-        return Mvau(**{"dsp_block": dsp_block(arch), **fields})
+        return Mvau(**{"dsp_block": block, **fields})
     except ValueError as exc:  # an RTL MVU on operands it cannot take
         raise AccelsimInputError(f"layer_mvau_impl.{name}", str(exc)) from None
 
@@ -242,7 +253,7 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
             core = _mvau(name, arch, mw=layer.R * layer.S * layer.C, mh=layer.K, pe=1, simd=1, w_bits=w, a_bits=a,
                          a_signed=precision.a_signed, out_bits=out_bits, no_activation=raw,
                          num_input_vectors=(1, layer.P, layer.Q), **{**common, **rtl})  # fmt: skip
-        return [(f"{name}.swg", swg), (name, _fold(core, name, arch, arch.folding.get(name)))]
+        return _with_generator(layer, swg, _fold(core, name, arch), arch)
     if layer.op in ("fc", "matmul"):
         if layer.weights_are_activations or layer.kv_cache:
             raise AccelsimInputError(
@@ -251,19 +262,27 @@ def layer_units(layer: Layer, precision: Precision, arch: StreamingArch) -> list
         core = _mvau(name, arch, mw=layer.C, mh=layer.K, pe=1, simd=1, w_bits=w, a_bits=a, a_signed=precision.a_signed,
                      out_bits=out_bits, no_activation=raw, num_input_vectors=(1, layer.H * layer.W),
                      **{**common, **rtl})  # fmt: skip
-        return [(name, _fold(core, name, arch, arch.folding.get(name)))]
+        return [(name, _fold(core, name, arch))]
     if layer.op == "pool":
         return _pool_units(layer, a, arch)
     if layer.op == "add":
         return [
             (
                 name,
-                _fold_pe(AddStreams(channels=layer.K, num_input_vectors=(1, layer.P, layer.Q)), name, arch),
+                _fold(AddStreams(channels=layer.K, num_input_vectors=(1, layer.P, layer.Q)), name, arch),
             )
         ]
     if layer.op == "concat":
         return [(name, StreamingConcat(channels=layer.K, num_input_vectors=(1, layer.P, layer.Q)))]
     return [(name, _StreamUnit(layer.P * layer.Q * layer.K))]
+
+
+def _with_generator(layer: Layer, swg: Any, core: Any, arch: StreamingArch) -> list[tuple[str, Any]]:
+    """A layer's generator and core unit; under SetFolding (``target_fps``, no ``swg_simd`` of its own) the
+    generator before a VVAU or Pool takes the op's PE, as FINN's SetFolding ties them."""
+    if isinstance(core, Vvau | Pool) and arch.target_cycles() and layer.name not in arch.swg_simd:
+        swg = tie_depthwise_generator(swg, core)
+    return [(f"{layer.name}.swg", swg), (layer.name, core)]
 
 
 def _window_generator(layer: Layer, a_bits: int, arch: StreamingArch, depthwise: bool):
@@ -292,16 +311,13 @@ def _window_generator(layer: Layer, a_bits: int, arch: StreamingArch, depthwise:
     return fold_unit(swg, arch.target_cycles()) if arch.target_cycles() else swg
 
 
-def _fold_pe(unit: Any, name: str, arch: StreamingArch) -> Any:
-    """A PE-folded unit (AddStreams, Pool, GlobalAccPool): ``folding[name] = [PE, 1]``, else SetFolding for
-    ``target_fps``, else PE 1."""
-    explicit = arch.folding.get(name)
-    if explicit is not None:
-        try:
-            return replace(unit, pe=explicit[0])
-        except ValueError as exc:
-            raise AccelsimInputError(f"folding.{name}", str(exc)) from None
-    return fold_unit(unit, arch.target_cycles()) if arch.target_cycles() else unit
+def is_streaming_maxpool(layer: Layer) -> bool:
+    """FINN's ``InferStreamingMaxPool`` condition: a max pool whose kernel equals its stride, without padding,
+    over an input the kernel divides."""
+    return (
+        layer.op == "pool" and (layer.pool_type or "max") == "max" and not any(layer.padding)
+        and layer.R == layer.stride[0] and layer.S == layer.stride[1] and layer.H % layer.R == 0
+    )  # fmt: skip
 
 
 def _pool_units(layer: Layer, a_bits: int, arch: StreamingArch) -> list[tuple[str, Any]]:
@@ -311,22 +327,18 @@ def _pool_units(layer: Layer, a_bits: int, arch: StreamingArch) -> list[tuple[st
     (``InferGlobalAccPoolLayer``); any other (an average pool, an overlapping or padded max pool):
     ``InferPool``'s Im2Col + Pool, a depthwise sliding-window generator and FINN's Pool unit."""
     name = layer.name
-    plain = not any(layer.padding)
-    if (
-        (layer.pool_type or "max") == "max" and plain and layer.R == layer.stride[0] and layer.S == layer.stride[1]
-        and layer.H % layer.R == 0
-    ):  # fmt: skip
+    if is_streaming_maxpool(layer):
         return [(name, MaxPool(layer.H, layer.R))]
     if (
         layer.pool_type == "avg"
-        and plain
+        and not any(layer.padding)
         and layer.P == layer.Q == 1
         and (layer.R, layer.S) == (layer.H, layer.W)
     ):
-        return [(name, _fold_pe(GlobalAccPool(layer.C, (1, layer.H, layer.W)), name, arch))]
+        return [(name, _fold(GlobalAccPool(layer.C, (1, layer.H, layer.W)), name, arch))]
     swg = _window_generator(layer, a_bits, arch, depthwise=True)
     pool = Pool(channels=layer.C, kernel=(layer.R, layer.S), ofm_dim=(layer.P, layer.Q))
-    return [(f"{name}.swg", swg), (name, _fold_pe(pool, name, arch))]
+    return _with_generator(layer, swg, _fold(pool, name, arch), arch)
 
 
 @dataclass(frozen=True)

@@ -326,6 +326,10 @@ class _WindowGenerator:
     dilation: tuple[int, int] = (1, 1)
     ram_style: Literal["auto", "block", "distributed", "ultra"] = "auto"
 
+    def __post_init__(self) -> None:
+        if self.channels % self.simd:
+            raise ValueError(f"SWG folding: SIMD {self.simd} must divide the channels {self.channels}")
+
 
 @dataclass(frozen=True)
 class SlidingWindow2D(_WindowGenerator):
@@ -381,8 +385,7 @@ class SlidingWindow2DRtl(_WindowGenerator):
     depthwise: bool = False
 
     def __post_init__(self) -> None:
-        if self.channels % self.simd:
-            raise ValueError(f"SWG folding: SIMD {self.simd} must divide the channels {self.channels}")
+        super().__post_init__()
         if self.parallel_window and not self.depthwise and self.simd != self.channels:
             raise ValueError("SWG parallel_window: SIMD must equal the channels")
 

@@ -8,7 +8,8 @@ until the target is met; thresholding, AddStreams, GlobalAccPool and Pool units 
 depthwise) sliding-window generator steps SIMD through the divisors of its input channels, and the RTL one
 switches to ``parallel_window`` when SIMD is maxed out and the target still not met (l.197-213); a VVAU steps
 PE through the divisors of its channels and, only when PE is exhausted and the target still not met,
-SIMD through the divisors of k_h·k_w. "Target met" is ``cycles < target`` (strictly). With
+SIMD through the divisors of k_h·k_w; the depthwise generator before a VVAU or Pool takes its PE
+(:func:`tie_depthwise_generator`). "Target met" is ``cycles < target`` (strictly). With
 ``two_pass_relaxation`` (default) the search runs again with the target set to the slowest unit's cycles
 when the first pass could not reach it, to balance the pipeline. ``target_cycles_per_frame =
 int(clock_hz / target_fps)`` (FINN's builder: ``(1e9 / synth_clk_period_ns) / target_fps``).
@@ -77,12 +78,32 @@ def fold_unit(unit: Unit, target: int, mvau_wwidth_max: int = 36) -> Unit:
     raise TypeError(f"SetFolding has no rule for {type(unit).__name__}")
 
 
+def tie_depthwise_generator(swg: Unit, consumer: Unit) -> Unit:
+    """FINN's SetFolding for a depthwise op (VVAU or Pool, ``set_folding.py`` l.175-187): the sliding-window
+    generator before it is not folded on its own (l.215) but takes the op's PE as its SIMD, and an RTL one
+    runs ``parallel_window`` when the VVAU's SIMD exceeds 1."""
+    fields: dict[str, Any] = {"simd": consumer.pe}
+    if isinstance(swg, SlidingWindow2DRtl):
+        fields["parallel_window"] = getattr(consumer, "simd", 1) > 1
+    return replace(swg, **fields)
+
+
+def _tie_depthwise(units: list[Unit]) -> list[Unit]:
+    """Every generator directly followed by a VVAU or Pool (stream order) tied to it."""
+    out = list(units)
+    for i in range(len(out) - 1):
+        if isinstance(out[i], SlidingWindow2D | SlidingWindow2DRtl) and isinstance(out[i + 1], Vvau | Pool):
+            out[i] = tie_depthwise_generator(out[i], out[i + 1])
+    return out
+
+
 def set_folding(
     units: list[Unit], target: int, mvau_wwidth_max: int = 36, two_pass_relaxation: bool = True
 ) -> list[Unit]:
-    """Every unit folded for ``target`` cycles per frame (with FINN's two-pass relaxation)."""
-    folded = [fold_unit(u, target, mvau_wwidth_max) for u in units]
+    """Every unit (in stream order) folded for ``target`` cycles per frame, depthwise generators tied to their
+    op, with FINN's two-pass relaxation."""
+    folded = _tie_depthwise([fold_unit(u, target, mvau_wwidth_max) for u in units])
     worst = max(u.cycles() for u in folded)
     if two_pass_relaxation and worst > target:
-        folded = [fold_unit(u, worst, mvau_wwidth_max) for u in units]
+        folded = _tie_depthwise([fold_unit(u, worst, mvau_wwidth_max) for u in units])
     return folded

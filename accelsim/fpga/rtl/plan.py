@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 
 from accelsim.errors import AccelsimInputError
-from accelsim.fabrics.streaming import StreamingArch, evaluate_layer, pipeline_stages
+from accelsim.fabrics.streaming import StreamingArch, evaluate_layer, is_streaming_maxpool, pipeline_stages
 from accelsim.fpga.pipeline import Stage, max_occupancy_tokens, pipeline_timing, schedule
 from accelsim.fpga.thresholds import derive_thresholds
 from accelsim.functional.executor import layer_precision, requant_mac
@@ -174,11 +174,8 @@ def build_plan(
         ok = (
             (layer.op == "conv2d" and layer.groups == 1 and layer.dilation == (1, 1))
             or layer.op == "fc"
-            or (  # FINN's StreamingMaxPool: kernel = stride, no padding (the streaming fabric's own rule)
-                layer.op == "pool" and (layer.pool_type or "max") == "max" and not any(layer.padding)
-                and layer.R == layer.stride[0] and layer.S == layer.stride[1] and layer.H % layer.R == 0
-            )
-        )  # fmt: skip
+            or is_streaming_maxpool(layer)  # the streaming fabric's StreamingMaxPool
+        )
         if not ok:
             raise AccelsimInputError(
                 f"layers.{layer.name}",
