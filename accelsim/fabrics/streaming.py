@@ -22,9 +22,10 @@ without the two-pass relaxation, which needs the whole network). A layer's resul
 the batch (``batch ×`` its slowest unit's cycles per frame).
 
 The network (``network_timing`` hook, used by ``simulate``): all layers run concurrently, so a frame
-leaves every ``II = max`` per-frame cycles (frames/s = clock / II); the batch takes FINN's latency bound
-for the first frame (Σ every unit's per-frame cycles: "very pessimistic, it assumes no overlap between executions",
-FINN ``dataflow_performance.py``) plus ``(batch − 1)·II``. The units' resources are summed and checked
+leaves every ``II = max`` per-frame cycles (frames/s = clock / II); the batch takes the overlapped token
+model's cycles (:mod:`accelsim.fpga.pipeline`: the first frame's latency, then one frame per II), reported
+beside FINN's latency bound (Σ every unit's per-frame cycles: "very pessimistic, it assumes no overlap
+between executions", FINN ``dataflow_performance.py``). The units' resources are summed and checked
 against ``device`` (FINN's board tables, :mod:`accelsim.fpga.devices`): over budget is an input error
 naming the resource. Energy: the design's power (:mod:`accelsim.fpga.power`: device static, the Zynq
 processing system, and per used LUT, RAMB18 and DSP at the clock) over the run, reported as network-level
@@ -55,6 +56,7 @@ from accelsim.fpga.finn_estimates import (
     DuplicateStreams,
     GlobalAccPool,
     Mvau,
+    PeOverChannels,
     Pool,
     SlidingWindow2D,
     SlidingWindow2DRtl,
@@ -501,29 +503,19 @@ def duplicate_streams(
     folded by FINN's rule (the least PE with cycles below it); otherwise it takes the least PE whose cycles fit
     the interval ``ii`` of the other units — the search's choice for a unit without resources — or PE = C when
     none does (then it sets the interval)."""
-    readers: dict[str, int] = {}
-    prev = "input"
-    for layer in layers:
-        for src in layer.inputs or [prev]:
-            readers[src] = readers.get(src, 0) + 1
-        prev = layer.name
+    from accelsim.functional.qmodel import consumers
+
+    readers = consumers(layers)
     out = {}
     for layer, r in zip(layers, results, strict=True):
-        n = readers.get(layer.name, 0)
         units = getattr(r.mapping, "units", [])
-        if n < 2 or not units:
+        if len(readers[layer.name]) < 2 or not units:
             continue
         tokens = int(units[-1]["tokens"]["tokens"])
-        dup = DuplicateStreams(layer.K, (1, tokens), 1, n)
-        if target:
-            out[layer.name] = fold_unit(dup, target)
-            continue
-        for pe in range(1, layer.K + 1):
-            if layer.K % pe == 0:
-                dup = replace(dup, pe=pe)
-                if dup.cycles() <= ii:
-                    break
-        out[layer.name] = dup
+        dup = DuplicateStreams(
+            channels=layer.K, num_input_vectors=(1, tokens), outputs=len(readers[layer.name])
+        )
+        out[layer.name] = fold_unit(dup, target or ii + 1)  # SetFolding's "met" is cycles < target
     return out
 
 
@@ -550,21 +542,15 @@ def network_timing(
     )
     compute_ii = max([compute_ii, *(d.cycles() for d in dups.values())])
     ii = max(compute_ii, dram_cycles)
-    stretched = [
-        max(int(u["cycles_per_frame"]), dram_cycles)
-        if u.get("external_weight_bits")
-        else int(u["cycles_per_frame"])
-        for r in results
-        for u in getattr(r.mapping, "units", [])
-    ]
-    bound = sum(stretched) + sum(d.cycles() for d in dups.values())  # every unit, as FINN sums
+    stages = pipeline_stages(results, layers, dram_cycles, dups)
+    bound = sum(st.cycles for st in stages)  # every unit (external ones at the DRAM's pace), as FINN sums
     used: dict[str, int] = dict.fromkeys(("lut", "ff", "bram18", "uram", "dsp"), 0)
     for r in results:
         for u in getattr(r.mapping, "units", []):
             for k in used:
                 used[k] += int(u[k])
     timing = pipeline_timing(
-        pipeline_stages(results, layers, dram_cycles, dups),
+        stages,
         frames=min(batch, 2),
         ram_style=arch.fifo_ram_style,
         swg_exception=arch.fifo_swg_exception,
@@ -719,9 +705,7 @@ def fold_network(
     foldable = [
         i
         for i, (_, u) in enumerate(units)
-        if isinstance(
-            u, Mvau | Vvau | SlidingWindow2D | SlidingWindow2DRtl | AddStreams | Pool | GlobalAccPool
-        )
+        if isinstance(u, Mvau | Vvau | SlidingWindow2D | SlidingWindow2DRtl | PeOverChannels)
     ]
 
     def set_fold(target: int) -> list[tuple[str, Any]]:
@@ -742,7 +726,7 @@ def fold_network(
         if dram > searched.initiation_interval_cycles:
             units = set_fold(dram + 1)  # SetFolding's "met" is cycles < target
     folding = {n: (u.pe, u.simd) for n, u in units if isinstance(u, Mvau | Vvau)}
-    folding.update({n: (u.pe, 1) for n, u in units if isinstance(u, AddStreams | Pool | GlobalAccPool)})
+    folding.update({n: (u.pe, 1) for n, u in units if isinstance(u, PeOverChannels)})
     swg = {
         n.removesuffix(".swg"): u.simd
         for n, u in units

@@ -489,8 +489,9 @@ class Thresholding:
         return self.a_bits * self.pe + lutram
 
 
-class _PeOverChannels:
-    """A unit folded by PE over its ``channels`` (FINN asserts PE | channels)."""
+class PeOverChannels:
+    """A unit folded by PE over its ``channels`` alone (FINN asserts PE | channels; SetFolding steps PE through
+    the divisors of the channels): AddStreams, DuplicateStreams, GlobalAccPool, Pool."""
 
     channels: int
     pe: int
@@ -503,11 +504,10 @@ class _PeOverChannels:
 
 
 @dataclass(frozen=True)
-class AddStreams(_PeOverChannels):
-    """FINN's AddStreams (``addstreams.py``, ``get_exp_cycles`` l.139): two streams of ``channels`` summed
-    element by element in ``pe`` lanes, ``Π numInputVectors · C/PE`` cycles. FINN estimates no resources for
-    it (``HWCustomOp``'s LUT/BRAM estimates return 0), and SetFolding steps its PE through the divisors of
-    ``NumChannels`` like a thresholding unit's (``set_folding.py`` ``pe_ops``)."""
+class _ChannelStream(PeOverChannels):
+    """A stream of ``channels`` per pixel over ``num_input_vectors`` pixels in ``pe`` lanes:
+    ``Π numInputVectors · C/PE`` cycles. FINN estimates no resources for these units (``HWCustomOp``'s
+    estimates return 0) and folds them as ``pe_ops`` in SetFolding."""
 
     channels: int
     num_input_vectors: tuple[int, ...] = (1,)
@@ -518,13 +518,25 @@ class AddStreams(_PeOverChannels):
 
 
 @dataclass(frozen=True)
-class DuplicateStreams(AddStreams):
+class AddStreams(_ChannelStream):
+    """FINN's AddStreams (``addstreams.py``, ``get_exp_cycles`` l.139): two streams summed element by element."""
+
+
+@dataclass(frozen=True)
+class DuplicateStreams(_ChannelStream):
     """FINN's DuplicateStreams (``duplicatestreams.py``, ``get_exp_cycles`` l.142), which FINN inserts where a
-    tensor is read by several layers (``InsertDuplicateStreams``): the stream copied to ``outputs`` streams in
-    ``pe`` lanes, AddStreams' ``Π numInputVectors · C/PE`` cycles. No resource estimate (FINN's 0); a
-    ``pe_ops`` unit."""
+    tensor is read by several layers (``InsertDuplicateStreams``): the stream copied to ``outputs`` streams."""
 
     outputs: int = 2
+
+
+@dataclass(frozen=True)
+class GlobalAccPool(_ChannelStream):
+    """FINN's GlobalAccPool (``globalaccpool.py``, ``get_exp_cycles`` l.147): a global average pool's sums over
+    the input's pixels (``numInputVectors``), the stream's cycles plus ``C/PE`` to emit them."""
+
+    def cycles(self) -> int:
+        return super().cycles() + self.channels // self.pe
 
 
 @dataclass(frozen=True)
@@ -541,7 +553,7 @@ class StreamingConcat:
 
 
 @dataclass(frozen=True)
-class Pool(_PeOverChannels):
+class Pool(PeOverChannels):
     """FINN's Pool (``pool.py``, ``get_exp_cycles`` l.138): the pooling of a depthwise sliding window (FINN's
     ``InferPool`` turns an average pool, or a max pool whose kernel exceeds its stride or that pads, into
     Im2Col + Pool), ``(C·k_h·k_w / PE) · H_out·W_out`` cycles, PE | C. No resource estimate (FINN's 0);
@@ -555,21 +567,6 @@ class Pool(_PeOverChannels):
     def cycles(self) -> int:
         k = self.kernel[0] * self.kernel[1]
         return int(self.channels * k / self.pe * self.ofm_dim[0] * self.ofm_dim[1])
-
-
-@dataclass(frozen=True)
-class GlobalAccPool(_PeOverChannels):
-    """FINN's GlobalAccPool (``globalaccpool.py``, ``get_exp_cycles`` l.147): a global average pool's sums,
-    ``Π numInputVectors · C/PE + C/PE`` cycles (``numInputVectors`` = the input's pixels), PE | C. No
-    resource estimate (FINN's 0); a ``pe_ops`` unit in SetFolding."""
-
-    channels: int
-    num_input_vectors: tuple[int, ...] = (1,)
-    pe: int = 1
-
-    def cycles(self) -> int:
-        folds = self.channels // self.pe
-        return int(np.prod((*self.num_input_vectors, folds)) + folds)
 
 
 def maxpool2d_cycles(ifm_dim: int, kernel: int) -> int:

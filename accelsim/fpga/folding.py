@@ -21,9 +21,8 @@ from dataclasses import replace
 from typing import Any
 
 from accelsim.fpga.finn_estimates import (
-    AddStreams,
-    GlobalAccPool,
     Mvau,
+    PeOverChannels,
     Pool,
     SlidingWindow2D,
     SlidingWindow2DRtl,
@@ -60,7 +59,7 @@ def fold_unit(unit: Unit, target: int, mvau_wwidth_max: int = 36) -> Unit:
                 unit = replace(unit, simd=prev)
                 break
         return _smallest(unit, "pe", unit.mh, target)
-    if isinstance(unit, Thresholding | AddStreams | GlobalAccPool | Pool):
+    if isinstance(unit, Thresholding | PeOverChannels):
         return _smallest(unit, "pe", unit.channels, target)
     if isinstance(unit, SlidingWindow2D):
         return _smallest(unit, "simd", unit.channels, target)

@@ -29,10 +29,8 @@ import numpy as np
 from accelsim.errors import AccelsimInputError
 from accelsim.fpga.devices import DEFAULT_LIMITS, RESOURCES, Device
 from accelsim.fpga.finn_estimates import (
-    AddStreams,
-    GlobalAccPool,
     Mvau,
-    Pool,
+    PeOverChannels,
     SlidingWindow2D,
     SlidingWindow2DRtl,
     Vvau,
@@ -84,7 +82,7 @@ def options(unit: Any, rtl_mvau: bool = False) -> list[Any]:
         ]
     if isinstance(unit, SlidingWindow2D):
         return [replace(unit, simd=s) for s in divisors(unit.channels)]
-    if isinstance(unit, AddStreams | GlobalAccPool | Pool):
+    if isinstance(unit, PeOverChannels):
         return [replace(unit, pe=p) for p in divisors(unit.channels)]
     if isinstance(unit, SlidingWindow2DRtl):
         plain = [replace(unit, simd=s, parallel_window=False) for s in divisors(unit.channels)]

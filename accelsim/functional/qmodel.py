@@ -89,20 +89,21 @@ class QuantizedModel:
         return self.input_q is not None and bool(self.layers)
 
 
-def producers(network: Network) -> dict[str, list[str]]:
-    """Names each layer reads (``'input'`` = the network input), resolving ``inputs=None``."""
+def producers(network: Network | list[Layer]) -> dict[str, list[str]]:
+    """Names each layer reads (``'input'`` = the network input), resolving ``inputs=None``; ``network`` may be
+    a network or its layers."""
     out: dict[str, list[str]] = {}
     prev = "input"
-    for layer in network.layers:
+    for layer in network.layers if isinstance(network, Network) else network:
         out[layer.name] = list(layer.inputs) if layer.inputs else [prev]
         prev = layer.name
     return out
 
 
-def consumers(network: Network) -> dict[str, list[str]]:
-    """Layers reading each tensor (``'input'`` included)."""
+def consumers(network: Network | list[Layer]) -> dict[str, list[str]]:
+    """Layers reading each tensor (``'input'`` included); ``network`` may be a network or its layers."""
     cons: dict[str, list[str]] = {"input": []}
-    for layer in network.layers:
+    for layer in network.layers if isinstance(network, Network) else network:
         cons.setdefault(layer.name, [])
     for name, srcs in producers(network).items():
         for s in srcs:
