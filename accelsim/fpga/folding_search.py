@@ -108,7 +108,7 @@ class _Table:
 def _table(unit: Any, rtl_mvau: bool = False) -> _Table:
     opts = options(unit, rtl_mvau)
     cycles = np.array([int(o.cycles()) for o in opts], np.int64)
-    res = np.array([[unit_resources(o)[r] for r in RESOURCES] for o in opts], np.float64)
+    res = np.array([[d[r] for r in RESOURCES] for d in map(unit_resources, opts)], np.float64)
     return _Table(opts, cycles, res, cycles if res.any() else -cycles)
 
 
@@ -200,19 +200,30 @@ def max_throughput_folding(
             w = weights[0].copy()
             w[i] *= ratio
             weights.append(w)
+
+    def fitting(k: int, w: np.ndarray) -> tuple[list[int], np.ndarray] | None:
+        """The cheapest picks under weighting ``w`` for target ``values[k]`` (repaired under the plain
+        weighting) when they fit the budget, else None."""
+        got = _pick(tables, int(values[k]), w)
+        if got is not None and w is weights[0] and not np.all(got[1] <= budget + 1e-9):
+            got = _repair(tables, *got, int(values[k]), budget)
+        return got if got is not None and np.all(got[1] <= budget + 1e-9) else None
+
     best: tuple[int, list[int], np.ndarray] | None = None
     for w in weights:
-        lo, hi, found = 0, len(values) - 1, None
+        # only a target below the best so far can improve it: skip a weighting that cannot fit even there
+        hi = len(values) - 1 if best is None else int(np.searchsorted(values, best[0])) - 1
+        if hi < 0 or (best is not None and fitting(hi, w) is None):
+            continue
+        lo, found = 0, None
         while lo <= hi:  # smallest target whose cheapest picks fit
             mid = (lo + hi) // 2
-            got = _pick(tables, int(values[mid]), w)
-            if got is not None and w is weights[0] and not np.all(got[1] <= budget + 1e-9):
-                got = _repair(tables, *got, int(values[mid]), budget)
-            if got is not None and np.all(got[1] <= budget + 1e-9):
+            got = fitting(mid, w)
+            if got is not None:
                 found, hi = (int(values[mid]), *got), mid - 1
             else:
                 lo = mid + 1
-        if found is not None and (best is None or found[0] < best[0]):
+        if found is not None:
             best = found
     if best is None:
         full = sum(t.res[int(np.argmin(t.res @ weights[0]))] for t in tables)
