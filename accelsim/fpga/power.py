@@ -167,8 +167,9 @@ def static_w(silicon: str, device_luts: int) -> tuple[float, str]:
 
 
 def ps_w(silicon: str) -> float:
-    """A Zynq device's processing system (median PS7 / PS8 power of the family's reports); 0 otherwise."""
-    if not silicon.startswith(("xc7z", "xczu")):
+    """A Zynq device's processing system (median PS7 / PS8 power of the family's reports; Kria's XCK parts
+    are Zynq UltraScale+ dies with a PS8); 0 otherwise."""
+    if not silicon.startswith(("xc7z", "xczu", "xck")):
         return 0.0
     fam = family(silicon)
     return statistics.median([r.ps_w for r in load_reports() if r.family == fam and r.ps_w])

@@ -7,6 +7,10 @@ saturate to ``O`` unsigned bits (``s = 0``: no rounding, ``y = clamp(acc, 0, 2^O
 quantized activation ``clamp(round(acc·2^−s), 0, 2^O − 1)`` of a uniform quantizer whose scale ratio is a
 power of two; the hardware is the Verilog of tools/yosys_requant_luts.py, whose LUT cost
 :func:`accelsim.fpga.finn_estimates.shift_requant_luts` prices. Reference: :mod:`accelsim.fpga.requant_ref`.
+
+Where it is used: ``activation_impl: shift`` prices this unit in the streaming fabric's estimates. The
+functional path does not run it: the executor requantizes with PTQ's scales, which are not powers of two,
+so a network's codes under a shift requantizer would need power-of-two scales from the quantizer first.
 """
 
 from __future__ import annotations
