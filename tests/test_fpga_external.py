@@ -11,7 +11,7 @@ import pytest
 from accelsim import simulate
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import load_arch
-from accelsim.fabrics.streaming import fold_network, folded_fields, layer_units
+from accelsim.fabrics.streaming import fold_network, folded_arch, folded_fields, layer_units
 from accelsim.fpga.devices import DEFAULT_LIMITS, RESOURCES, device
 from accelsim.fpga.finn_estimates import Mvau, SlidingWindow2DRtl
 from accelsim.fpga.folding import fold_unit
@@ -78,7 +78,7 @@ def test_fold_network_does_not_outrun_the_dram(tmp_path):
     net = resolve_network("lenet5", "4/4", None)
     arch = _arch(tmp_path, mem_mode="external", dram={"bandwidth_bytes_per_cycle": 0.25})
     folding, swg, units = fold_network(net, arch)
-    folded = arch.model_copy(update={"folding": folding, "swg_simd": swg, **folded_fields(units)})
+    folded = folded_arch(arch, units)
     p = simulate(net, folded).pipeline
     assert p["bound"] == "dram" and p["compute_initiation_interval_cycles"] <= p["dram_cycles_per_frame"]
     fast = max_throughput_folding(

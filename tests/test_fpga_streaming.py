@@ -201,7 +201,7 @@ def test_residual_adds_are_finn_addstreams_folded_by_the_search():
     takes the least PE that meets the interval (FINN estimates no resources for it)."""
     from accelsim import simulate
     from accelsim.fabrics import load_arch
-    from accelsim.fabrics.streaming import fold_network, folded_fields
+    from accelsim.fabrics.streaming import fold_network, folded_arch
     from accelsim.fpga.finn_estimates import AddStreams
     from accelsim.simulate import resolve_network
 
@@ -210,7 +210,7 @@ def test_residual_adds_are_finn_addstreams_folded_by_the_search():
     folding, swg, units = fold_network(net, arch)
     adds = {n: u for n, u in units if isinstance(u, AddStreams)}
     assert len(adds) == 9 and max(u.pe for u in adds.values()) > 1
-    folded = arch.model_copy(update={"folding": folding, "swg_simd": swg, **folded_fields(units)})
+    folded = folded_arch(arch, units)
     ii = simulate(net, folded).pipeline["initiation_interval_cycles"]
     assert ii < 32 * 32 * 16
     for u in adds.values():
@@ -301,11 +301,11 @@ def test_every_fork_gets_a_duplicate_streams_unit():
     forks = {n for n, k in readers.items() if k > 1 and n != "input"}
     assert len(forks) == 9
     saw_folded = False
-    from accelsim.fabrics.streaming import fold_network, folded_fields
+    from accelsim.fabrics.streaming import fold_network, folded_arch
 
     free = load_arch("finn-cnv-zc706", folding={}, swg_simd={}, swg_impl="rtl", activation_bits=4)
     folding, swg, units = fold_network(net, free)
-    searched = free.model_copy(update={"folding": folding, "swg_simd": swg, **folded_fields(units)})
+    searched = folded_arch(free, units)
     for arch in (load_arch("finn-cnv-zc706", folding={}, swg_simd={}, target_fps=20_000), searched):
         rep = simulate(net, arch)
         p = rep.pipeline

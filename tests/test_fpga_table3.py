@@ -6,7 +6,7 @@ import pytest
 from accelsim import simulate
 from accelsim.errors import AccelsimInputError
 from accelsim.fabrics import load_arch
-from accelsim.fabrics.streaming import fold_network, folded_fields
+from accelsim.fabrics.streaming import fold_network, folded_arch, folded_fields
 from accelsim.simulate import resolve_network
 
 #: FINN's DEFAULT_RES_LIMITS
@@ -52,7 +52,7 @@ def test_no_layer_pipeline_of_resnet18_fits_an_xc7z020():
                      swg_parallel_window=[])  # fmt: skip
     network = resolve_network("resnet18", "4/4", None)
     folding, swg, units = fold_network(network, arch)
-    folded = arch.model_copy(update={"folding": folding, "swg_simd": swg, **folded_fields(units)})
+    folded = folded_arch(arch, units)
     with pytest.raises(AccelsimInputError, match=r"BRAM18 but pynq-z1 offers 280"):
         simulate(network, folded)
 
@@ -71,7 +71,7 @@ def test_chen2020_needs_capped_generator_fifos_and_prices_shifts():
     free = load_arch("chen2020-resnet18-zcu102", fifo_swg_exception=False, folding={}, swg_simd={},
                      swg_parallel_window=[], layer_res_type={})  # fmt: skip
     folding, swg, units = fold_network(network, free)
-    folded = free.model_copy(update={"folding": folding, "swg_simd": swg, **folded_fields(units)})
+    folded = folded_arch(free, units)
     with pytest.raises(AccelsimInputError, match=r"needs 2,623 BRAM18 but zcu102 offers 1,824"):
         simulate(network, folded)
 

@@ -33,8 +33,9 @@ def refold(preset: str, network: str, bits: str | None, quantizer: str | None = 
     header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
     fields = yaml.safe_load(text)
     arch = load_arch(preset, **{k: ([] if k == "swg_parallel_window" else {}) for k in FOLDING_FIELDS})
-    folding, swg, units = fold_network(resolve_network(network, bits, None, quantizer=quantizer), arch)
-    new = {"folding": {k: _Flow(v) for k, v in folding.items()}, "swg_simd": swg, **folded_fields(units)}
+    _, _, units = fold_network(resolve_network(network, bits, None, quantizer=quantizer), arch)
+    new = folded_fields(units)
+    new["folding"] = {k: _Flow(v) for k, v in new["folding"].items()}
     out = {k: v for k, v in fields.items() if k not in FOLDING_FIELDS}
     out.update({k: v for k, v in new.items() if v})
     Path(path).write_text(header + yaml.dump(out, sort_keys=False, width=110))

@@ -62,7 +62,7 @@ def register(apps: CliApps) -> None:
         json_path: Annotated[str | None, typer.Option("--json", help=JSON_HELP)] = None,
     ) -> None:
         """Fold a network: SetFolding for --target-fps, else the highest frame rate that fits the device."""
-        from accelsim.fabrics.streaming import fold_network, folded_fields
+        from accelsim.fabrics.streaming import fold_network, folded_arch, folded_fields
         from accelsim.fpga.streaming import estimate
         from accelsim.simulate import resolve_network
 
@@ -74,9 +74,11 @@ def register(apps: CliApps) -> None:
         from accelsim.simulate import check_quantizers
 
         check_quantizers(net)
-        folding, swg, units = fold_network(net, model, target_fps, (1, 1, 1, 1, 1) if full_budget else None)
+        _, _, units = fold_network(net, model, target_fps, (1, 1, 1, 1, 1) if full_budget else None)
         extra = folded_fields(units)
-        folded = model.model_copy(update={"folding": folding, "swg_simd": swg, **extra, "target_fps": None})
+        folding = extra.pop("folding")
+        swg = extra.pop("swg_simd")
+        folded = folded_arch(model, units)
         from accelsim.simulate import simulate
 
         report = simulate(net, folded)

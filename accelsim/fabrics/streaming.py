@@ -725,14 +725,8 @@ def fold_network(
         units = searched.units
         if dram > searched.initiation_interval_cycles:
             units = set_fold(dram + 1)  # SetFolding's "met" is cycles < target
-    folding = {n: (u.pe, u.simd) for n, u in units if isinstance(u, Mvau | Vvau)}
-    folding.update({n: (u.pe, 1) for n, u in units if isinstance(u, PeOverChannels)})
-    swg = {
-        n.removesuffix(".swg"): u.simd
-        for n, u in units
-        if isinstance(u, SlidingWindow2D | SlidingWindow2DRtl)
-    }
-    return folding, swg, units
+    fields = folded_fields(units)
+    return fields["folding"], fields["swg_simd"], units
 
 
 def prepare_arch(net, arch: StreamingArch) -> StreamingArch:
@@ -743,22 +737,28 @@ def prepare_arch(net, arch: StreamingArch) -> StreamingArch:
     if arch.auto_fold == "set_folding" and not arch.target_fps:
         raise AccelsimInputError("auto_fold", "set_folding needs target_fps")
     target = arch.target_fps if arch.auto_fold == "set_folding" else None
-    folding, swg, units = fold_network(net, arch, target)
-    return arch.model_copy(
-        update={
-            "folding": folding,
-            "swg_simd": swg,
-            **folded_fields(units),
-            "target_fps": None,
-            "auto_fold": "none",
-        }
-    )
+    _, _, units = fold_network(net, arch, target)
+    return folded_arch(arch, units).model_copy(update={"auto_fold": "none"})
+
+
+def folded_arch(arch: StreamingArch, units: list[tuple[str, Any]]) -> StreamingArch:
+    """``arch`` with the folding of ``units`` (:func:`folded_fields`) and no SetFolding target."""
+    return arch.model_copy(update={**folded_fields(units), "target_fps": None})
 
 
 def folded_fields(units: list[tuple[str, Any]]) -> dict[str, Any]:
-    """The preset fields a folding sets beyond ``folding`` / ``swg_simd``: ``swg_parallel_window`` and the
-    layers whose multipliers the search put in DSPs (``layer_res_type``)."""
+    """The preset fields a folding of ``units`` sets: ``folding`` ([PE, SIMD] per MVAU / VVAU, [PE, 1] per
+    PE-folded unit), ``swg_simd``, ``swg_parallel_window``, the layers whose multipliers the search put in
+    DSPs (``layer_res_type``) and those on FINN's RTL MVU (``layer_mvau_impl``)."""
+    folding = {n: (u.pe, u.simd) for n, u in units if isinstance(u, Mvau | Vvau)}
+    folding.update({n: (u.pe, 1) for n, u in units if isinstance(u, PeOverChannels)})
     return {
+        "folding": folding,
+        "swg_simd": {
+            n.removesuffix(".swg"): u.simd
+            for n, u in units
+            if isinstance(u, SlidingWindow2D | SlidingWindow2DRtl)
+        },
         "swg_parallel_window": parallel_windows(units),
         "layer_res_type": {
             n: "dsp"

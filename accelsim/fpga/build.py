@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 
 from accelsim.errors import AccelsimInputError
-from accelsim.fabrics.streaming import StreamingArch, fold_network, folded_fields, layer_units
+from accelsim.fabrics.streaming import StreamingArch, fold_network, folded_arch, layer_units
 from accelsim.functional.executor import dequantize_outputs, float_execution, run_integer
 from accelsim.functional.metrics import SHIPPED_WEIGHTS, accuracy, shipped_model, sqnr_db
 from accelsim.functional.qmodel import QuantizedModel, consumers
@@ -386,10 +386,8 @@ def build(
                                   acc_int, drop, drop <= accuracy_budget + _EPS))  # fmt: skip
 
     # 4: fold and simulate the per-layer-precision network
-    folding, swg, units = fold_network(pnet, arch, target_fps, limits)
-    folded = arch.model_copy(
-        update={"folding": folding, "swg_simd": swg, **folded_fields(units), "target_fps": None}
-    )
+    _, _, units = fold_network(pnet, arch, target_fps, limits)
+    folded = folded_arch(arch, units)
     report = simulate(pnet, folded)
     mode = (
         f"SetFolding for {target_fps:g} frames/s"
