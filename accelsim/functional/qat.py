@@ -27,25 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim.errors import AccelsimInputError
+from accelsim.pe.functional import im2col_group
 from accelsim.workload import Network
 
 
-def _im2col(
-    x: np.ndarray, k: int, stride: int, pad: tuple[int, int, int, int]
-) -> tuple[np.ndarray, int, int]:
-    """[N, C, H, W] -> [N·P·Q, C·k·k] patches (C-major, then kernel rows, then columns, as OIHW weights)."""
-    pt, pb, pl, pr = pad
-    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
-    n, c, h, w = xp.shape
-    p, q = (h - k) // stride + 1, (w - k) // stride + 1
-    cols = np.empty((n, c, k, k, p, q), x.dtype)
-    for i in range(k):
-        for j in range(k):
-            cols[:, :, i, j] = xp[:, :, i : i + stride * p : stride, j : j + stride * q : stride]
-    return cols.transpose(0, 4, 5, 1, 2, 3).reshape(n * p * q, c * k * k), p, q
-
-
 def _col2im(cols: np.ndarray, shape: tuple[int, ...], k: int, stride: int, pad, p: int, q: int) -> np.ndarray:
+    """The adjoint of :func:`accelsim.pe.functional.im2col_group` (one group, undilated): [N·P·Q, C·k·k]
+    patch gradients summed back onto the [N, C, H, W] input."""
     pt, pb, pl, pr = pad
     n, c, h, w = shape
     grad = np.zeros((n, c, h + pt + pb, w + pl + pr), cols.dtype)
@@ -151,7 +139,7 @@ class _ChainQAT:
                 xq, pass_x, wq = x, np.ones(x.shape, bool), params[f"{la.name}.weight"]
             b = params[f"{la.name}.bias"]
             if la.op == "conv2d":
-                cols, pp, qq = _im2col(xq, la.R, la.stride[0], la.padding)
+                cols, pp, qq = im2col_group(xq, la, 0), la.P, la.Q
                 y = cols @ wq.reshape(wq.shape[0], -1).T + b
                 y = y.reshape(x.shape[0], pp, qq, -1).transpose(0, 3, 1, 2)
                 tape.append(("conv", la, x.shape, cols, wq, pass_x, pp, qq))
